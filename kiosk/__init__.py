@@ -1,0 +1,3 @@
+"""Charge Assist kiosk: a touchscreen kiosk and attendant desk for EV charging."""
+
+__version__ = "0.1.0"

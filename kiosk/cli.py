@@ -1,0 +1,67 @@
+"""The ``kiosk`` command. Each area registers its own sub-commands:
+
+=================  ==============================  =========================================
+command            module                          what
+=================  ==============================  =========================================
+run, demo,         kiosk.ui.cli                    the kiosk / attendant desk, screenshots
+screenshots
+sim                kiosk.sim.cli                   the Charge Assist simulator
+api, doctor        kiosk.api.cli                   the API from the command line; checks
+qr                 kiosk.scan.cli                  decode images, watch the camera
+tariff             kiosk.core.cli                  quotes and plain-language tariffs
+=================  ==============================  =========================================
+
+A module exposes ``register(subparsers)``, adding parsers whose ``func(args) -> int``
+runs the command. Imports stay lazy so ``kiosk sim`` never loads Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from kiosk import __version__
+from kiosk.config import SettingsError
+
+COMMAND_MODULES = (
+    "kiosk.ui.cli",
+    "kiosk.sim.cli",
+    "kiosk.api.cli",
+    "kiosk.scan.cli",
+    "kiosk.core.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="EV charging kiosk for Charge Assist")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # that area has no commands (yet)
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Every guest-visible message (every `_()` / `_.n()` / `N_()` call) exists in Dutch,
+German and French, with the same placeholders as the English source."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+
+from kiosk.i18n import LOCALE_DIR, Translator, set_language, current_language
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN_RE = re.compile(r"""Translator\(\s*["'](\w+)["']\s*\)""")
+KEYWORDS = {"_": None, "N_": None, "n": (1, 2)}
+PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
+
+
+def messages_by_domain():
+    found: dict[str, dict[str, str]] = {}
+    for path in sorted((ROOT / "kiosk").rglob("*.py")):
+        m = DOMAIN_RE.search(path.read_text(encoding="utf-8"))
+        if not m:
+            continue
+        domain = m.group(1)
+        for _lineno, msg, _comments, _ctx in extract_from_file("python", str(path), keywords=KEYWORDS):
+            msgs = msg if isinstance(msg, tuple) else (msg,)
+            for one in msgs:
+                if one:
+                    found.setdefault(domain, {})[one] = f"{path.relative_to(ROOT)}:{_lineno}"
+    return found
+
+
+def test_every_message_is_translated():
+    missing = []
+    for domain, msgs in messages_by_domain().items():
+        for lang in ("nl", "de", "fr"):
+            po = LOCALE_DIR / lang / f"{domain}.po"
+            catalog = read_po(po.open("rb"), locale=lang) if po.is_file() else None
+            for msgid, where in msgs.items():
+                entry = catalog.get(msgid) if catalog else None
+                if entry is None:
+                    # plural entries are keyed by their singular
+                    entry = next((e for e in (catalog or []) if isinstance(e.id, tuple) and msgid in e.id), None)
+                texts = ([entry.string] if isinstance(entry.string, str) else list(entry.string)) if entry else []
+                if not texts or not all(texts):
+                    missing.append(f"{lang}/{domain}.po: {msgid!r} ({where})")
+                    continue
+                want = sorted(set(PLACEHOLDER.findall(msgid)) - {"n"})
+                for t in texts:
+                    if sorted(set(PLACEHOLDER.findall(t)) - {"n"}) != want:
+                        missing.append(f"{lang}/{domain}.po: placeholders differ for {msgid!r}")
+    assert not missing, "untranslated or broken messages:\n" + "\n".join(missing[:60])
+
+
+def test_translator_switches_language(tmp_path, monkeypatch):
+    import kiosk.i18n as i18n
+
+    (tmp_path / "nl").mkdir()
+    (tmp_path / "nl" / "t.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"\n\n'
+        'msgid "Start charging"\nmsgstr "Start laden"\n\n'
+        'msgid "{n} charger"\nmsgid_plural "{n} chargers"\nmsgstr[0] "{n} laadpunt"\nmsgstr[1] "{n} laadpunten"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.reload_catalogues()
+    _ = Translator("t")
+    before = current_language()
+    try:
+        set_language("nl")
+        assert _("Start charging") == "Start laden"
+        assert _.n("{n} charger", "{n} chargers", 3) == "3 laadpunten"
+        assert _("Start charging", lang="en") == "Start charging"
+        with pytest.raises(ValueError):
+            set_language("xx")
+    finally:
+        set_language(before)
+        i18n.reload_catalogues()

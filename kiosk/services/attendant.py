@@ -1,0 +1,366 @@
+"""Attendant-desk services (Qt-free asyncio): runtime settings staff may change, the
+venue wallet, the audit log and the sessions board.
+
+The widgets in :mod:`kiosk.ui.attendant` call these; tests drive them over real HTTP
+against :mod:`kiosk.sim`. Design notes: ``kiosk/ui/attendant/README.md``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from kiosk.i18n import LANGUAGES, Translator
+from kiosk.logsetup import mask_card
+
+log = logging.getLogger(__name__)
+_ = Translator("attendant")
+
+
+# ---------------------------------------------------------------------------------------
+# Runtime settings
+# ---------------------------------------------------------------------------------------
+
+class RuntimeSettingError(ValueError):
+    """A value staff entered is not acceptable; ``str()`` is a translated message."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(message)
+
+
+def _check_idle(v: Any) -> int:
+    try:
+        n = int(v)
+    except (TypeError, ValueError):
+        raise RuntimeSettingError("idle_timeout_s", _("The idle timeout must be a whole number of seconds.")) from None
+    if not 15 <= n <= 3600:
+        raise RuntimeSettingError("idle_timeout_s",
+                                  _("The idle timeout must be between {lo} and {hi} seconds.", lo=15, hi=3600))
+    return n
+
+
+def _check_lang(v: Any) -> str:
+    if v not in LANGUAGES:
+        raise RuntimeSettingError("default_language", _("Choose one of the offered languages."))
+    return str(v)
+
+
+def _check_pm(v: Any) -> str | None:
+    if v is None or v == "":
+        return None
+    return str(v)
+
+
+def _check_bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    raise RuntimeSettingError("high_contrast", _("Choose on or off."))
+
+
+class RuntimeSettings:
+    """Settings staff may change at run time, applied without a restart.
+
+    The configuration file gives the defaults; values staff chose are kept in a small JSON
+    file in the data dir (``runtime-settings.json``) and win over the configuration file
+    until reset. Listeners (the UI shell, the venue service) subscribe and get a dict of the
+    changed values; they are called on the thread that called :meth:`update` (the UI's
+    event loop thread).
+    """
+
+    FIELDS: dict[str, Callable[[Any], Any]] = {
+        "idle_timeout_s": _check_idle,
+        "default_language": _check_lang,
+        "payment_method_id": _check_pm,
+        "high_contrast": _check_bool,
+    }
+    FILE_NAME = "runtime-settings.json"
+
+    def __init__(self, path: Path | str, defaults: dict[str, Any] | None = None) -> None:
+        self.path = Path(path)
+        self._defaults = {"idle_timeout_s": 60, "default_language": "en", "payment_method_id": None,
+                          "high_contrast": False}
+        for k, v in (defaults or {}).items():
+            if k in self.FIELDS:
+                self._defaults[k] = v
+        self._overrides: dict[str, Any] = {}
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._lock = threading.Lock()
+        self._load()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RuntimeSettings:
+        """Defaults from :class:`kiosk.config.Settings`, file in ``settings.data_dir``."""
+        defaults = {name: getattr(settings, name) for name in cls.FIELDS if hasattr(settings, name)}
+        return cls(Path(settings.data_dir) / cls.FILE_NAME, defaults)
+
+    # -- reading ----------------------------------------------------------------------
+    def _load(self) -> None:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            log.warning("runtime settings file unreadable, using the configuration: %s", exc)
+            return
+        if not isinstance(raw, dict):
+            return
+        for k, v in raw.items():
+            if k in self.FIELDS:
+                try:
+                    self._overrides[k] = self.FIELDS[k](v)
+                except RuntimeSettingError:
+                    log.warning("ignoring invalid runtime setting %s", k)
+
+    def get(self, name: str) -> Any:
+        if name not in self.FIELDS:
+            raise KeyError(name)
+        return self._overrides.get(name, self._defaults[name])
+
+    def __getattr__(self, name: str) -> Any:
+        if name in RuntimeSettings.FIELDS:
+            return self.get(name)
+        raise AttributeError(name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: self.get(k) for k in self.FIELDS}
+
+    def is_overridden(self, name: str) -> bool:
+        return name in self._overrides
+
+    # -- writing ----------------------------------------------------------------------
+    def subscribe(self, cb: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Call ``cb(changed_values)`` after each change. Returns an unsubscribe function."""
+        self._listeners.append(cb)
+        return lambda: self._listeners.remove(cb) if cb in self._listeners else None
+
+    def update(self, **changes: Any) -> dict[str, Any]:
+        """Validate, persist and apply; returns the values that actually changed.
+
+        Raises :class:`RuntimeSettingError` (nothing is changed) on a bad value.
+        """
+        checked = {}
+        for k, v in changes.items():
+            if k not in self.FIELDS:
+                raise KeyError(k)
+            checked[k] = self.FIELDS[k](v)
+        changed = {k: v for k, v in checked.items() if self.get(k) != v}
+        if not changed:
+            return {}
+        with self._lock:
+            new = dict(self._overrides)
+            new.update(changed)
+            self._write(new)
+            self._overrides = new
+        for cb in list(self._listeners):
+            try:
+                cb(dict(changed))
+            except Exception:  # a broken listener must not undo a saved setting
+                log.exception("runtime settings listener failed")
+        return changed
+
+    def reset(self) -> dict[str, Any]:
+        """Forget staff choices: back to the configuration file's values."""
+        before = self.as_dict()
+        with self._lock:
+            self._write({})
+            self._overrides = {}
+        changed = {k: v for k, v in self.as_dict().items() if before[k] != v}
+        if changed:
+            for cb in list(self._listeners):
+                try:
+                    cb(dict(changed))
+                except Exception:
+                    log.exception("runtime settings listener failed")
+        return changed
+
+    def _write(self, values: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".runtime-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(values, fh, indent=1, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+
+# ---------------------------------------------------------------------------------------
+# Wallet
+# ---------------------------------------------------------------------------------------
+
+#: A charge card's visual number: letters, digits and the separators - * (EMAID-like).
+_VISUAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9*\- ]{4,38}[A-Za-z0-9]$")
+_REF_RE = re.compile(r"^[\w.\-/#: ]{1,64}$")
+
+
+class WalletError(Exception):
+    """A wallet change failed; ``str()`` is a translated message saying what to do next."""
+
+
+@dataclass(frozen=True)
+class WalletEntry:
+    """One payment method of the venue's wallet, safe to show (cards masked)."""
+
+    id: str
+    kind: str                      # "card", "external" or the API's type name
+    label: str                     # masked card number / external reference / display name
+    verification: str | None       # PENDING / VALID / INVALID / None
+    is_default: bool               # the venue default chosen here (or in the configuration)
+    usable: bool                   # verified (or not subject to verification) and valid
+
+    @property
+    def status_text(self) -> str:
+        return {
+            "VALID": _("Verified"),
+            "PENDING": _("Waiting for verification"),
+            "INVALID": _("Rejected by the operator"),
+        }.get(self.verification or "", _("Ready"))
+
+
+def _entry(pm: Any, default_id: str | None) -> WalletEntry:
+    ptype = str(getattr(pm, "type", "") or "")
+    ext = getattr(pm, "external_payment_method_id", None)
+    verification = getattr(pm, "verification_status", None)
+    verification = str(verification) if verification is not None else None
+    if ptype == "EXTERNAL" or ext:
+        kind = "external"
+        label = getattr(pm, "display_name", None) or ext or _("External reference")
+        if ext and getattr(pm, "display_name", None) and pm.display_name != ext:
+            label = f"{pm.display_name} ({ext})"
+    elif ptype == "CHARGE_CARD":
+        kind = "card"
+        hint = (getattr(pm, "card_hint", None) or getattr(pm, "card_short_hint", None)
+                or getattr(pm, "card_alias", None) or "")
+        label = _("Charge card {number}", number=mask_card(hint)) if hint else _("Charge card")
+    else:
+        kind = ptype or "other"
+        label = getattr(pm, "display_name", None) or mask_card(getattr(pm, "card_hint", None) or "") or ptype
+    is_valid = getattr(pm, "is_valid", None)
+    usable = verification != "INVALID" and verification != "PENDING" and is_valid is not False
+    return WalletEntry(id=str(pm.id), kind=kind, label=label, verification=verification,
+                       is_default=(default_id is not None and str(pm.id) == default_id), usable=usable)
+
+
+AuditFn = Callable[..., Any]
+
+
+class WalletService:
+    """The appToken's wallet as the attendant sees it.
+
+    The venue default is :attr:`RuntimeSettings.payment_method_id`: choosing one here is
+    persisted and applied at once (the next start uses it). Every change is audited.
+    """
+
+    def __init__(self, client: Any, runtime: RuntimeSettings, audit: AuditFn | None = None) -> None:
+        self.client = client
+        self.runtime = runtime
+        self._audit = audit
+
+    async def _record(self, actor: str, action: str, detail: str = "") -> None:
+        if self._audit is None:
+            return
+        res = self._audit(actor=actor, action=action, session_id=None, detail=detail)
+        if asyncio.iscoroutine(res):
+            await res
+
+    async def entries(self) -> list[WalletEntry]:
+        from kiosk.api import errors  # the attendant services are allowed to use the API layer
+
+        try:
+            methods = await self.client.wallet()
+        except errors.ApiError as exc:
+            raise WalletError(_api_message(exc)) from exc
+        default = self.runtime.payment_method_id
+        return [_entry(pm, default) for pm in methods if getattr(pm, "id", None)]
+
+    async def add_card(self, visual_number: str, *, actor: str = "attendant") -> WalletEntry:
+        from kiosk.api import errors
+
+        number = (visual_number or "").strip().upper()
+        if not _VISUAL_RE.match(number):
+            raise WalletError(_("That does not look like a card number. Type the number printed on the card."))
+        try:
+            pm = await self.client.add_charge_card(number)
+        except errors.ApiError as exc:
+            raise WalletError(_api_message(exc)) from exc
+        entry = _entry(pm, self.runtime.payment_method_id)
+        await self._record(actor, "wallet.add_card", f"card {mask_card(number)}")
+        return entry
+
+    async def add_external(self, reference: str, display_name: str | None = None, *,
+                           actor: str = "attendant") -> WalletEntry:
+        from kiosk.api import errors
+
+        ref = (reference or "").strip()
+        if not _REF_RE.match(ref):
+            raise WalletError(_("Type a reference of 1 to 64 letters, digits or - . / # :"))
+        try:
+            pm = await self.client.add_external_payment(ref, display_name=(display_name or None))
+        except errors.ApiError as exc:
+            raise WalletError(_api_message(exc)) from exc
+        entry = _entry(pm, self.runtime.payment_method_id)
+        await self._record(actor, "wallet.add_external", f"reference {ref}")
+        return entry
+
+    async def remove(self, payment_method_id: str, *, actor: str = "attendant") -> None:
+        from kiosk.api import errors
+
+        try:
+            await self.client.remove_payment_method(payment_method_id)
+        except errors.ApiError as exc:
+            raise WalletError(_api_message(exc)) from exc
+        if self.runtime.payment_method_id == payment_method_id:
+            self.runtime.update(payment_method_id=None)
+        await self._record(actor, "wallet.remove", f"payment method {payment_method_id}")
+
+    async def set_default(self, payment_method_id: str, *, actor: str = "attendant") -> None:
+        entries = await self.entries()
+        match = next((e for e in entries if e.id == payment_method_id), None)
+        if match is None:
+            raise WalletError(_("That payment method is no longer in the wallet. Refresh the list."))
+        if match.verification == "INVALID":
+            raise WalletError(_("That card was rejected by the operator. Choose another payment method."))
+        self.runtime.update(payment_method_id=payment_method_id)
+        await self._record(actor, "wallet.set_default", f"payment method {payment_method_id} ({match.label})")
+
+
+def _api_message(exc: Exception) -> str:
+    """A message for staff from an API error (translated, says what to do next)."""
+    from kiosk.api import errors
+
+    if isinstance(exc, errors.ValidationFailed):
+        detail = "; ".join(getattr(exc, "validation_messages", []) or []) or getattr(exc, "message", "") or ""
+        return _("The service refused this: {detail}. Check the input and try again.", detail=detail)
+    if isinstance(exc, (errors.Unauthorized, errors.Forbidden)):
+        return _("The service does not accept this kiosk's key or token. Check the configuration (kiosk doctor).")
+    if isinstance(exc, errors.NotFound):
+        return _("The service does not know this item any more. Refresh and try again.")
+    if isinstance(exc, errors.RateLimited):
+        return _("The service is busy. Wait a minute and try again.")
+    if isinstance(exc, errors.TransportError):
+        return _("The service cannot be reached. Check the network and try again.")
+    return _("The service had a problem. Try again in a minute.")

@@ -1,0 +1,61 @@
+"""The attendant PIN screen reached through the hidden corner (not a modal dialog)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+from qasync import asyncSlot
+
+from kiosk.ui.base import Screen, TouchButton, _, label
+from kiosk.ui.widgets.keypad import Keypad
+
+
+class PinScreen(Screen):
+    def __init__(self, shell: Any) -> None:
+        super().__init__()
+        self.shell = shell
+        self.title = label("", "title", center=True)
+        self.hint = label("", "body", center=True)
+        self.error = label("", "error", center=True)
+        self.keypad = Keypad(max_len=12, secret=True)
+        self.keypad.submitted.connect(self._submit)
+        self.cancel = TouchButton("", "secondary")
+        self.cancel.setObjectName("pin_cancel")
+        self.cancel.clicked.connect(self._cancel)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(300, 30, 300, 30)
+        box.addWidget(self.title)
+        box.addWidget(self.hint)
+        box.addWidget(self.error)
+        box.addWidget(self.keypad, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.cancel)
+        box.addLayout(row)
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Staff only"))
+        self.hint.setText(_("Enter the attendant PIN."))
+        self.cancel.setText(_("Back"))
+        self.keypad.retranslate()
+
+    def enter(self, **params: Any) -> None:
+        self.keypad.clear()
+        self.error.setText("")
+
+    def reset(self) -> None:
+        self.keypad.clear()
+        self.error.setText("")
+
+    def _cancel(self) -> None:
+        self.keypad.clear()
+        self.shell.go_home()
+
+    @asyncSlot(str)
+    async def _submit(self, pin: str) -> None:
+        self.keypad.clear()
+        ok = await self.shell.verify_pin(pin)
+        if ok:
+            self.shell.open_attendant()
+        else:
+            self.error.setText(_("That PIN is not right. Try again or go back."))

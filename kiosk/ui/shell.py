@@ -1,0 +1,399 @@
+"""The kiosk window: a stack of named screens, an overlay layer (idle prompt, messages),
+the hidden attendant corner, language switching and the guest reset.
+
+Public API (documented in ``kiosk/ui/README.md``; the attendant desk builds on it)::
+
+    shell.add_screen("name", widget)       # widget: any QWidget; Screen subclasses get hooks
+    shell.show_screen("name", **params)     # alias: shell.show("name", **params)
+    shell.current_name()
+    shell.go_home()                          # back to the guest home screen
+    shell.new_guest()                        # forget the guest: reset screens, language, home
+    shell.open_attendant()                   # what the corner does after a good PIN
+    shell.attendant_opened                   # Signal(): connect the attendant desk here
+    shell.set_pin_verifier(fn)               # fn(pin) -> bool | Awaitable[bool]
+    shell.request_exit()                     # the only way to close the kiosk window
+    shell.notify(text, error=False)          # a guest-safe message over the current screen
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk import i18n
+from kiosk.ui.base import Screen, TouchButton, _, label
+from kiosk.ui.theme import palette, stylesheet
+
+log = logging.getLogger(__name__)
+
+PinVerifier = Callable[[str], "bool | Awaitable[bool]"]
+
+#: Default window size (also the screenshot size): a common 10" kiosk panel.
+DEFAULT_SIZE = (1280, 800)
+
+
+class IdlePrompt(QFrame):
+    """"Still there?" overlay with a countdown; any touch on it keeps the guest."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "card")
+        self.setObjectName("idle_prompt")
+        box = QVBoxLayout(self)
+        box.setContentsMargins(40, 30, 40, 30)
+        self.title = label("", "title", center=True)
+        self.text = label("", "body", center=True)
+        self.keep = TouchButton("", "primary")
+        self.keep.setObjectName("idle_keep")
+        box.addWidget(self.title)
+        box.addWidget(self.text)
+        box.addWidget(self.keep)
+        self.remaining = 0
+        self.hide()
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Still there?"))
+        self.text.setText(_("The screen goes back to the start in {s} seconds.", s=self.remaining))
+        self.keep.setText(_("Yes, I am still here"))
+
+
+class Toast(QFrame):
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "card")
+        self.setObjectName("toast")
+        box = QHBoxLayout(self)
+        box.setContentsMargins(24, 12, 24, 12)
+        self.text = label("", "body")
+        self.ok = TouchButton("", "secondary")
+        self.ok.clicked.connect(self.hide)
+        box.addWidget(self.text, 1)
+        box.addWidget(self.ok)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    def retranslate(self) -> None:
+        self.ok.setText(_("OK"))
+
+    def show_text(self, text: str, error: bool, ms: int) -> None:
+        self.text.setProperty("role", "error" if error else "body")
+        self.text.style().unpolish(self.text)
+        self.text.style().polish(self.text)
+        self.text.setText(text)
+        self.retranslate()
+        self.show()
+        self.raise_()
+        self._timer.start(ms)
+
+
+class KioskLockdown(QObject):
+    """Application-wide event filter swallowing the keyboard ways out of a kiosk:
+    Alt+F4, Ctrl+Q/W, Escape, Alt+Tab, Ctrl+Alt+Del-like combos, the Super key, F11."""
+
+    BLOCKED_KEYS = {Qt.Key.Key_Escape, Qt.Key.Key_F4, Qt.Key.Key_F11, Qt.Key.Key_Tab, Qt.Key.Key_Backtab,
+                    Qt.Key.Key_Meta, Qt.Key.Key_Super_L, Qt.Key.Key_Super_R, Qt.Key.Key_Q, Qt.Key.Key_W,
+                    Qt.Key.Key_Close, Qt.Key.Key_Menu}
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.blocked = 0
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if ev.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride, QEvent.Type.KeyRelease):
+            assert isinstance(ev, QKeyEvent)
+            mods = ev.modifiers()
+            key = Qt.Key(ev.key())
+            special = mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier
+                              | Qt.KeyboardModifier.MetaModifier)
+            if key in (Qt.Key.Key_Escape, Qt.Key.Key_Meta, Qt.Key.Key_Super_L, Qt.Key.Key_Super_R,
+                       Qt.Key.Key_F11, Qt.Key.Key_Close, Qt.Key.Key_Menu) or (special and key in self.BLOCKED_KEYS):
+                self.blocked += 1
+                return True
+        return False
+
+
+class Shell(QWidget):
+    """The main window. See the module docstring for the API."""
+
+    screen_changed = Signal(str)
+    #: Emitted after a correct attendant PIN (and after showing a screen named "attendant"
+    #: when one was added). The attendant desk connects here.
+    attendant_opened = Signal()
+    #: Emitted when the kiosk resets for a new guest (idle timeout or end of a flow).
+    guest_reset = Signal()
+    #: The window is allowed to close now (the app quits its event loop on this).
+    exit_requested = Signal()
+
+    HOME = "home"
+
+    def __init__(self, *, venue_color: str = "#0b7a53", high_contrast: bool = False,
+                 default_language: str = "en", languages: list[str] | None = None,
+                 idle_timeout_s: int = 60, idle_prompt_s: int = 10,
+                 pin_verifier: PinVerifier | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("shell")
+        self.setWindowTitle("Charge Assist")
+        self.resize(*DEFAULT_SIZE)
+        self.venue_color = venue_color
+        self.high_contrast = high_contrast
+        self.default_language = default_language
+        self.languages = list(languages or i18n.LANGUAGES)
+        self._pin_verifier = pin_verifier
+        self._allow_close = False
+        self._screens: dict[str, QWidget] = {}
+        self._current: str | None = None
+        self.history: list[tuple[float, str]] = []  # (monotonic time, screen) for autopilot timing
+
+        self.stack = QStackedWidget(self)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.stack)
+
+        self.idle_prompt = IdlePrompt(self)
+        self.idle_prompt.keep.clicked.connect(self.keep_guest)
+        self.toast = Toast(self)
+        # The hidden attendant corner: three taps within two seconds, top-left.
+        self.corner = TouchButton("", "corner", self)
+        self.corner.setObjectName("attendant_corner")
+        self.corner.setFixedSize(80, 80)
+        self.corner.setFlat(True)
+        self.corner.clicked.connect(self._corner_tapped)
+        self._corner_taps: list[float] = []
+
+        # idle handling
+        self.idle_timeout_s = idle_timeout_s
+        self.idle_prompt_s = idle_prompt_s
+        self._idle_timer = QTimer(self, singleShot=True)
+        self._idle_timer.timeout.connect(self._idle_prompt_start)
+        self._prompt_timer = QTimer(self, interval=1000)
+        self._prompt_timer.timeout.connect(self._idle_prompt_tick)
+
+        self._unsub_lang = i18n.on_language_changed(lambda _lang: self.retranslate())
+        self.apply_theme()
+
+    # -- screens ---------------------------------------------------------------------------
+    def add_screen(self, name: str, widget: QWidget) -> QWidget:
+        if name in self._screens:
+            raise ValueError(f"screen {name!r} already added")
+        self._screens[name] = widget
+        self.stack.addWidget(widget)
+        nav = getattr(widget, "navigate", None)
+        if nav is not None:
+            nav.connect(lambda n, p: self.show_screen(n, **p))
+        if hasattr(widget, "retranslate"):
+            widget.retranslate()
+        return widget
+
+    def screen(self, name: str) -> QWidget:
+        return self._screens[name]
+
+    def screens(self) -> dict[str, QWidget]:
+        return dict(self._screens)
+
+    def current_name(self) -> str | None:
+        return self._current
+
+    def current_screen(self) -> QWidget | None:
+        return self._screens.get(self._current) if self._current else None
+
+    def show_screen(self, name: str, **params: Any) -> None:
+        if name not in self._screens:
+            raise KeyError(f"no screen {name!r}")
+        old = self.current_screen()
+        if old is not None and self._current != name and hasattr(old, "leave"):
+            old.leave()
+        self._current = name
+        w = self._screens[name]
+        self.stack.setCurrentWidget(w)
+        if hasattr(w, "enter"):
+            w.enter(**params)
+        self.history.append((time.monotonic(), name))
+        del self.history[:-200]
+        self.touch()
+        self._raise_overlays()
+        self.screen_changed.emit(name)
+
+    def show(self, name: str | None = None, **params: Any) -> None:  # type: ignore[override]
+        """``show()`` shows the window (QWidget); ``show("name")`` shows a screen."""
+        if name is None:
+            super().show()
+        else:
+            self.show_screen(name, **params)
+
+    def go_home(self) -> None:
+        self.show_screen(self.HOME)
+
+    # -- guests, language ------------------------------------------------------------------
+    def set_language(self, lang: str) -> None:
+        i18n.set_language(lang)   # listeners call retranslate()
+
+    def retranslate(self) -> None:
+        for w in self._screens.values():
+            if hasattr(w, "retranslate"):
+                w.retranslate()
+        self.idle_prompt.retranslate()
+        self.toast.retranslate()
+
+    def new_guest(self) -> None:
+        """Forget the last guest: every screen resets, the language returns to the
+        default, Home is shown."""
+        self.idle_prompt.hide()
+        self._prompt_timer.stop()
+        self.toast.hide()
+        for w in self._screens.values():
+            if hasattr(w, "reset"):
+                w.reset()
+        if i18n.current_language() != self.default_language:
+            self.set_language(self.default_language)
+        self.go_home()
+        self.guest_reset.emit()
+
+    # -- theme -----------------------------------------------------------------------------
+    def apply_theme(self, venue_color: str | None = None, high_contrast: bool | None = None) -> None:
+        if venue_color is not None:
+            self.venue_color = venue_color
+        if high_contrast is not None:
+            self.high_contrast = high_contrast
+        self.palette_ = palette(self.venue_color, self.high_contrast)
+        self.setStyleSheet(stylesheet(self.palette_))
+        for w in self._screens.values():
+            if hasattr(w, "theme_changed"):
+                w.theme_changed(self.palette_)
+
+    # -- idle ------------------------------------------------------------------------------
+    def set_idle_timeout(self, seconds: int) -> None:
+        self.idle_timeout_s = seconds
+        self.touch()
+
+    def touch(self) -> None:
+        """A guest did something: restart the idle countdown."""
+        if self.idle_prompt.isVisible():
+            return
+        w = self.current_screen()
+        if w is None or not getattr(w, "idle_applies", True) or self._current == self.HOME:
+            self._idle_timer.stop()
+            return
+        self._idle_timer.start(max(1, self.idle_timeout_s - self.idle_prompt_s) * 1000)
+
+    def keep_guest(self) -> None:
+        self.idle_prompt.hide()
+        self._prompt_timer.stop()
+        self.touch()
+
+    def _idle_prompt_start(self) -> None:
+        self.idle_prompt.remaining = self.idle_prompt_s
+        self.idle_prompt.retranslate()
+        self._place_overlays()
+        self.idle_prompt.show()
+        self.idle_prompt.raise_()
+        self._prompt_timer.start()
+
+    def _idle_prompt_tick(self) -> None:
+        self.idle_prompt.remaining -= 1
+        if self.idle_prompt.remaining <= 0:
+            log.info("idle timeout: back to the start for a new guest")
+            self.new_guest()
+        else:
+            self.idle_prompt.retranslate()
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 (installed on the app)
+        if ev.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress):
+            self.touch()
+        return False
+
+    # -- attendant -------------------------------------------------------------------------
+    def set_pin_verifier(self, fn: PinVerifier | None) -> None:
+        self._pin_verifier = fn
+
+    def _corner_tapped(self) -> None:
+        now = time.monotonic()
+        self._corner_taps = [t for t in self._corner_taps if now - t < 2.0] + [now]
+        if len(self._corner_taps) >= 3:
+            self._corner_taps.clear()
+            if "pin" in self._screens:
+                self.show_screen("pin")
+
+    async def verify_pin(self, pin: str) -> bool:
+        if self._pin_verifier is None:
+            return False
+        res = self._pin_verifier(pin)
+        if inspect.isawaitable(res):
+            res = await res
+        return bool(res)
+
+    def open_attendant(self) -> None:
+        if "attendant" in self._screens:
+            self.show_screen("attendant")
+        self.attendant_opened.emit()
+
+    def request_exit(self) -> None:
+        self._allow_close = True
+        self.exit_requested.emit()
+        self.close()
+
+    # -- messages --------------------------------------------------------------------------
+    def notify(self, text: str, error: bool = False, ms: int = 8000) -> None:
+        self._place_overlays()
+        self.toast.show_text(text, error, ms)
+
+    # -- window ----------------------------------------------------------------------------
+    def _place_overlays(self) -> None:
+        w, h = self.width(), self.height()
+        pw = min(760, w - 40)
+        self.idle_prompt.setGeometry((w - pw) // 2, h // 2 - 150, pw, 300)
+        self.toast.setGeometry(20, h - 120, w - 40, 100)
+        self.corner.move(0, 0)
+
+    def _raise_overlays(self) -> None:
+        self.corner.raise_()
+        if self.idle_prompt.isVisible():
+            self.idle_prompt.raise_()
+        if self.toast.isVisible():
+            self.toast.raise_()
+
+    def resizeEvent(self, ev: Any) -> None:  # noqa: N802
+        super().resizeEvent(ev)
+        self._place_overlays()
+        self._raise_overlays()
+
+    def closeEvent(self, ev: QCloseEvent) -> None:  # noqa: N802
+        if self._allow_close:
+            self._unsub_lang()
+            ev.accept()
+        else:
+            ev.ignore()
+
+    def allow_close(self) -> None:
+        """Tests and the windowed desk: let the window close normally."""
+        self._allow_close = True
+
+
+def install_lockdown(app: QApplication, shell: Shell) -> KioskLockdown:
+    """Kiosk mode: frameless fullscreen, no keyboard exits, hidden cursor."""
+    lock = KioskLockdown(app)
+    app.installEventFilter(lock)
+    shell.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+                         | Qt.WindowType.Window)
+    app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+    return lock
+
+
+def run_later(coro: Awaitable[Any]) -> asyncio.Task[Any]:
+    """Schedule a coroutine on the running (qasync) loop from a plain slot."""
+    return asyncio.ensure_future(coro)

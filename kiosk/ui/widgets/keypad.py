@@ -1,0 +1,99 @@
+"""The built-in keypad: digits (and optionally letters for plates/rooms) typed into a
+display label. No system on-screen keyboard, no QLineEdit focus games."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from kiosk.ui.base import TouchButton, _
+
+
+class Keypad(QWidget):
+    """Numeric keypad with a display. ``submitted(str)`` on OK; ``changed(str)`` per key.
+
+    ``secret=True`` shows dots instead of digits (PINs). ``letters=True`` adds A-Z keys
+    in a second page (room numbers such as "12B")."""
+
+    submitted = Signal(str)
+    changed = Signal(str)
+
+    def __init__(self, max_len: int = 8, secret: bool = False, letters: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.max_len = max_len
+        self.secret = secret
+        self._value = ""
+        self.display = QLabel()
+        self.display.setProperty("role", "big")
+        self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.display.setMinimumHeight(72)
+        self.display.setObjectName("keypad_display")
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        self.keys: dict[str, TouchButton] = {}
+        layout = ["123", "456", "789"]
+        for r, row in enumerate(layout):
+            for c, ch in enumerate(row):
+                self._add_key(grid, ch, r, c)
+        self.clear_btn = TouchButton("", "key")
+        self.clear_btn.clicked.connect(self.backspace)
+        grid.addWidget(self.clear_btn, 3, 0)
+        self._add_key(grid, "0", 3, 1)
+        self.ok_btn = TouchButton("", "primary")
+        self.ok_btn.setProperty("role", "primary")
+        self.ok_btn.setMinimumHeight(72)
+        self.ok_btn.clicked.connect(self._submit)
+        grid.addWidget(self.ok_btn, 3, 2)
+        if letters:
+            for i, ch in enumerate("ABCDEF"):
+                self._add_key(grid, ch, 4 + i // 3, i % 3)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.display)
+        box.addLayout(grid)
+        self.retranslate()
+        self._refresh()
+
+    def _add_key(self, grid: QGridLayout, ch: str, r: int, c: int) -> None:
+        b = TouchButton(ch, "key")
+        b.setObjectName(f"key_{ch}")
+        b.clicked.connect(lambda _=False, ch=ch: self.press(ch))
+        grid.addWidget(b, r, c)
+        self.keys[ch] = b
+
+    def retranslate(self) -> None:
+        self.clear_btn.setText("⌫")
+        self.clear_btn.setAccessibleName(_("Delete"))
+        self.ok_btn.setText(_("OK"))
+
+    # -- value ---------------------------------------------------------------------------
+    def value(self) -> str:
+        return self._value
+
+    def press(self, ch: str) -> None:
+        if len(self._value) < self.max_len:
+            self._value += ch
+            self._refresh()
+
+    def type(self, text: str) -> None:
+        for ch in text:
+            self.press(ch)
+
+    def backspace(self) -> None:
+        self._value = self._value[:-1]
+        self._refresh()
+
+    def clear(self) -> None:
+        self._value = ""
+        self._refresh()
+
+    def _submit(self) -> None:
+        if self._value:
+            self.submitted.emit(self._value)
+
+    def _refresh(self) -> None:
+        shown = "●" * len(self._value) if self.secret else self._value
+        self.display.setText(shown or "–")
+        self.ok_btn.setEnabled(bool(self._value))
+        self.changed.emit(self._value)

@@ -217,8 +217,12 @@ _VISUAL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9*\- ]{4,38}[A-Za-z0-9]$")
 _REF_RE = re.compile(r"^[\w.\-/#: ]{1,64}$")
 
 
-class WalletError(Exception):
-    """A wallet change failed; ``str()`` is a translated message saying what to do next."""
+class DeskError(Exception):
+    """An attendant action failed; ``str()`` is a translated message saying what to do next."""
+
+
+class WalletError(DeskError):
+    """A wallet change failed."""
 
 
 @dataclass(frozen=True)
@@ -293,7 +297,7 @@ class WalletService:
         try:
             methods = await self.client.wallet()
         except errors.ApiError as exc:
-            raise WalletError(_api_message(exc)) from exc
+            raise WalletError(api_message(exc)) from exc
         default = self.runtime.payment_method_id
         return [_entry(pm, default) for pm in methods if getattr(pm, "id", None)]
 
@@ -306,7 +310,7 @@ class WalletService:
         try:
             pm = await self.client.add_charge_card(number)
         except errors.ApiError as exc:
-            raise WalletError(_api_message(exc)) from exc
+            raise WalletError(api_message(exc)) from exc
         entry = _entry(pm, self.runtime.payment_method_id)
         await self._record(actor, "wallet.add_card", f"card {mask_card(number)}")
         return entry
@@ -321,7 +325,7 @@ class WalletService:
         try:
             pm = await self.client.add_external_payment(ref, display_name=(display_name or None))
         except errors.ApiError as exc:
-            raise WalletError(_api_message(exc)) from exc
+            raise WalletError(api_message(exc)) from exc
         entry = _entry(pm, self.runtime.payment_method_id)
         await self._record(actor, "wallet.add_external", f"reference {ref}")
         return entry
@@ -332,7 +336,7 @@ class WalletService:
         try:
             await self.client.remove_payment_method(payment_method_id)
         except errors.ApiError as exc:
-            raise WalletError(_api_message(exc)) from exc
+            raise WalletError(api_message(exc)) from exc
         if self.runtime.payment_method_id == payment_method_id:
             self.runtime.update(payment_method_id=None)
         await self._record(actor, "wallet.remove", f"payment method {payment_method_id}")
@@ -348,7 +352,7 @@ class WalletService:
         await self._record(actor, "wallet.set_default", f"payment method {payment_method_id} ({match.label})")
 
 
-def _api_message(exc: Exception) -> str:
+def api_message(exc: Exception) -> str:
     """A message for staff from an API error (translated, says what to do next)."""
     from kiosk.api import errors
 
@@ -364,3 +368,283 @@ def _api_message(exc: Exception) -> str:
     if isinstance(exc, errors.TransportError):
         return _("The service cannot be reached. Check the network and try again.")
     return _("The service had a problem. Try again in a minute.")
+
+
+# ---------------------------------------------------------------------------------------
+# Audit log
+# ---------------------------------------------------------------------------------------
+
+AUDIT_CSV_COLUMNS = ("time_utc", "actor", "action", "session", "detail")
+
+
+def audit_to_csv(entries: Iterable[Any]) -> str:
+    """CSV of audit entries (:class:`kiosk.services.sessions.AuditEntry`), times in UTC."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(AUDIT_CSV_COLUMNS)
+    for e in entries:
+        at = getattr(e, "at", None) or getattr(e, "time", None)
+        w.writerow([at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if at else "", e.actor, e.action,
+                    getattr(e, "session_key", None) or getattr(e, "session_id", None) or "", e.detail])
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------
+# Diagnostics
+# ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    severity: str = "error"       # "error" or "warning" when not ok
+
+
+def normalise_check(c: Any) -> CheckResult:
+    """Accept what ``kiosk.doctor.run_checks`` yields (objects or dicts or tuples)."""
+    if isinstance(c, CheckResult):
+        return c
+    if isinstance(c, dict):
+        get = c.get
+    elif isinstance(c, tuple):
+        name, ok, *rest = c
+        return CheckResult(str(name), bool(ok), str(rest[0]) if rest else "")
+    else:
+        def get(k: str, d: Any = None) -> Any:
+            return getattr(c, k, d)
+    status = get("status")
+    ok = get("ok")
+    if ok is None and status is not None:
+        ok = str(getattr(status, "value", status)).lower() in ("ok", "pass", "passed", "good", "warn", "warning")
+    sev = "warning" if str(getattr(status, "value", status)).lower() in ("warn", "warning") else "error"
+    name = get("name") or get("title") or get("check") or "?"
+    detail = get("detail") or get("message") or get("hint") or ""
+    return CheckResult(str(name), bool(ok), str(detail), sev)
+
+
+def disk_check(path: Path, min_free_mb: int = 200) -> CheckResult:
+    import shutil
+
+    name = _("Disk space")
+    try:
+        p = Path(path)
+        while not p.exists() and p != p.parent:
+            p = p.parent
+        usage = shutil.disk_usage(p)
+    except OSError as exc:
+        return CheckResult(name, False, _("Cannot read the disk: {error}", error=str(exc)))
+    free_mb = usage.free // (1024 * 1024)
+    if free_mb < min_free_mb:
+        return CheckResult(name, False, _("Only {mb} MB free in the data folder. Free some space.", mb=free_mb))
+    return CheckResult(name, True, _("{mb} MB free", mb=free_mb))
+
+
+def journal_check(path: Path) -> CheckResult:
+    """The session journal opens read-only and answers a query."""
+    import sqlite3
+
+    name = _("Session journal")
+    p = Path(path)
+    if not p.exists():
+        writable = os.access(p.parent if p.parent.exists() else p.parent.parent, os.W_OK)
+        return CheckResult(name, writable, _("No journal yet; it is created with the first session.") if writable
+                           else _("The data folder is not writable. Check its permissions."))
+    try:
+        con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=2)
+        try:
+            con.execute("PRAGMA quick_check").fetchone()
+            tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return CheckResult(name, False, _("The journal cannot be read: {error}", error=str(exc)))
+    size_kb = p.stat().st_size // 1024
+    return CheckResult(name, True, _("{kb} KB, {n} tables", kb=size_kb, n=len(tables)))
+
+
+def uptime_text(started: float, now: float | None = None) -> str:
+    import time as _time
+
+    secs = int((now if now is not None else _time.time()) - started)
+    d, rem = divmod(max(secs, 0), 86400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    if d:
+        return _("{d} d {h} h {m} min", d=d, h=h, m=m)
+    return _("{h} h {m} min {s} s", h=h, m=m, s=s)
+
+
+# ---------------------------------------------------------------------------------------
+# Sessions board of the attendant
+# ---------------------------------------------------------------------------------------
+
+ACTIVE_API_STATUSES = ("REQUESTED", "STARTING", "CHARGING", "PARKING", "STOPPING")
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """One session on the attendant's board (guest data allowed: the PIN holder sees it)."""
+
+    key: str | None                 # journal key; None when only the service knows the session
+    charge_session_id: str | None
+    bay: str
+    state: str
+    state_text: str
+    is_final: bool
+    power_kw: Decimal | None
+    energy_kwh: Decimal | None
+    elapsed_s: int
+    estimate_incl_vat: Decimal | None
+    currency: str | None
+    estimate_final: bool
+    tag: str
+    failure: str                    # why the start failed / what went wrong, if anything
+    source: str                     # "kiosk" (journal) or "service" (API history only)
+
+    @property
+    def id(self) -> str:
+        return self.key or f"api:{self.charge_session_id}"
+
+
+class SessionsDesk:
+    """Every session of this kiosk's appToken: the journal's (via the session service) and
+    those the service reports active that the journal does not know (another kiosk on the
+    same appToken, or a journal lost). Actions are audited with the PIN holder's name."""
+
+    def __init__(self, sessions: Any, client: Any, attendant: Any, *, lookback_days: int = 7,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.attendant = attendant
+        self.lookback_days = lookback_days
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.api_error: str = ""
+
+    def _details(self, key: str) -> Any:
+        """Tag, chargeSessionId and error of a journaled session, read from the journal
+        (no audit entry: the board refreshes every few seconds); the audited
+        :meth:`SessionService.view` only when the service keeps no journal attribute."""
+        journal = getattr(self.sessions, "journal", None)
+        if journal is not None:
+            row = journal.get(key)
+            if row is not None:
+                return row
+        return self.sessions.view(key, self.attendant)
+
+    async def rows(self) -> list[DeskRow]:
+        from datetime import timedelta
+
+        from kiosk.api import errors
+        from kiosk.core.session import FAILURES, describe_state
+
+        rows: list[DeskRow] = []
+        known: set[str] = set()
+        for e in self.sessions.active():
+            try:
+                v = self._details(e.key)
+            except Exception:  # noqa: BLE001 - the board shows what it has
+                log.exception("session details unavailable")
+                v = None
+            csid = getattr(v, "charge_session_id", None)
+            if csid:
+                known.add(csid)
+            est = e.estimate
+            failure = ""
+            err = getattr(v, "error_message", None) if v is not None else None
+            if e.state in FAILURES or err:
+                parts = [err] if err else []
+                if e.state in FAILURES:
+                    parts.append(describe_state(e.state).explanation)
+                failure = " ".join(parts)
+            rows.append(DeskRow(
+                key=e.key, charge_session_id=csid, bay=e.evse_label, state=e.state, state_text=e.state_text,
+                is_final=e.is_final, power_kw=e.power_kw, energy_kwh=e.energy_kwh, elapsed_s=e.elapsed_s,
+                estimate_incl_vat=est.incl_vat if est else None, currency=est.currency if est else None,
+                estimate_final=bool(est and est.final), tag=(getattr(v, "tag", None) or "") if v else "",
+                failure=failure, source="kiosk"))
+        self.api_error = ""
+        try:
+            items = await self.client.session_history(
+                date_from=self.clock() - timedelta(days=self.lookback_days), statuses=list(ACTIVE_API_STATUSES),
+                sort_desc=True)
+        except errors.ApiError as exc:
+            self.api_error = api_message(exc)
+            items = []
+        from kiosk.services.history import bay_label
+
+        for it in items:
+            csid = getattr(it, "charge_session_id", None)
+            status = str(getattr(it, "status", "") or "")
+            if not csid or csid in known or status not in ACTIVE_API_STATUSES:
+                continue
+            journal = getattr(self.sessions, "journal", None)
+            jrow = journal.by_charge_session_id(csid) if journal is not None else None
+            st = getattr(it, "start_time", None)
+            elapsed = int((self.clock() - st).total_seconds()) if st else 0
+            rows.append(DeskRow(
+                key=None, charge_session_id=csid, bay=bay_label(getattr(it, "location", None),
+                                                                getattr(it, "evse_uid", None)),
+                state=status, state_text=status.capitalize(), is_final=False, power_kw=None,
+                energy_kwh=_decimal(getattr(it, "energy_in_kwh", None)), elapsed_s=max(elapsed, 0),
+                estimate_incl_vat=None, currency=getattr(it, "currency", None), estimate_final=False,
+                tag=(jrow.tag or "") if jrow is not None else "", failure="", source="service"))
+        return rows
+
+    async def stop(self, row: DeskRow, reason: str) -> str:
+        """Stop a session as attendant; the reason is audited. Returns the new state."""
+        from kiosk.api import errors
+
+        reason = (reason or "").strip()
+        if not reason:
+            raise DeskError(_("Give a reason for stopping this session."))
+        if row.key is not None:
+            view = await self.sessions.attendant_stop(row.key, self.attendant, reason)
+            return view.state
+        try:
+            st = await self.client.stop_session(row.charge_session_id)
+        except errors.ApiError as exc:
+            raise DeskError(api_message(exc)) from exc
+        self.sessions.audit(self.attendant.name, "session.stop", row.charge_session_id,
+                            f"reason: {reason} (session not in this kiosk's journal)")
+        return str(getattr(st, "status", "") or "")
+
+    def receipt(self, row: DeskRow) -> Any:
+        if row.key is None:
+            raise DeskError(_("This session was not started on this kiosk; its receipt is in the history."))
+        return self.sessions.receipt(row.key, attendant=self.attendant)
+
+    def new_code(self, row: DeskRow) -> str:
+        if row.key is None:
+            raise DeskError(_("This session was not started on this kiosk, so it has no guest code."))
+        return self.sessions.reissue_code(row.key, self.attendant)
+
+
+def _decimal(v: Any) -> Decimal | None:
+    return None if v is None else Decimal(str(v))
+
+
+# ---------------------------------------------------------------------------------------
+# Journal look-ups for the history (tags and receipt numbers are the kiosk's knowledge)
+# ---------------------------------------------------------------------------------------
+
+def journal_tag_lookup(journal: Any) -> Callable[[str], str | None]:
+    def lookup(charge_session_id: str) -> str | None:
+        row = journal.by_charge_session_id(charge_session_id)
+        return row.tag if row is not None else None
+    return lookup
+
+
+def journal_receipt_lookup(journal: Any) -> Callable[[str], str | None]:
+    def lookup(charge_session_id: str) -> str | None:
+        row = journal.by_charge_session_id(charge_session_id)
+        if row is None or not row.final_json:
+            return None
+        try:
+            final = json.loads(row.final_json)
+        except ValueError:
+            return None
+        if isinstance(final, dict):
+            return final.get("receiptNumber") or final.get("receipt_number") or None
+        return None
+    return lookup

@@ -1,0 +1,203 @@
+"""Diagnostics: the ``kiosk doctor`` checks as a screen (plus journal and disk), the last
+200 log lines (already redacted by :mod:`kiosk.logsetup`), version and uptime, and a
+"test scan" that shows the camera's decodes live."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QVBoxLayout, QWidget
+from qasync import asyncSlot
+
+from kiosk import __version__
+from kiosk.i18n import Translator
+from kiosk.services.attendant import CheckResult, disk_check, journal_check, normalise_check, uptime_text
+
+from .common import TOUCH, MessageLine, TouchButton, fill_row, table
+
+_ = Translator("attendant")
+
+ChecksFn = Callable[[], Awaitable[list[Any]]]
+#: ``scan_factory(on_code, on_state)`` returns an object with ``start()`` and ``stop(timeout)``
+#: whose callbacks run on a worker thread (a :class:`kiosk.scan.ScanWorker`).
+ScanFactory = Callable[[Callable[[str], None], Callable[[Any], None]], Any]
+
+
+class _Bridge(QObject):
+    """Carries worker-thread callbacks into the UI thread (queued signal)."""
+
+    code = Signal(str)
+    state = Signal(str)
+
+
+class DiagnosticsScreen(QWidget):
+    checked = Signal()
+
+    def __init__(self, checks: ChecksFn | None = None, *, data_dir: Path | str | None = None,
+                 journal_path: Path | str | None = None, log_lines: Callable[[], list[str]] | None = None,
+                 scan_factory: ScanFactory | None = None, started: float | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("attendant-diagnostics")
+        self.checks_fn = checks
+        self.data_dir = Path(data_dir) if data_dir else None
+        self.journal_path = Path(journal_path) if journal_path else None
+        if log_lines is None:
+            from kiosk.logsetup import ring
+
+            log_lines = lambda: list(ring.lines)  # noqa: E731
+        self.log_lines = log_lines
+        self.scan_factory = scan_factory
+        self.started = started if started is not None else _process_start()
+        self.results: list[CheckResult] = []
+        self.worker: Any = None
+        self.decodes: list[str] = []
+        self.bridge = _Bridge(self)
+        self.bridge.code.connect(self._on_code)
+        self.bridge.state.connect(self._on_state)
+
+        self.title = QLabel()
+        self.version = QLabel()
+        self.version.setObjectName("version")
+        self.run_btn = TouchButton(name="run-checks")
+        self.table = table("checks-table", 3)
+        self.logs = QPlainTextEdit()
+        self.logs.setObjectName("log-lines")
+        self.logs.setReadOnly(True)
+        self.logs.setMaximumBlockCount(200)
+        self.logs_btn = TouchButton(name="refresh-logs")
+        self.scan_btn = TouchButton(name="test-scan")
+        self.scan_btn.setCheckable(True)
+        self.scan_state = QLabel()
+        self.scan_state.setObjectName("scan-state")
+        self.scan_list = QListWidget()
+        self.scan_list.setObjectName("scan-decodes")
+        self.scan_list.setMinimumHeight(3 * TOUCH)
+        self.message = MessageLine()
+        top = QHBoxLayout()
+        top.addWidget(self.version, 1)
+        top.addWidget(self.run_btn)
+        top.addWidget(self.logs_btn)
+        top.addWidget(self.scan_btn)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 2)
+        lay.addWidget(self.scan_state)
+        lay.addWidget(self.scan_list, 1)
+        lay.addWidget(self.logs, 2)
+        lay.addWidget(self.message)
+        self.run_btn.clicked.connect(self.refresh)
+        self.logs_btn.clicked.connect(self.show_logs)
+        self.scan_btn.toggled.connect(self.toggle_scan)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Diagnostics"))
+        self.run_btn.setText(_("Run checks"))
+        self.logs_btn.setText(_("Show latest log"))
+        self.scan_btn.setText(_("Stop test scan") if self.scan_btn.isChecked() else _("Test scan"))
+        self.table.setHorizontalHeaderLabels([_("Check"), _("Result"), _("Details")])
+        self.show_version()
+
+    def show_version(self) -> None:
+        self.version.setText(_("Version {version}, running for {uptime}", version=__version__,
+                               uptime=uptime_text(self.started)))
+
+    def show_logs(self) -> None:
+        lines = self.log_lines()[-200:]
+        self.logs.setPlainText("\n".join(lines))
+        self.logs.verticalScrollBar().setValue(self.logs.verticalScrollBar().maximum())
+
+    @asyncSlot()
+    async def refresh(self) -> None:
+        self.show_version()
+        self.show_logs()
+        self.message.info(_("Checking…"))
+        results: list[CheckResult] = []
+        if self.checks_fn is not None:
+            try:
+                results += [normalise_check(c) for c in await self.checks_fn()]
+            except Exception as exc:  # noqa: BLE001 - a crashing check is itself a finding
+                results.append(CheckResult(_("Checks"), False, _("The checks failed: {error}",
+                                                                 error=type(exc).__name__)))
+        names = {r.name.lower() for r in results}
+        if self.journal_path is not None and not any("journal" in n for n in names):
+            results.append(await asyncio.to_thread(journal_check, self.journal_path))
+        if self.data_dir is not None and not any("disk" in n for n in names):
+            results.append(await asyncio.to_thread(disk_check, self.data_dir))
+        self.results = results
+        self.table.setRowCount(len(results))
+        for i, r in enumerate(results):
+            verdict = _("OK") if r.ok else (_("Warning") if r.severity == "warning" else _("Problem"))
+            fill_row(self.table, i, [r.name, verdict, r.detail], key=r.name)
+        bad = sum(1 for r in results if not r.ok)
+        if bad:
+            self.message.error(_.n("{n} check needs attention.", "{n} checks need attention.", bad))
+        else:
+            self.message.info(_("All checks passed."))
+        self.checked.emit()
+
+    # -- test scan ---------------------------------------------------------------------
+    def toggle_scan(self, on: bool) -> None:
+        if on:
+            self.start_scan()
+        else:
+            self.stop_scan()
+        self.retranslate()
+
+    def start_scan(self) -> None:
+        if self.worker is not None:
+            return
+        if self.scan_factory is None:
+            self.scan_state.setText(_("No camera is configured on this kiosk."))
+            self.scan_btn.setChecked(False)
+            return
+        self.scan_list.clear()
+        self.decodes = []
+        try:
+            self.worker = self.scan_factory(self.bridge.code.emit,
+                                            lambda st: self.bridge.state.emit(str(getattr(st, "value", st))))
+            self.worker.start()
+        except Exception as exc:  # noqa: BLE001 - a broken camera is shown, not raised
+            self.worker = None
+            self.scan_state.setText(_("The camera could not be opened: {error}", error=str(exc)))
+            self.scan_btn.setChecked(False)
+            return
+        self.scan_state.setText(_("Hold a QR code in front of the camera."))
+
+    def stop_scan(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.stop(timeout=1.0)
+            self.scan_state.setText(_("Test scan stopped."))
+
+    def _on_code(self, text: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        self.decodes.append(text)
+        self.scan_list.insertItem(0, f"{stamp}  {text}")
+
+    def _on_state(self, state: str) -> None:
+        self.scan_state.setText(_("Camera: {state}", state=state))
+
+    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt naming
+        self.scan_btn.setChecked(False)
+        super().hideEvent(event)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802
+        self.stop_scan()
+        super().closeEvent(event)
+
+
+def _process_start() -> float:
+    try:
+        import psutil
+
+        return psutil.Process().create_time()
+    except Exception:  # noqa: BLE001
+        return time.time()

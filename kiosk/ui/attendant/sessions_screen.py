@@ -1,0 +1,211 @@
+"""Sessions board: every session of this kiosk's appToken (journal + service) with bay,
+state, kW, kWh, elapsed time, estimated cost, room/plate tag and why a start failed. The
+attendant stops any session (with a reason, audited), re-shows a receipt, or issues a new
+guest code for a guest who lost theirs (audited; the old code stops working)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from qasync import asyncSlot
+
+from kiosk.i18n import Translator
+from kiosk.services.attendant import DeskError, DeskRow, SessionsDesk
+
+from .common import MessageLine, TouchButton, combo, fill_row, kw, kwh, money, select_key, selected_key, table
+
+_ = Translator("attendant")
+
+def _reasons() -> list[str]:
+    return [_("Guest asked at the desk"), _("Guest lost the code"), _("Car must be moved"), _("Charger fault"),
+            _("Session left running")]
+
+
+def elapsed_text(seconds: int) -> str:
+    h, rem = divmod(max(int(seconds), 0), 3600)
+    return f"{h}:{rem // 60:02d}"
+
+
+class SessionsScreen(QWidget):
+    loaded = Signal()
+
+    def __init__(self, desk: SessionsDesk, *, refresh_ms: int = 5000, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("attendant-sessions")
+        self.desk = desk
+        self.rows: list[DeskRow] = []
+        self.title = QLabel()
+        self.table = table("sessions-table", 9)
+        self.refresh_btn = TouchButton(name="refresh")
+        self.receipt_btn = TouchButton(name="receipt")
+        self.code_btn = TouchButton(name="new-code")
+        self.reason = combo("stop-reason")
+        self.reason.setEditable(True)
+        self.stop_btn = TouchButton(name="stop")
+        self.stop_btn.setProperty("role", "danger")
+        self.detail = QLabel()
+        self.detail.setObjectName("detail")
+        self.detail.setWordWrap(True)
+        self.code = QLabel()
+        self.code.setObjectName("code")
+        self.message = MessageLine()
+        actions = QGridLayout()
+        actions.addWidget(self.refresh_btn, 0, 0)
+        actions.addWidget(self.receipt_btn, 0, 1)
+        actions.addWidget(self.code_btn, 0, 2)
+        actions.addWidget(self.reason, 1, 0, 1, 2)
+        actions.addWidget(self.stop_btn, 1, 2)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(actions)
+        lay.addWidget(self.detail)
+        lay.addWidget(self.code)
+        lay.addWidget(self.message)
+        self.refresh_btn.clicked.connect(self.refresh)
+        self.stop_btn.clicked.connect(self.on_stop)
+        self.receipt_btn.clicked.connect(self.on_receipt)
+        self.code_btn.clicked.connect(self.on_new_code)
+        self.timer = QTimer(self, interval=refresh_ms)
+        self.timer.timeout.connect(self.refresh)
+        # a new code is on screen only briefly
+        self.code_timer = QTimer(self, singleShot=True, interval=60_000)
+        self.code_timer.timeout.connect(self.code.clear)
+        self._busy = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Sessions of this kiosk"))
+        self.table.setHorizontalHeaderLabels([_("Bay"), _("State"), _("Power"), _("Energy"), _("Time"),
+                                              _("Estimated cost"), _("Room/plate"), _("Problem"), _("Source")])
+        self.refresh_btn.setText(_("Refresh"))
+        self.receipt_btn.setText(_("Show receipt"))
+        self.code_btn.setText(_("New guest code"))
+        self.stop_btn.setText(_("Stop session"))
+        keep = self.reason.currentText()
+        self.reason.clear()
+        self.reason.addItems(_reasons())
+        if keep:
+            self.reason.setCurrentText(keep)
+        self.reason.lineEdit().setPlaceholderText(_("Reason for stopping"))
+        if self.rows:
+            self._fill()
+
+    def showEvent(self, ev: Any) -> None:  # noqa: N802 - Qt naming
+        super().showEvent(ev)
+        self.timer.start()
+
+    def hideEvent(self, ev: Any) -> None:  # noqa: N802
+        self.timer.stop()
+        self.code.clear()
+        super().hideEvent(ev)
+
+    def selected(self) -> DeskRow | None:
+        key = selected_key(self.table)
+        return next((r for r in self.rows if r.id == key), None)
+
+    @asyncSlot()
+    async def refresh(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            self.rows = await self.desk.rows()
+        except Exception as exc:  # noqa: BLE001 - keep the board usable
+            self.message.error(_("The sessions could not be loaded ({error}). Try again.", error=type(exc).__name__))
+            return
+        finally:
+            self._busy = False
+        self._fill()
+        if self.desk.api_error:
+            self.message.error(self.desk.api_error)
+        self.loaded.emit()
+
+    def _fill(self) -> None:
+        keep = selected_key(self.table)
+        self.table.setRowCount(len(self.rows))
+        for i, r in enumerate(self.rows):
+            est = money(r.estimate_incl_vat, r.currency) if r.estimate_incl_vat is not None else "–"
+            if r.estimate_incl_vat is not None and not r.estimate_final:
+                est = _("about {amount}", amount=est)
+            fill_row(self.table, i, [
+                r.bay, r.state_text, kw(r.power_kw), kwh(r.energy_kwh), elapsed_text(r.elapsed_s), est, r.tag,
+                r.failure, _("this kiosk") if r.source == "kiosk" else _("service only"),
+            ], key=r.id)
+        if keep:
+            select_key(self.table, keep)
+
+    @asyncSlot()
+    async def on_stop(self) -> None:
+        row = self.selected()
+        if row is None:
+            self.message.error(_("Choose a session in the list first."))
+            return
+        if row.is_final:
+            self.message.error(_("This session has already ended."))
+            return
+        reason = self.reason.currentText().strip()
+        try:
+            state = await self.desk.stop(row, reason)
+        except DeskError as exc:
+            self.message.error(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - SessionError subclasses carry a translated message
+            self.message.error(str(exc) or type(exc).__name__)
+            return
+        self.message.info(_("Stop sent for bay {bay} ({state}). The guest can unplug once it has stopped.",
+                            bay=row.bay, state=state))
+        self._busy = False
+        await self._reload()
+
+    async def _reload(self) -> None:
+        try:
+            self.rows = await self.desk.rows()
+        except Exception:  # noqa: BLE001
+            return
+        self._fill()
+        self.loaded.emit()
+
+    def on_receipt(self) -> None:
+        row = self.selected()
+        if row is None:
+            self.message.error(_("Choose a session in the list first."))
+            return
+        try:
+            r = self.desk.receipt(row)
+        except Exception as exc:  # noqa: BLE001
+            self.message.error(str(exc) or type(exc).__name__)
+            return
+        lines = [_("Receipt {number}", number=r.receipt_number or "–"), _("Bay {bay}", bay=row.bay)]
+        if r.started_at:
+            lines.append(_("Started {time}", time=r.started_at.astimezone().strftime("%Y-%m-%d %H:%M")))
+        if r.ended_at:
+            lines.append(_("Ended {time}", time=r.ended_at.astimezone().strftime("%Y-%m-%d %H:%M")))
+        lines.append(_("Energy {energy}", energy=kwh(r.energy_kwh)))
+        if r.total_incl_vat is not None:
+            lines.append(_("Total {total} incl. {vat} VAT", total=money(r.total_incl_vat, r.currency),
+                           vat=money(r.total_vat, r.currency)))
+        elif r.estimate_incl_vat is not None:
+            lines.append(_("Estimated {total} (final costs not known yet)", total=money(r.estimate_incl_vat,
+                                                                                       r.currency)))
+        if not r.final:
+            lines.append(_("Not final yet: show it again later for the final costs."))
+        self.detail.setText("\n".join(lines))
+        self.message.info("")
+
+    def on_new_code(self) -> None:
+        row = self.selected()
+        if row is None:
+            self.message.error(_("Choose a session in the list first."))
+            return
+        try:
+            code = self.desk.new_code(row)
+        except Exception as exc:  # noqa: BLE001
+            self.message.error(str(exc) or type(exc).__name__)
+            return
+        self.code.setText(_("New code for bay {bay}: {code} (tell the guest; the old code no longer works)",
+                            bay=row.bay, code=code))
+        self.code_timer.start()
+        self.message.info("")

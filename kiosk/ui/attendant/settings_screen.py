@@ -1,0 +1,141 @@
+"""Settings staff may change without a restart: idle timeout, default language, venue
+payment method, high-contrast default. Saved to the runtime settings file; listeners (the
+shell) apply them at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from qasync import asyncSlot
+
+from kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from kiosk.services.attendant import RuntimeSettingError, RuntimeSettings, WalletError
+
+from .common import TOUCH, MessageLine, TouchButton, combo, spin
+
+_ = Translator("attendant")
+
+
+class SettingsScreen(QWidget):
+    def __init__(self, runtime: RuntimeSettings, wallet: Any = None, audit: Any = None,
+                 actor: str = "attendant", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("attendant-settings")
+        self.runtime = runtime
+        self.wallet = wallet
+        self.audit = audit
+        self.actor = actor
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        self.idle = spin("idle-timeout", 15, 3600)
+        self.idle.setSingleStep(15)
+        self.language = combo("default-language")
+        for code in LANGUAGES:
+            self.language.addItem(LANGUAGE_NAMES[code], code)
+        self.payment = combo("payment-method")
+        self.contrast = QCheckBox()
+        self.contrast.setObjectName("high-contrast")
+        self.contrast.setMinimumHeight(TOUCH)
+        self.contrast.setStyleSheet(f"QCheckBox::indicator {{ width: 40px; height: 40px; }}")
+        self.save = TouchButton(name="save")
+        self.revert = TouchButton(name="revert")
+        self.message = MessageLine()
+        self.form = QFormLayout()
+        self.l_idle, self.l_lang, self.l_pay, self.l_contrast = QLabel(), QLabel(), QLabel(), QLabel()
+        self.form.addRow(self.l_idle, self.idle)
+        self.form.addRow(self.l_lang, self.language)
+        self.form.addRow(self.l_pay, self.payment)
+        self.form.addRow(self.l_contrast, self.contrast)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save)
+        buttons.addWidget(self.revert)
+        buttons.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addLayout(self.form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.message)
+        lay.addStretch(1)
+        self.save.clicked.connect(self.on_save)
+        self.revert.clicked.connect(self.on_revert)
+        self._unsub = runtime.subscribe(lambda _changed: self.show_values())
+        self.destroyed.connect(lambda *_a, u=self._unsub: u())
+        self.retranslate()
+        self.show_values()
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Settings staff may change"))
+        self.l_idle.setText(_("Return to start after (seconds without touch)"))
+        self.l_lang.setText(_("Language for each new guest"))
+        self.l_pay.setText(_("Venue payment method"))
+        self.l_contrast.setText(_("High contrast by default"))
+        self.save.setText(_("Save"))
+        self.revert.setText(_("Back to configuration file"))
+
+    def show_values(self) -> None:
+        v = self.runtime.as_dict()
+        self.idle.setValue(int(v["idle_timeout_s"]))
+        self.language.setCurrentIndex(max(0, self.language.findData(v["default_language"])))
+        self.contrast.setChecked(bool(v["high_contrast"]))
+        self._select_payment(v["payment_method_id"])
+
+    def _select_payment(self, pm_id: str | None) -> None:
+        idx = self.payment.findData(pm_id)
+        if idx < 0 and pm_id:
+            self.payment.addItem(pm_id, pm_id)
+            idx = self.payment.findData(pm_id)
+        self.payment.setCurrentIndex(max(0, idx))
+
+    @asyncSlot()
+    async def refresh(self) -> None:
+        """Load the wallet's payment methods into the choice."""
+        self.payment.clear()
+        self.payment.addItem(_("As in the configuration file"), None)
+        if self.wallet is not None:
+            try:
+                for e in await self.wallet.entries():
+                    self.payment.addItem(f"{e.label} – {e.status_text}", e.id)
+            except WalletError as exc:
+                self.message.error(str(exc))
+        self._select_payment(self.runtime.payment_method_id)
+
+    @asyncSlot()
+    async def on_save(self) -> None:
+        changes = {
+            "idle_timeout_s": self.idle.value(),
+            "default_language": self.language.currentData(),
+            "payment_method_id": self.payment.currentData(),
+            "high_contrast": self.contrast.isChecked(),
+        }
+        try:
+            changed = self.runtime.update(**changes)
+        except RuntimeSettingError as exc:
+            self.message.error(str(exc))
+            return
+        except OSError:
+            self.message.error(_("The settings could not be saved (disk full or read-only?). Check the data folder."))
+            return
+        if not changed:
+            self.message.info(_("Nothing changed."))
+            return
+        if self.audit is not None:
+            detail = ", ".join(f"{k}={v}" for k, v in sorted(changed.items()))
+            await _maybe_await(self.audit(actor=self.actor, action="settings.change", session_id=None, detail=detail))
+        self.message.info(_("Saved. The new settings apply from now on."))
+
+    @asyncSlot()
+    async def on_revert(self) -> None:
+        changed = self.runtime.reset()
+        if changed and self.audit is not None:
+            await _maybe_await(self.audit(actor=self.actor, action="settings.reset", session_id=None,
+                                          detail=", ".join(sorted(changed))))
+        self.message.info(_("The settings of the configuration file apply again."))
+
+
+async def _maybe_await(v: Any) -> Any:
+    import inspect
+
+    if inspect.isawaitable(v):
+        return await v
+    return v

@@ -1,0 +1,111 @@
+"""Guest ownership codes and the attendant PIN.
+
+- A guest code is 6 digits (a numeric keypad is what every guest can use), drawn with
+  :mod:`secrets`, shown once and stored only as ``scrypt(code, salt)`` with a per-session
+  random salt. A 6-digit code is weak against offline guessing whatever the hash, so the
+  real defence is online: wrong codes are throttled by a :class:`Lockout` that is
+  persisted in the journal (it survives a restart).
+- The attendant PIN is stored as ``scrypt(pin, salt)`` with stronger parameters.
+- :class:`Lockout`: after ``free_attempts`` failures each further failure locks for
+  ``base_s * 2**k`` seconds (capped at ``max_s``); a success resets it. State is a small
+  dict the journal keeps in its ``kv`` table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+CODE_LENGTH = 6
+_CODE_PARAMS = {"n": 2 ** 11, "r": 8, "p": 1}
+_PIN_PARAMS = {"n": 2 ** 14, "r": 8, "p": 1}
+
+
+def new_code() -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in (code or "") if ch.isdigit())
+
+
+def _scrypt(secret: str, salt: bytes, params: dict) -> bytes:
+    return hashlib.scrypt(secret.encode("utf-8"), salt=salt, dklen=32, maxmem=64 * 1024 * 1024, **params)
+
+
+def hash_secret(secret: str, *, strong: bool = False) -> str:
+    """``scrypt$n$r$p$salthex$hashhex`` of a code (or, strong=True, a PIN)."""
+    params = _PIN_PARAMS if strong else _CODE_PARAMS
+    salt = secrets.token_bytes(16)
+    digest = _scrypt(secret, salt, params)
+    return f"scrypt${params['n']}${params['r']}${params['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_secret(secret: str, stored: str | None) -> bool:
+    if not stored or not secret:
+        return False
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        if kind != "scrypt":
+            return False
+        got = _scrypt(secret, bytes.fromhex(salt), {"n": int(n), "r": int(r), "p": int(p)})
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def hash_code(code: str) -> str:
+    return hash_secret(normalise_code(code))
+
+
+def verify_code(code: str, stored: str | None) -> bool:
+    c = normalise_code(code)
+    return len(c) == CODE_LENGTH and verify_secret(c, stored)
+
+
+@dataclass
+class Lockout:
+    """Growing delay after repeated failures; ``state()``/``load()`` for persistence."""
+
+    free_attempts: int = 3
+    base_s: float = 30.0
+    max_s: float = 3600.0
+    failures: int = 0
+    locked_until: datetime | None = None
+
+    def remaining(self, now: datetime) -> float:
+        if self.locked_until is None:
+            return 0.0
+        return max(0.0, (self.locked_until - now).total_seconds())
+
+    def failure(self, now: datetime) -> float:
+        """Record a failure; returns the lock in seconds it causes (0 while attempts are free)."""
+        self.failures += 1
+        k = self.failures - self.free_attempts
+        if k <= 0:
+            return 0.0
+        secs = min(self.max_s, self.base_s * (2 ** (k - 1)))
+        self.locked_until = now + timedelta(seconds=secs)
+        return secs
+
+    def success(self) -> None:
+        self.failures = 0
+        self.locked_until = None
+
+    @property
+    def attempts_left(self) -> int:
+        return max(0, self.free_attempts - self.failures)
+
+    def state(self) -> dict:
+        return {"failures": self.failures,
+                "locked_until": self.locked_until.isoformat() if self.locked_until else None}
+
+    def load(self, data: dict | None) -> Lockout:
+        if data:
+            self.failures = int(data.get("failures", 0))
+            lu = data.get("locked_until")
+            self.locked_until = datetime.fromisoformat(lu) if lu else None
+        return self

@@ -1,0 +1,492 @@
+"""The Charge Assist client: one long-lived :class:`httpx.AsyncClient`, one method per
+operation of ``openapi.json``. See ``kiosk/api/README.md`` for errors, retries, logging.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from kiosk import __version__
+from kiosk.api import errors, models
+from kiosk.api.retry import RETRY_STATUSES, RetryPolicy, is_repeatable, parse_retry_after
+from kiosk.logsetup import REDACTED, redact, register_secret, tame_http_loggers
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+#: Path parameters never written to a log line.
+SECRET_PATH_PARAMS = frozenset({"appToken", "id"})
+#: Most locations one ``POST /locations/availability`` may ask for.
+AVAILABILITY_BATCH = 20
+#: Safety stop for following continuation tokens.
+MAX_PAGES = 200
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_timeout(seconds: float) -> httpx.Timeout:
+    """Explicit timeouts: connecting fails fast, reading waits the full budget."""
+    return httpx.Timeout(connect=min(5.0, seconds), read=seconds, write=seconds, pool=seconds)
+
+
+def server_time(response: httpx.Response) -> datetime | None:
+    """The server's clock from the ``Date`` header (None if absent or unreadable)."""
+    value = response.headers.get("date")
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _register_header_secrets(headers: Mapping[str, str]) -> None:
+    for name, value in headers.items():
+        if name.lower() in {"authorization", "ocp-apim-subscription-key"}:
+            register_secret(value)
+            register_secret(value.split(" ", 1)[-1])
+
+
+def _error_details(response: httpx.Response) -> tuple[str, list[str]]:
+    """The API's message and validation messages from an error answer, whatever its shape
+    (ValidationResponse, ValidationResponseV2, ProblemDetails, a JSON string or text)."""
+    fallback = response.reason_phrase or f"HTTP {response.status_code}"
+    try:
+        body = response.json()
+    except ValueError:
+        return (response.text.strip()[:300] or fallback), []
+    if isinstance(body, str):
+        return (body.strip() or fallback), []
+    if not isinstance(body, dict):
+        return fallback, []
+    messages = [
+        str(vm.get("message") or vm.get("code"))
+        for vm in body.get("validationMessages") or []
+        if isinstance(vm, dict) and (vm.get("message") or vm.get("code"))
+    ]
+    problem_errors = body.get("errors")
+    if isinstance(problem_errors, dict):  # ASP.NET validation problem details
+        for field_messages in problem_errors.values():
+            if isinstance(field_messages, list):
+                messages.extend(str(m) for m in field_messages)
+    message = body.get("message") or body.get("detail") or body.get("title") or body.get("developerMessage")
+    if not message:
+        message = messages[0] if messages else fallback
+    return str(message), messages
+
+
+class ChargeAssistClient:
+    """Async client of the Charge Assist API.
+
+    ``headers`` carry the API key (``settings.auth_headers()``); their values and the
+    ``app_token`` are registered with :func:`kiosk.logsetup.register_secret`, so no log
+    line can show them. ``transport`` lets tests pass an :class:`httpx.MockTransport`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        headers: Mapping[str, str] | None = None,
+        app_token: str | None = None,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        headers = dict(headers or {})
+        _register_header_secrets(headers)
+        register_secret(app_token)
+        tame_http_loggers()
+        self.app_token = app_token
+        self.retry = retry or RetryPolicy()
+        headers.setdefault("Accept", "application/json")
+        headers.setdefault("User-Agent", f"charge-assist-kiosk/{__version__}")
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=make_timeout(timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, retry: RetryPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None
+    ) -> ChargeAssistClient:
+        return cls(
+            settings.base_url,
+            headers=settings.auth_headers(),
+            app_token=settings.app_token,
+            timeout=settings.request_timeout_s,
+            retry=retry,
+            transport=transport,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._http.base_url).rstrip("/")
+
+    async def __aenter__(self) -> ChargeAssistClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed
+
+    # ----------------------------------------------------------------------------------
+    # plumbing
+    # ----------------------------------------------------------------------------------
+
+    def _token(self) -> str:
+        if not self.app_token:
+            raise errors.NotConfigured("no appToken is configured (setting app_token, KIOSK_APP_TOKEN)")
+        return self.app_token
+
+    async def _request(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, str] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        retry: bool = True,
+    ) -> httpx.Response:
+        """Send one operation, retrying it when that is safe; raise an ApiError on failure."""
+        path_params = path_params or {}
+        path = template.format(**{k: quote(str(v), safe="") for k, v in path_params.items()})
+        shown = redact(template.format(**{k: REDACTED if k in SECRET_PATH_PARAMS else v
+                                          for k, v in path_params.items()}))
+        repeatable = retry and is_repeatable(method, template)
+        mutates = method not in READ_METHODS and not (method == "POST" and is_repeatable(method, template))
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        attempt = 0
+        while True:
+            attempt += 1
+            retry_after: float | None = None
+            try:
+                response = await self._send(method, path, shown, clean_params, json, headers, mutates)
+            except errors.TransportError:
+                if not repeatable or (delay := self.retry.delay(attempt, None)) is None:
+                    raise
+                await self._wait(method, shown, attempt, delay, "no answer")
+                continue
+            if response.is_success:
+                return response
+            error = self._http_error(response, method, shown, mutates)
+            if isinstance(error, errors.RateLimited):
+                retry_after = error.retry_after
+            elif response.status_code == 503:
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if (not repeatable or response.status_code not in RETRY_STATUSES
+                    or (delay := self.retry.delay(attempt, retry_after)) is None):
+                raise error
+            await self._wait(method, shown, attempt, delay, str(response.status_code))
+
+    async def _wait(self, method: str, shown: str, attempt: int, delay: float, why: str) -> None:
+        log.info("retrying %s %s (%s) in %.2f s, attempt %d", method, shown, why, delay, attempt + 1)
+        await self.retry.sleep(delay)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        shown: str,
+        params: Mapping[str, Any],
+        json: Any,
+        headers: Mapping[str, str] | None,
+        mutates: bool,
+    ) -> httpx.Response:
+        started = time.perf_counter()
+        outcome = "?"
+        try:
+            response = await self._http.request(method, path, params=params or None, json=json, headers=headers)
+            outcome = str(response.status_code)
+            return response
+        except httpx.TimeoutException as exc:
+            outcome = type(exc).__name__
+            sent = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+            raise errors.RequestTimeout(
+                f"no answer within the timeout ({type(exc).__name__})",
+                may_have_taken_effect=mutates and sent, method=method, path=shown,
+            ) from None
+        except httpx.TransportError as exc:
+            outcome = type(exc).__name__
+            sent = not isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol)
+            raise errors.ConnectionFailed(
+                f"connection failed ({type(exc).__name__})",
+                may_have_taken_effect=mutates and sent, method=method, path=shown,
+            ) from None
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            log.debug("%s %s -> %s in %.0f ms", method, shown, outcome, ms)
+
+    @staticmethod
+    def _http_error(response: httpx.Response, method: str, shown: str, mutates: bool) -> errors.ApiError:
+        status = response.status_code
+        message, validation = _error_details(response)
+        cls = errors.error_class_for_status(status)
+        common: dict[str, Any] = {
+            "status": status,
+            "validation_messages": validation,
+            "may_have_taken_effect": mutates and status >= 500,
+            "method": method,
+            "path": shown,
+        }
+        if cls is errors.RateLimited:
+            return errors.RateLimited(
+                message, retry_after=parse_retry_after(response.headers.get("retry-after")), **common
+            )
+        return cls(message, **common)
+
+    @staticmethod
+    def _parse(response: httpx.Response, model: type[M], *, mutates: bool = False) -> M:
+        method, path = response.request.method, response.request.url.path
+        try:
+            data = response.json()
+        except ValueError:
+            raise errors.MalformedResponse(
+                "the answer is not valid JSON", status=response.status_code,
+                may_have_taken_effect=mutates, method=method, path=redact(path),
+            ) from None
+        if isinstance(data, list) and "data" in model.model_fields:
+            data = {"data": data}  # tolerate a bare list where a list response was expected
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise errors.MalformedResponse(
+                f"the answer does not have the expected shape ({model.__name__}: "
+                f"{exc.error_count()} problems, first at {'.'.join(map(str, exc.errors()[0]['loc'])) or 'top'})",
+                status=response.status_code, may_have_taken_effect=mutates, method=method, path=redact(path),
+            ) from None
+
+    # ----------------------------------------------------------------------------------
+    # service and token
+    # ----------------------------------------------------------------------------------
+
+    async def service_status(self) -> bool:
+        """True if the service says it is up; False if it answers 503 (unavailable)."""
+        try:
+            await self._request("GET", "/servicestatus", retry=False)
+        except errors.ServerError as exc:
+            if exc.status == 503:
+                return False
+            raise
+        return True
+
+    async def register_token(self) -> list[models.TokenModel]:
+        """``PUT /token/{appToken}``: register the appToken (safe to repeat)."""
+        r = await self._request("PUT", "/token/{appToken}", {"appToken": self._token()})
+        return self._parse(r, models.TokenModelListResponse).data or []
+
+    async def create_token_v2(
+        self, app_token: str, driver_id: str | None = None, emsp_id: str | None = None
+    ) -> models.TokenModel:
+        """``POST /v2.1/token``."""
+        register_secret(app_token)
+        body = models.CreateAppTokenRequest(app_token=app_token, driver_id=driver_id, emsp_id=emsp_id)
+        r = await self._request("POST", "/v2.1/token", json=_dump(body))
+        return self._parse(r, models.TokenModel, mutates=True)
+
+    async def get_token_v2(self) -> models.TokenModel:
+        """``GET /v2.1/token/{appToken}``."""
+        r = await self._request("GET", "/v2.1/token/{appToken}", {"appToken": self._token()})
+        return self._parse(r, models.TokenModel)
+
+    # ----------------------------------------------------------------------------------
+    # wallet
+    # ----------------------------------------------------------------------------------
+
+    async def wallet(self, location_id: str | None = None) -> list[models.PaymentMethodModel]:
+        """The appToken's payment methods (``isCompatible`` set when ``location_id`` given)."""
+        r = await self._request(
+            "GET", "/payment/{appToken}/wallet", {"appToken": self._token()}, params={"locationId": location_id}
+        )
+        return self._parse(r, models.PaymentMethodModelListResponse).data or []
+
+    async def add_charge_card(self, visual_number: str) -> models.PaymentMethodModel:
+        """Add a charge card by its visual number; it may come back PENDING."""
+        register_secret(visual_number)
+        body = models.PutChargeCardRequest(visual_number=visual_number)
+        r = await self._request("PUT", "/payment/{appToken}/chargecard", {"appToken": self._token()}, json=_dump(body))
+        return self._parse(r, models.PaymentMethodModel, mutates=True)
+
+    async def add_external_payment(self, reference: str, display_name: str | None = None) -> models.PaymentMethodModel:
+        """Add an external payment reference (room folio, voucher, the venue's PSP)."""
+        body = models.PutExternalPaymentMethodRequest(external_payment_method_id=reference, display_name=display_name)
+        r = await self._request("PUT", "/payment/{appToken}/external", {"appToken": self._token()}, json=_dump(body))
+        return self._parse(r, models.PaymentMethodModel, mutates=True)
+
+    async def remove_payment_method(self, payment_method_id: str) -> None:
+        await self._request("DELETE", "/payment/{appToken}/{id}", {"appToken": self._token(), "id": payment_method_id})
+
+    # ----------------------------------------------------------------------------------
+    # locations
+    # ----------------------------------------------------------------------------------
+
+    async def locations_nearby(
+        self, lat: float, lng: float, *, available: bool | None = None, power_type: str | None = None
+    ) -> list[models.LocationSummary]:
+        params = {
+            "latitude": lat,
+            "longitude": lng,
+            "filter.appToken": self.app_token,
+            "filter.isAvailable": available,
+            "filter.powerType": power_type,
+        }
+        r = await self._request("GET", "/locations/nearby", params=params)
+        return self._parse(r, models.LocationSummaryGeoListResponse).data or []
+
+    async def locations_in_box(
+        self,
+        bl_lat: float,
+        bl_lng: float,
+        tr_lat: float,
+        tr_lng: float,
+        *,
+        page_size: int = 50,
+        all_pages: bool = False,
+    ) -> list[models.LocationSummary]:
+        """Locations in a bounding box: the first page, or every page with ``all_pages``
+        (following ``meta.continuationToken`` in the ``continuationToken`` header)."""
+        params = {
+            "bottomLeftLat": bl_lat,
+            "bottomLeftLng": bl_lng,
+            "topRightLat": tr_lat,
+            "topRightLng": tr_lng,
+            "pageSize": page_size,
+            "filter.appToken": self.app_token,
+        }
+        found: list[models.LocationSummary] = []
+        token: str | None = None
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            headers = {"continuationToken": token} if token else None
+            r = await self._request("GET", "/locations/boundingbox", params=params, headers=headers)
+            page = self._parse(r, models.LocationSummaryGeoListResponse)
+            found.extend(page.data or [])
+            token = page.meta.continuation_token if page.meta and page.meta.has_more_data else None
+            if not all_pages or not token or token in seen:
+                break
+            seen.add(token)
+        return found
+
+    async def location(self, location_id: str, *, evse_uid: str | None = None) -> models.LocationModel:
+        params = {"filter.evseUid": evse_uid, "filter.appToken": self.app_token}
+        r = await self._request("GET", "/locations/{locationId}", {"locationId": location_id}, params=params)
+        return self._parse(r, models.LocationModel)
+
+    async def location_by_evse(self, evse_uid: str) -> models.LocationModel:
+        r = await self._request(
+            "GET", "/locations/evse/{evseUid}", {"evseUid": evse_uid}, params={"filter.appToken": self.app_token}
+        )
+        return self._parse(r, models.LocationModel)
+
+    async def availability(self, location_ids: Iterable[str]) -> list[models.LocationEvseAvailability]:
+        """EVSE statuses of any number of locations, asked in batches of at most 20."""
+        ids = list(dict.fromkeys(location_ids))
+        result: list[models.LocationEvseAvailability] = []
+        for batch in _chunks(ids, AVAILABILITY_BATCH):
+            body = models.LocationAvailabilityRequest(location_ids=list(batch))
+            r = await self._request("POST", "/locations/availability", json=_dump(body))
+            result.extend(self._parse(r, models.LocationAvailabilityResponse).data or [])
+        return result
+
+    async def parse_qr(self, text: str) -> models.QrResponse:
+        """``POST /qr``: which location/EVSE a scanned QR code points to."""
+        r = await self._request("POST", "/qr", json=_dump(models.QrRequest(url=text)))
+        return self._parse(r, models.QrResponse)
+
+    # ----------------------------------------------------------------------------------
+    # tariff and sessions
+    # ----------------------------------------------------------------------------------
+
+    async def tariffs(
+        self, location_id: str, evse_uid: str, connector_id: str | None = None
+    ) -> list[models.WalletTariffItem]:
+        """One item per payment method of the wallet, with its tariff for this EVSE."""
+        r = await self._request(
+            "GET",
+            "/tariff/{appToken}/evse/{locationId}/{evseUid}",
+            {"appToken": self._token(), "locationId": location_id, "evseUid": evse_uid},
+            params={"connectorId": connector_id},
+        )
+        return self._parse(r, models.WalletTariffItemListResponse).data or []
+
+    async def start_session(
+        self, location_id: str, evse_uid: str, connector_id: str | None, payment_method_id: str
+    ) -> models.StartResponse:
+        """``POST /session/start``. Never retried: if the answer is lost the error says
+        ``may_have_taken_effect``; look at :meth:`session_history` before starting again."""
+        body = models.StartRequest(
+            location_id=location_id, evse_uid=evse_uid, connector_id=connector_id, payment_method_id=payment_method_id
+        )
+        r = await self._request("POST", "/session/start", params={"appToken": self._token()}, json=_dump(body))
+        started = self._parse(r, models.StartResponse, mutates=True)
+        started.server_time = server_time(r)
+        return started
+
+    async def session_status(self, charge_session_id: str, max_data_points: int | None = None) -> models.StatusResponse:
+        params = {"appToken": self._token(), "chargeSessionId": charge_session_id, "maxDataPoints": max_data_points}
+        r = await self._request("GET", "/session/status", params=params)
+        status = self._parse(r, models.StatusResponse)
+        status.server_time = server_time(r)
+        return status
+
+    async def stop_session(self, charge_session_id: str) -> models.StatusResponse:
+        """``POST /session/stop``. Never retried (see :meth:`start_session`)."""
+        body = models.StopRequest(charge_session_id=charge_session_id)
+        r = await self._request("POST", "/session/stop", params={"appToken": self._token()}, json=_dump(body))
+        status = self._parse(r, models.StatusResponse, mutates=True)
+        status.server_time = server_time(r)
+        return status
+
+    async def session_history(
+        self,
+        *,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        statuses: Sequence[str] | None = None,
+        charge_session_id: str | None = None,
+        sort_desc: bool = True,
+    ) -> list[models.SessionHistoryModel]:
+        """``GET /token/{appToken}/sessions``, newest first unless ``sort_desc=False``."""
+        params: dict[str, Any] = {
+            "filter.chargeSessionId": charge_session_id,
+            "filter.dateTimeFrom": date_from.isoformat() if date_from else None,
+            "filter.dateTimeTo": date_to.isoformat() if date_to else None,
+            "filter.sessionStatus": [str(s) for s in statuses] if statuses else None,
+            "sortDesc": sort_desc,
+        }
+        r = await self._request("GET", "/token/{appToken}/sessions", {"appToken": self._token()}, params=params)
+        return self._parse(r, models.SessionHistoryModelListResponse).data or []
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

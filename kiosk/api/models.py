@@ -1,0 +1,895 @@
+"""Pydantic v2 models of the Charge Assist schemas (``openapi.json``), built to accept what
+the real service sends rather than only what the contract promises:
+
+- every field is optional and nullable (the guide's status payloads omit "required"
+  fields such as ``sessionId``), unknown extra fields are kept (``model_extra``);
+- an enum value outside the published list stays a plain ``str``; known values become
+  :class:`enum.StrEnum` members, so ``status == "CHARGING"`` works either way;
+- date-times without a zone are taken as UTC; an unreadable date-time becomes ``None``
+  (logged) instead of failing the whole answer; numbers in string fields become strings.
+
+Class names are the schema names, attributes the snake_case of the JSON names;
+``model_dump(by_alias=True, mode="json")`` gives the API's camelCase JSON back.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WrapValidator
+from pydantic.alias_generators import to_camel
+from pydantic_core.core_schema import ValidatorFunctionWrapHandler
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------------------
+# enums
+# --------------------------------------------------------------------------------------
+
+
+class SessionStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    REJECTED = "REJECTED"
+    STARTING = "STARTING"
+    CHARGING = "CHARGING"
+    STOPPING = "STOPPING"
+    COMPLETED = "COMPLETED"
+    CDR_AVAILABLE = "CDR_AVAILABLE"
+    PARKING = "PARKING"
+    TIMEOUT = "TIMEOUT"
+    CANCELLED = "CANCELLED"
+    ERROR = "ERROR"
+
+
+#: States after which a session's status no longer changes.
+FINAL_SESSION_STATUSES = frozenset(
+    {SessionStatus.CDR_AVAILABLE, SessionStatus.REJECTED, SessionStatus.TIMEOUT, SessionStatus.CANCELLED,
+     SessionStatus.ERROR}
+)
+
+
+class SessionError(StrEnum):
+    INVALID_TOKEN = "INVALID_TOKEN"
+    EVSE_NOT_AVAILABLE = "EVSE_NOT_AVAILABLE"
+    COMMAND_TIMED_OUT = "COMMAND_TIMED_OUT"
+    SOFT_TIME_OUT = "SOFT_TIME_OUT"
+    UNKNOWN = "UNKNOWN"
+
+
+class PaymentMethodType(StrEnum):
+    CHARGE_CARD = "CHARGE_CARD"
+    MASTER_CARD = "MASTER_CARD"
+    VISA = "VISA"
+    AMEX = "AMEX"
+    APPLE_PAY = "APPLE_PAY"
+    GOOGLE_PAY = "GOOGLE_PAY"
+    IDEAL = "IDEAL"
+    BANCONTACT = "BANCONTACT"
+    SOFORT = "SOFORT"
+    WALLET = "WALLET"
+    CARD_OTHER = "CARD_OTHER"
+    EXTERNAL = "EXTERNAL"
+
+
+class VerificationStatus(StrEnum):
+    PENDING = "PENDING"
+    VALID = "VALID"
+    INVALID = "INVALID"
+
+
+class ValidationStatus(StrEnum):
+    VALID = "Valid"
+    WARNING = "Warning"
+    ERROR = "Error"
+
+
+class ImageCategory(StrEnum):
+    CHARGER = "CHARGER"
+    ENTRANCE = "ENTRANCE"
+    LOCATION = "LOCATION"
+    NETWORK = "NETWORK"
+    OPERATOR = "OPERATOR"
+    OTHER = "OTHER"
+    OWNER = "OWNER"
+
+
+class ConnectorStandard(StrEnum):
+    CHADEMO = "CHADEMO"
+    DOMESTIC_A = "DOMESTIC_A"
+    DOMESTIC_B = "DOMESTIC_B"
+    DOMESTIC_C = "DOMESTIC_C"
+    DOMESTIC_D = "DOMESTIC_D"
+    DOMESTIC_E = "DOMESTIC_E"
+    DOMESTIC_F = "DOMESTIC_F"
+    DOMESTIC_G = "DOMESTIC_G"
+    DOMESTIC_H = "DOMESTIC_H"
+    DOMESTIC_I = "DOMESTIC_I"
+    DOMESTIC_J = "DOMESTIC_J"
+    DOMESTIC_K = "DOMESTIC_K"
+    DOMESTIC_L = "DOMESTIC_L"
+    IEC_60309_2_SINGLE_16 = "IEC_60309_2_single_16"
+    IEC_60309_2_THREE_16 = "IEC_60309_2_three_16"
+    IEC_60309_2_THREE_32 = "IEC_60309_2_three_32"
+    IEC_60309_2_THREE_64 = "IEC_60309_2_three_64"
+    IEC_62196_T1 = "IEC_62196_T1"
+    IEC_62196_T1_COMBO = "IEC_62196_T1_COMBO"
+    IEC_62196_T2 = "IEC_62196_T2"
+    IEC_62196_T2_COMBO = "IEC_62196_T2_COMBO"
+    IEC_62196_T3A = "IEC_62196_T3A"
+    IEC_62196_T3C = "IEC_62196_T3C"
+    TESLA_R = "TESLA_R"
+    TESLA_S = "TESLA_S"
+    PANTOGRAPH_BOTTOM_UP = "PANTOGRAPH_BOTTOM_UP"
+    PANTOGRAPH_TOP_DOWN = "PANTOGRAPH_TOP_DOWN"
+
+
+class ConnectorFormat(StrEnum):
+    SOCKET = "SOCKET"
+    CABLE = "CABLE"
+
+
+class ConnectorPowerType(StrEnum):
+    AC_1_PHASE = "AC_1_PHASE"
+    AC_3_PHASE = "AC_3_PHASE"
+    DC = "DC"
+
+
+class PowerType(StrEnum):
+    """The ``filter.powerType`` of the location searches."""
+
+    AC = "AC"
+    DC = "DC"
+
+
+class EvseState(StrEnum):
+    """Status of an EVSE (the schema ``EvseStatus`` is the availability object)."""
+
+    AVAILABLE = "AVAILABLE"
+    BLOCKED = "BLOCKED"
+    CHARGING = "CHARGING"
+    INOPERATIVE = "INOPERATIVE"
+    OUTOFORDER = "OUTOFORDER"
+    PLANNED = "PLANNED"
+    REMOVED = "REMOVED"
+    RESERVED = "RESERVED"
+    UNKNOWN = "UNKNOWN"
+
+
+class Capability(StrEnum):
+    CHARGING_PROFILE_CAPABLE = "CHARGING_PROFILE_CAPABLE"
+    CREDIT_CARD_PAYABLE = "CREDIT_CARD_PAYABLE"
+    REMOTE_START_STOP_CAPABLE = "REMOTE_START_STOP_CAPABLE"
+    RESERVABLE = "RESERVABLE"
+    RFID_READER = "RFID_READER"
+    UNLOCK_CAPABLE = "UNLOCK_CAPABLE"
+    TOKEN_GROUP_CAPABLE = "TOKEN_GROUP_CAPABLE"
+    PED_TERMINAL = "PED_TERMINAL"
+    DEBIT_CARD_PAYABLE = "DEBIT_CARD_PAYABLE"
+    CONTACTLESS_CARD_SUPPORT = "CONTACTLESS_CARD_SUPPORT"
+    CHIP_CARD_SUPPORT = "CHIP_CARD_SUPPORT"
+    CHARGING_PREFERENCES_CAPABLE = "CHARGING_PREFERENCES_CAPABLE"
+    START_SESSION_CONNECTOR_REQUIRED = "START_SESSION_CONNECTOR_REQUIRED"
+    ISO_15118_2_PLUG_AND_CHARGE = "ISO_15118_2_PLUG_AND_CHARGE"
+    ISO_15118_20_PLUG_AND_CHARGE = "ISO_15118_20_PLUG_AND_CHARGE"
+
+
+class ParkingRestriction(StrEnum):
+    EV_ONLY = "EV_ONLY"
+    PLUGGED = "PLUGGED"
+    DISABLED = "DISABLED"
+    CUSTOMERS = "CUSTOMERS"
+    MOTORCYCLES = "MOTORCYCLES"
+
+
+class LocationType(StrEnum):
+    ON_STREET = "ON_STREET"
+    PARKING_GARAGE = "PARKING_GARAGE"
+    UNDERGROUND_GARAGE = "UNDERGROUND_GARAGE"
+    PARKING_LOT = "PARKING_LOT"
+    OTHER = "OTHER"
+    UNKNOWN = "UNKNOWN"
+    ALONG_MOTORWAY = "ALONG_MOTORWAY"
+    ON_DRIVEWAY = "ON_DRIVEWAY"
+
+
+class Facility(StrEnum):
+    HOTEL = "HOTEL"
+    RESTAURANT = "RESTAURANT"
+    CAFE = "CAFE"
+    MALL = "MALL"
+    SUPERMARKET = "SUPERMARKET"
+    SPORT = "SPORT"
+    RECREATION_AREA = "RECREATION_AREA"
+    NATURE = "NATURE"
+    MUSEUM = "MUSEUM"
+    BUS_STOP = "BUS_STOP"
+    TAXI_STAND = "TAXI_STAND"
+    TRAIN_STATION = "TRAIN_STATION"
+    AIRPORT = "AIRPORT"
+    CARPOOL_PARKING = "CARPOOL_PARKING"
+    FUEL_STATION = "FUEL_STATION"
+    WIFI = "WIFI"
+    BIKE_SHARING = "BIKE_SHARING"
+    METRO_STATION = "METRO_STATION"
+    PARKING_LOT = "PARKING_LOT"
+    TRAM_STOP = "TRAM_STOP"
+
+
+class AvailabilityLevel(StrEnum):
+    NONE = "NONE"
+    LOW = "LOW"
+    MODERATE = "MODERATE"
+    HIGH = "HIGH"
+
+
+class TariffDimension(StrEnum):
+    """``PriceComponentModel.type``."""
+
+    FLAT = "FLAT"
+    ENERGY = "ENERGY"
+    PARKING_TIME = "PARKING_TIME"
+    TIME = "TIME"
+
+
+class TariffType(StrEnum):
+    WHOLESALE = "WHOLESALE"
+    RETAIL = "RETAIL"
+
+
+class TariffValidity(StrEnum):
+    VALID = "VALID"
+    UNKNOWN = "UNKNOWN"
+    NO_TARIFF_FOUND = "NO_TARIFF_FOUND"
+    NOT_COMPATIBLE = "NOT_COMPATIBLE"
+    ERROR = "ERROR"
+
+
+class PrioritySessionStatus(StrEnum):
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    OFF = "OFF"
+    ON = "ON"
+
+
+class VidStatus(StrEnum):
+    VID_NOT_AVAILABLE = "VID_NOT_AVAILABLE"
+    VID_NOT_REGISTERED = "VID_NOT_REGISTERED"
+    VID_REGISTRATION_IN_PROGRESS = "VID_REGISTRATION_IN_PROGRESS"
+    VID_REGISTERED = "VID_REGISTERED"
+    VID_DEREGISTERED = "VID_DEREGISTERED"
+
+
+class CouponStatus(StrEnum):
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    NOT_APPLIED = "NOT_APPLIED"
+    APPLIED = "APPLIED"
+
+
+class StartMethod(StrEnum):
+    UNKNOWN = "UNKNOWN"
+    APP = "APP"
+    NOT_APP = "NOT_APP"
+
+
+class CdrDimension(StrEnum):
+    TIME = "TIME"
+    ENERGY = "ENERGY"
+    PARKING_TIME = "PARKING_TIME"
+    FLAT = "FLAT"
+    UNKNOWN = "UNKNOWN"
+
+
+class CdrUnit(StrEnum):
+    MIN = "MIN"
+    KWH = "KWH"
+    MONEY = "MONEY"
+    UNKNOWN = "UNKNOWN"
+
+
+# --------------------------------------------------------------------------------------
+# tolerant field types
+# --------------------------------------------------------------------------------------
+
+def _known(enum_cls: type[StrEnum]) -> BeforeValidator:
+    """Turn a known value into its enum member; leave anything else as it came."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, enum_cls):
+            try:
+                return enum_cls(value)
+            except ValueError:
+                return value
+        return value
+
+    return BeforeValidator(convert)
+
+
+def _lenient_datetime(value: Any, handler: ValidatorFunctionWrapHandler) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed: datetime = handler(value)
+    except ValidationError:
+        log.warning("ignoring an unreadable date-time in an API answer: %.40r", value)
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+DateTime = Annotated[datetime | None, WrapValidator(_lenient_datetime)]
+
+SessionStatusValue = Annotated[SessionStatus | str, _known(SessionStatus)]
+SessionErrorValue = Annotated[SessionError | str, _known(SessionError)]
+PaymentMethodTypeValue = Annotated[PaymentMethodType | str, _known(PaymentMethodType)]
+VerificationStatusValue = Annotated[VerificationStatus | str, _known(VerificationStatus)]
+ValidationStatusValue = Annotated[ValidationStatus | str, _known(ValidationStatus)]
+ImageCategoryValue = Annotated[ImageCategory | str, _known(ImageCategory)]
+ConnectorStandardValue = Annotated[ConnectorStandard | str, _known(ConnectorStandard)]
+ConnectorFormatValue = Annotated[ConnectorFormat | str, _known(ConnectorFormat)]
+ConnectorPowerTypeValue = Annotated[ConnectorPowerType | str, _known(ConnectorPowerType)]
+EvseStateValue = Annotated[EvseState | str, _known(EvseState)]
+CapabilityValue = Annotated[Capability | str, _known(Capability)]
+ParkingRestrictionValue = Annotated[ParkingRestriction | str, _known(ParkingRestriction)]
+LocationTypeValue = Annotated[LocationType | str, _known(LocationType)]
+FacilityValue = Annotated[Facility | str, _known(Facility)]
+AvailabilityLevelValue = Annotated[AvailabilityLevel | str, _known(AvailabilityLevel)]
+TariffDimensionValue = Annotated[TariffDimension | str, _known(TariffDimension)]
+TariffTypeValue = Annotated[TariffType | str, _known(TariffType)]
+TariffValidityValue = Annotated[TariffValidity | str, _known(TariffValidity)]
+PrioritySessionStatusValue = Annotated[PrioritySessionStatus | str, _known(PrioritySessionStatus)]
+VidStatusValue = Annotated[VidStatus | str, _known(VidStatus)]
+CouponStatusValue = Annotated[CouponStatus | str, _known(CouponStatus)]
+StartMethodValue = Annotated[StartMethod | str, _known(StartMethod)]
+CdrDimensionValue = Annotated[CdrDimension | str, _known(CdrDimension)]
+CdrUnitValue = Annotated[CdrUnit | str, _known(CdrUnit)]
+
+
+class ApiModel(BaseModel):
+    """Base of every schema model: camelCase aliases, extras kept, lenient input."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        extra="allow",
+        coerce_numbers_to_str=True,
+    )
+
+
+class SnakeCaseModel(ApiModel):
+    """For the few schemas whose JSON names are already snake_case."""
+
+    model_config = ConfigDict(alias_generator=None)
+
+
+# --------------------------------------------------------------------------------------
+# common
+# --------------------------------------------------------------------------------------
+
+
+class MetaInfo(ApiModel):
+    count: int | None = None
+    has_more_data: bool | None = None
+    continuation_token: str | None = None
+
+
+class BoundingBox(ApiModel):
+    bottom_left_lat: float | None = None
+    bottom_left_lng: float | None = None
+    top_right_lat: float | None = None
+    top_right_lng: float | None = None
+
+
+class ValidationMessage(ApiModel):
+    code: str | None = None
+    message: str | None = None
+
+
+class ValidationResponse(ApiModel):
+    validation_messages: list[ValidationMessage] | None = None
+    message: str | None = None
+    developer_message: str | None = None
+
+
+class ValidationResponseV2(ApiModel):
+    message: str | None = None
+    code: str | None = None
+    context: str | None = None
+    validation_status: ValidationStatusValue | None = None
+
+
+class ProblemDetails(ApiModel):
+    type: str | None = None
+    title: str | None = None
+    status: int | None = None
+    detail: str | None = None
+    instance: str | None = None
+
+
+# --------------------------------------------------------------------------------------
+# token
+# --------------------------------------------------------------------------------------
+
+
+class TokenSettingsModel(ApiModel):
+    default_payment_method_id: str | None = None
+    default_language_code: str | None = None
+
+
+class TokenModel(ApiModel):
+    app_token: str | None = None
+    shareable_id: str | None = None
+    auth_id: str | None = None
+    groups: list[str] | None = None
+    group_filter_string: str | None = None
+    settings: TokenSettingsModel | None = None
+    email: str | None = None
+
+
+class TokenModelListResponse(ApiModel):
+    data: list[TokenModel] | None = None
+    meta: MetaInfo | None = None
+
+
+class CreateAppTokenRequest(ApiModel):
+    app_token: str | None = None
+    driver_id: str | None = None
+    emsp_id: str | None = None
+
+
+# --------------------------------------------------------------------------------------
+# payment
+# --------------------------------------------------------------------------------------
+
+
+class LinkedPaymentMethod(ApiModel):
+    id: str | None = None
+    type: PaymentMethodTypeValue | None = None
+    card_hint: str | None = None
+
+
+class PaymentMethodModel(ApiModel):
+    id: str | None = None
+    external_payment_method_id: str | None = None
+    card_alias: str | None = None
+    type: PaymentMethodTypeValue | None = None
+    charge_card_issuer: str | None = None
+    card_hint: str | None = None
+    card_short_hint: str | None = None
+    card_expiry_hint: str | None = None
+    auth_id: str | None = None
+    is_compatible: bool | None = None
+    is_vid_mapped: bool | None = None
+    is_account_payment_method: bool | None = None
+    verification_status: VerificationStatusValue | None = None
+    driver_name: str | None = None
+    linked_payment_method_id: str | None = None
+    linked_payment_method: LinkedPaymentMethod | None = None
+    expiration_date: DateTime = None
+    created_date: DateTime = None
+    is_default: bool | None = None
+    display_name: str | None = None
+    preferred_network: str | None = None
+    is_valid: bool | None = None
+
+
+class PaymentMethodModelListResponse(ApiModel):
+    data: list[PaymentMethodModel] | None = None
+    meta: MetaInfo | None = None
+
+
+class PutChargeCardRequest(ApiModel):
+    visual_number: str | None = None
+    token_issuer: str | None = None
+    card_alias: str | None = None
+    chip_id: str | None = None
+    activate: bool | None = None
+    display_name: str | None = None
+
+
+class PutExternalPaymentMethodRequest(ApiModel):
+    external_payment_method_id: str | None = None
+    display_name: str | None = None
+
+
+# --------------------------------------------------------------------------------------
+# locations
+# --------------------------------------------------------------------------------------
+
+
+class GeoLocationModel(ApiModel):
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class DisplayTextModel(ApiModel):
+    language: str | None = None
+    text: str | None = None
+
+
+class ImageModel(ApiModel):
+    url: str | None = None
+    thumbnail: str | None = None
+    category: ImageCategoryValue | None = None
+    type: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class BusinessDetailModel(SnakeCaseModel):
+    name: str | None = None
+    website: str | None = None
+    logo: ImageModel | None = None
+    phone_number: str | None = None
+    email: str | None = None
+
+
+class OperatorBrandingModel(ApiModel):
+    id: str | None = None
+    display_name: str | None = None
+    primary_color_hex: str | None = None
+    logo_url: str | None = None
+    support_phone: str | None = None
+    support_email: str | None = None
+    support_website: str | None = None
+
+
+class ConnectorModel(ApiModel):
+    id: str | None = None
+    standard: ConnectorStandardValue | None = None
+    format: ConnectorFormatValue | None = None
+    power_type: ConnectorPowerTypeValue | None = None
+    phases: int | None = None
+    kw: float | None = None
+    power_in_kw: float | None = None
+    voltage: int | None = None
+    amperage: int | None = None
+    tariff_id: str | None = None
+    terms_and_conditions: str | None = None
+    matches_filter: bool | None = None
+
+
+class EvseModel(ApiModel):
+    uid: str | None = None
+    display_name: str | None = None
+    status: EvseStateValue | None = None
+    capabilities: list[CapabilityValue] | None = None
+    connectors: list[ConnectorModel] | None = None
+    floor_level: str | None = None
+    coordinates: list[GeoLocationModel] | None = None
+    physical_reference: str | None = None
+    charging_not_allowed: bool | None = None
+    agreement: bool | None = None
+    directions: list[DisplayTextModel] | None = None
+    parking_restrictions: list[ParkingRestrictionValue] | None = None
+    images: list[ImageModel] | None = None
+    matches_filter: bool | None = None
+    restricted_access: bool | None = None
+    remote_commands_capable: bool | None = None
+    charger_type: str | None = None
+    is_private_charger: bool | None = None
+    evse_id: str | None = None
+    is_qr_present: bool | None = None
+    last_updated: DateTime = None
+
+
+class LocationModel(ApiModel):
+    id: str | None = None
+    type: LocationTypeValue | None = None
+    name: str | None = None
+    display_name: str | None = None
+    address: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    coordinates: GeoLocationModel | None = None
+    evses: list[EvseModel] | None = None
+    directions: list[DisplayTextModel] | None = None
+    operator: BusinessDetailModel | None = None
+    suboperator: BusinessDetailModel | None = None
+    owner: BusinessDetailModel | None = None
+    facilities: list[FacilityValue] | None = None
+    images: list[ImageModel] | None = None
+    branding: OperatorBrandingModel | None = None
+    smart_charging_enabled: bool | None = None
+    reservation_enabled: bool | None = None
+    dp: bool | None = None
+    rfid: bool | None = None
+    is_private_location: bool | None = None
+    pms: list[PaymentMethodTypeValue] | None = None
+    issuers: list[str] | None = None
+    availability: AvailabilityLevelValue | None = None
+    is_home_charger: bool | None = None
+    time_zone: str | None = None
+    pre_auth_amount_in_cents: int | None = None
+    cpso_id: str | None = None
+    cpo_customer_id: str | None = None
+
+    def evse(self, evse_uid: str) -> EvseModel | None:
+        """The EVSE with this uid, if the location has it."""
+        return next((e for e in self.evses or [] if e.uid == evse_uid), None)
+
+
+class ConnectorSummary(ApiModel):
+    id: str | None = None
+    standard: ConnectorStandardValue | None = None
+    kw: float | None = None
+    power_in_kw: float | None = None
+    power_type: ConnectorPowerTypeValue | None = None
+
+
+class EvseSummary(ApiModel):
+    uid: str | None = None
+    charger_type: str | None = None
+    status: EvseStateValue | None = None
+    agreement: bool | None = None
+    connectors: list[ConnectorSummary] | None = None
+    evse_id: str | None = None
+    display_name: str | None = None
+
+
+class LocationSummary(ApiModel):
+    id: str | None = None
+    type: LocationTypeValue | None = None
+    name: str | None = None
+    display_name: str | None = None
+    add: str | None = None
+    city: str | None = None
+    country: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    con_avail: int | None = None
+    con_tot: int | None = None
+    dp: bool | None = None
+    rfid: bool | None = None
+    branding: OperatorBrandingModel | None = None
+    branding_id: str | None = None
+    is_home_charger: bool | None = None
+    is_private_location: bool | None = None
+    evses: list[EvseSummary] | None = None
+    time_zone: str | None = None
+
+
+class LocationSummaryGeoListResponse(ApiModel):
+    bounding_box: BoundingBox | None = None
+    data: list[LocationSummary] | None = None
+    meta: MetaInfo | None = None
+
+
+class EvseStatus(ApiModel):
+    status: EvseStateValue | None = None
+    evse_id: str | None = None
+    parking_restrictions: list[ParkingRestrictionValue] | None = None
+    restricted_access: bool | None = None
+    uid: str | None = None
+    lu: DateTime = None
+
+
+class LocationEvseAvailability(ApiModel):
+    id: str | None = None
+    evses: list[EvseStatus] | None = None
+    lu: DateTime = None
+
+
+class LocationAvailabilityRequest(ApiModel):
+    location_ids: list[str] | None = None
+
+
+class LocationAvailabilityResponse(ApiModel):
+    data: list[LocationEvseAvailability] | None = None
+
+
+class QrRequest(ApiModel):
+    url: str | None = None
+
+
+class QrResponse(ApiModel):
+    valid: bool | None = None
+    id: str | None = None
+    datasource: str | None = None
+    operator: str | None = None
+    location_id: str | None = None
+    ocpi_location_id: str | None = None
+    evse_uid: str | None = None
+    connector_id: str | None = None
+    url: str | None = None
+    embedded_url: str | None = None
+    created_date: DateTime = None
+
+
+# --------------------------------------------------------------------------------------
+# tariff
+# --------------------------------------------------------------------------------------
+
+
+class TariffTypeRestrictionModel(SnakeCaseModel):
+    min: float | None = None
+    max: float | None = None
+    min_kwh: float | None = None
+    max_kwh: float | None = None
+    min_duration: float | None = None
+    max_duration: float | None = None
+    min_power: float | None = None
+    max_power: float | None = None
+    min_current: float | None = None
+    max_current: float | None = None
+
+
+class PriceComponentModel(ApiModel):
+    price: float | None = None
+    price_unrounded: float | None = None
+    type: TariffDimensionValue | None = None
+    step_size: int | None = None
+    vat: float | None = None
+    restrictions: TariffTypeRestrictionModel | None = None
+
+
+class TariffElementModel(ApiModel):
+    price_components: list[PriceComponentModel] | None = None
+
+
+class TariffModel(ApiModel):
+    tariff_type: TariffTypeValue | None = None
+    vat_percentage: float | None = None
+    currency: str | None = None
+    is_vat_included: bool | None = None
+    country_code: str | None = None
+    description_url: str | None = None
+    descriptions: list[DisplayTextModel] | None = None
+    elements: list[TariffElementModel] | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
+
+
+class WalletTariffItem(ApiModel):
+    tariff: TariffModel | None = None
+    tariff_whole_sale: TariffModel | None = None
+    validity: TariffValidityValue | None = None
+    payment_method: PaymentMethodModel | None = None
+    future_tariffs: list[TariffModel] | None = None
+    is_default_tariff: bool | None = None
+
+
+class WalletTariffItemListResponse(ApiModel):
+    data: list[WalletTariffItem] | None = None
+    meta: MetaInfo | None = None
+
+
+# --------------------------------------------------------------------------------------
+# sessions
+# --------------------------------------------------------------------------------------
+
+
+class StartRequest(ApiModel):
+    location_id: str | None = None
+    evse_uid: str | None = None
+    connector_id: str | None = None
+    payment_method_id: str | None = None
+    adhoc_payment_method_id: str | None = None
+    ignore_evse_availablity: bool | None = None  # sic: the API's spelling
+
+
+class StartResponse(ApiModel):
+    charge_session_id: str | None = None
+    next_status_call: DateTime = None
+    message_id: str | None = None
+    #: The server's clock when it answered (HTTP ``Date``); not part of the JSON.
+    server_time: datetime | None = Field(default=None, exclude=True)
+
+
+class StopRequest(ApiModel):
+    charge_session_id: str | None = None
+
+
+class SessionDataPointModel(ApiModel):
+    timestamp: DateTime = None
+    energy_in_kwh: float | None = None
+    power_in_kw: float | None = None
+    status: SessionStatusValue | None = None
+    state_of_charge: float | None = None
+
+
+class SessionDataPointsSummaryModel(ApiModel):
+    max_energy_in_kwh: float | None = None
+    max_power_in_kw: float | None = None
+    min_energy_in_kwh: float | None = None
+    min_power_in_kw: float | None = None
+    data_points: list[SessionDataPointModel] | None = None
+
+
+class SessionPaymentMethodModel(ApiModel):
+    id: str | None = None
+    type: PaymentMethodTypeValue | None = None
+    card_hint: str | None = None
+    charge_card_visual_number: str | None = None
+    external_payment_method_id: str | None = None
+    display_name: str | None = None
+
+
+class CdrLineItem(ApiModel):
+    dimension: CdrDimensionValue | None = None
+    price: float | None = None
+    quantity: float | None = None
+    unrounded_cost: float | None = None
+    rounded_cost: float | None = None
+    unit: CdrUnitValue | None = None
+
+
+class CdrSegment(ApiModel):
+    segment_id: int | None = None
+    from_utc: DateTime = None
+    items: list[CdrLineItem] | None = None
+
+
+class CdrCostBreakdown(ApiModel):
+    retail_segments: list[CdrSegment] | None = None
+
+
+class StatusResponse(ApiModel):
+    session_id: str | None = None
+    app_token: str | None = None
+    external_session_id: str | None = None
+    location_id: str | None = None
+    evse_uid: str | None = None
+    connector_id: str | None = None
+    auth_id: str | None = None
+    status: SessionStatusValue | None = None
+    can_rate_session: bool | None = None
+    error: SessionErrorValue | None = None
+    error_message: str | None = None
+    energy_in_kwh: float | None = None
+    current_power_in_kw: float | None = None
+    total_costs: float | None = None
+    total_vat: float | None = None
+    vat_percentage: float | None = None
+    currency: str | None = None
+    start_time: DateTime = None
+    end_time: DateTime = None
+    next_status_call: DateTime = None
+    usage_summary: SessionDataPointsSummaryModel | None = None
+    smart_charging_enabled: bool | None = None
+    priority_session_status: PrioritySessionStatusValue | None = None
+    vid_status: VidStatusValue | None = None
+    payment_method_id: str | None = None
+    payment_method: SessionPaymentMethodModel | None = None
+    charging_not_allowed: bool | None = None
+    state_of_charge: float | None = None
+    receipt_number: str | None = None
+    coupon_status: CouponStatusValue | None = None
+    mileage: str | None = None
+    start_method: StartMethodValue | None = None
+    is_private_charger: bool | None = None
+    cost_breakdown: CdrCostBreakdown | None = None
+    #: The server's clock when it answered (HTTP ``Date``); not part of the JSON.
+    server_time: datetime | None = Field(default=None, exclude=True)
+
+    @property
+    def is_final(self) -> bool:
+        """True once the status will not change any more."""
+        return self.status in FINAL_SESSION_STATUSES
+
+
+class SessionHistoryModel(ApiModel):
+    charge_session_id: str | None = None
+    status: SessionStatusValue | None = None
+    location: LocationModel | None = None
+    evse_uid: str | None = None
+    connector_id: str | None = None
+    payment_method: PaymentMethodModel | None = None
+    start_time: DateTime = None
+    end_time: DateTime = None
+    retail_cost_incl_vat: float | None = None
+    currency: str | None = None
+    energy_in_kwh: float | None = None
+    vat_amount: float | None = None
+    vat_percentage: float | None = None
+    priority_session_enabled: bool | None = None
+    has_more_details: bool | None = None
+    payment_confirmation_time: DateTime = None
+    vid_status: VidStatusValue | None = None
+
+
+class SessionHistoryModelListResponse(ApiModel):
+    data: list[SessionHistoryModel] | None = None
+    meta: MetaInfo | None = None

@@ -1,1 +1,15 @@
+"""Charge Assist simulator: a real HTTP server implementing openapi.json over a demo venue.
 
+>>> from kiosk.sim import SimServer
+>>> srv = SimServer(port=0, seed=1, speed=50).start()
+>>> srv.base_url, srv.venue.qr_urls()[0]
+>>> srv.stop()
+"""
+
+from kiosk.sim.clock import VirtualClock
+from kiosk.sim.faults import Fault, Faults
+from kiosk.sim.server import DEMO_API_KEY, SimServer
+from kiosk.sim.state import Scenario
+from kiosk.sim.venue import Evse, Venue, build_venue
+
+__all__ = ["DEMO_API_KEY", "Evse", "Fault", "Faults", "Scenario", "SimServer", "Venue", "VirtualClock", "build_venue"]

@@ -1,0 +1,66 @@
+"""``kiosk sim``: run the Charge Assist simulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+
+from kiosk.sim.server import DEMO_API_KEY
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "sim",
+        help="run the Charge Assist simulator (demo venue)",
+        description="Serve the Charge Assist API over HTTP with a simulated venue, sessions and faults.",
+    )
+    p.add_argument("--port", type=int, default=8400, help="TCP port (0: any free port; default 8400)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--seed", type=int, default=1, help="venue ids and simulated behaviour (default 1)")
+    p.add_argument("--speed", type=float, default=1.0, help="virtual time runs this many times real time")
+    p.add_argument("--api-key", default=DEMO_API_KEY, help=f"the API key accepted (default {DEMO_API_KEY!r})")
+    p.add_argument("--no-traffic", action="store_true", help="no other drivers occupying bays")
+    p.add_argument("--no-external-payments", action="store_true", help="refuse external payment methods")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kiosk.sim.server import SimServer
+
+    if args.speed <= 0:
+        print("kiosk sim: --speed must be > 0")
+        return 2
+    srv = SimServer(host=args.host, port=args.port, seed=args.seed, speed=args.speed, api_key=args.api_key)
+    srv.scenario.traffic = not args.no_traffic
+    srv.scenario.external_payments = not args.no_external_payments
+    try:
+        srv.start()
+    except OSError as exc:
+        print(f"kiosk sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        return 1
+    v = srv.venue
+    print(f"Charge Assist simulator on {srv.base_url}  (seed {args.seed}, speed {args.speed:g}x)", flush=True)
+    key_note = "the demo key" if args.api_key == DEMO_API_KEY else "the key given with --api-key"
+    print(f"Send 'Authorization: ApiKey <key>' or 'Ocp-Apim-Subscription-Key: <key>' ({key_note}).")
+    print(f"Venue locations: {', '.join(v.location_ids)}")
+    print("QR codes printed on the chargers:")
+    for e in v.venue_evses():
+        loc = v.locations[e.location_id].static["displayName"]
+        print(f"  {loc:32} {e.display_name:16} {e.evse_uid:18} {e.power_type} {e.max_kw:g} kW  {e.qr_url}")
+    print("Demo charge card: NL-GFX-C12345678-X (cards numbered C999... fail verification).")
+    print(f"Control API: {srv.base_url}/_sim/state, /_sim/venue, /_sim/faults, /_sim/scenario, /_sim/clock")
+    print("Ctrl+C stops.", flush=True)
+    done = threading.Event()
+    try:
+        signal.signal(signal.SIGTERM, lambda *_: done.set())
+    except ValueError:  # not in the main thread
+        pass
+    try:
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv.stop()
+    return 0

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     final_json TEXT,
     error_message TEXT,
     stop_requested_at TEXT,
+    intent_server_at TEXT,
     updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS one_open_per_evse ON sessions(evse_uid) WHERE open = 1;
@@ -89,7 +90,7 @@ _COLUMNS = (
     "key", "created_at", "location_id", "evse_uid", "connector_id", "payment_method_id", "tag",
     "code_hash", "charge_session_id", "start_phase", "adopted", "state", "known_state", "open",
     "tariff_json", "started_at", "ended_at", "energy_kwh", "power_kw", "soc", "estimate_json",
-    "observations_json", "final_json", "error_message", "stop_requested_at", "updated_at",
+    "observations_json", "final_json", "error_message", "stop_requested_at", "intent_server_at", "updated_at",
 )
 _UPDATABLE = frozenset(_COLUMNS) - {"key", "created_at", "location_id", "evse_uid", "connector_id",
                                     "payment_method_id"}
@@ -131,12 +132,13 @@ class SessionRow:
     final_json: str | None
     error_message: str | None
     stop_requested_at: datetime | None
+    intent_server_at: datetime | None
     updated_at: datetime
 
     @classmethod
     def from_db(cls, r: sqlite3.Row) -> SessionRow:
         d = dict(r)
-        for k in ("created_at", "started_at", "ended_at", "stop_requested_at", "updated_at"):
+        for k in ("created_at", "started_at", "ended_at", "stop_requested_at", "intent_server_at", "updated_at"):
             d[k] = _dt(d[k])
         d["state"] = State(d["state"])
         d["known_state"] = State(d["known_state"])

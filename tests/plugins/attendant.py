@@ -44,3 +44,46 @@ def att_loop(qapp):
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         asyncio.set_event_loop(None)
         loop.close()
+
+
+# --- simulator helpers for the attendant tests ----------------------------------------
+
+APP_TOKEN = "kiosk-attendant-test"
+CARD = "NL-GFX-C12345678-X"
+
+
+def att_client(sim, app_token: str = APP_TOKEN):
+    """A real ChargeAssistClient on the simulator (create it inside the running loop)."""
+    from kiosk.api import ChargeAssistClient
+
+    return ChargeAssistClient(sim.base_url, headers=sim.auth_headers(), app_token=app_token, timeout=5.0)
+
+
+def venue_evses(sim, n: int):
+    evses = [e for e in sim.venue.venue_evses() if e.base_status == "AVAILABLE" and e.power_type == "AC"]
+    assert len(evses) >= n
+    return evses[:n]
+
+
+async def wallet_with_card(client, sim, visual: str = CARD) -> str:
+    """Register the token, add a charge card and let it verify; returns its id."""
+    await client.register_token()
+    pm = await client.add_charge_card(visual)
+    sim.clock.advance(10)          # verification takes 5 virtual seconds
+    return pm.id
+
+
+async def finished_session(client, sim, evse, pm_id: str, minutes: float = 30) -> str:
+    """Start, charge ``minutes`` virtual minutes, stop and wait until CDR_AVAILABLE."""
+    started = await client.start_session(evse.location_id, evse.evse_uid, evse.connector_ids[0], pm_id)
+    sid = started.charge_session_id
+    sim.clock.advance(10)
+    st = await client.session_status(sid)
+    assert str(st.status) == "CHARGING", st.status
+    sim.clock.advance(minutes * 60)
+    await client.session_status(sid)
+    await client.stop_session(sid)
+    sim.clock.advance(20)
+    st = await client.session_status(sid)
+    assert str(st.status) == "CDR_AVAILABLE", st.status
+    return sid

@@ -637,7 +637,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif body is None or status == 204:
             payload = b""
         else:
-            payload = json.dumps(body, separators=(",", ":")).encode()
+            payload = json.dumps(_prune(body), separators=(",", ":")).encode()
         self.send_response(status)
         if payload:
             self.send_header("Content-Type", ctype)
@@ -688,7 +688,7 @@ class _Handler(BaseHTTPRequestHandler):
         if decision and decision.fail_status:
             st = decision.fail_status
             e = ApiError(st, "Simulated fault" if st != 429 else "Rate limit exceeded; retry later")
-            b, ct = error_body(None, st, e)
+            b, ct = error_body(route.errors.get(st), st, e)
             hdrs = {"Retry-After": _fmt_secs(decision.retry_after)} if decision.retry_after is not None else {}
             self._send(st, b, ct, hdrs)
             return
@@ -724,6 +724,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, None, "text/plain; charset=utf-8", raw=b"")
             return
         self._send(status, result, ctype)
+
+
+# Object-valued fields ($ref in the contract, not nullable): absent rather than null.
+REF_FIELDS = frozenset({
+    "operator", "suboperator", "owner", "branding", "logo", "coordinates", "costBreakdown", "tariff",
+    "tariffWholeSale", "linkedPaymentMethod", "usageSummary", "paymentMethod", "restrictions", "settings",
+    "boundingBox", "meta", "location",
+})
+
+
+def _prune(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _prune(v) for k, v in node.items() if not (v is None and k in REF_FIELDS)}
+    if isinstance(node, list):
+        return [_prune(v) for v in node]
+    return node
 
 
 def _fmt_secs(x: float | None) -> str:

@@ -1,0 +1,137 @@
+"""SessionService flows over real HTTP against the simulator."""
+
+from decimal import Decimal
+
+import pytest
+
+from kiosk.core.session import State
+from kiosk.services.sessions import StartFailed, StartPending, WrongCode
+from tests.plugins.sessions import wait_for
+
+
+def test_start_charge_stop_receipt(charge_env):
+    env = charge_env()
+    evse = env.evses()[0]
+
+    async def scenario():
+        updates = []
+        async with env.client() as client:
+            svc = env.service(client)
+            svc.subscribe(updates.append)
+            started = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id, tag="101")
+            code = started.code
+            assert len(code) == 6 and code.isdigit()
+            assert started.session.state in ("REQUESTED", "PENDING")
+            await wait_for(lambda: svc.attach(code).state == "CHARGING")
+            await wait_for(lambda: (svc.attach(code).energy_kwh or 0) > 0)
+            board = svc.active()
+            assert [e.key for e in board] == [started.session.key]
+            assert board[0].state == "CHARGING" and board[0].estimate is not None
+            assert not board[0].estimate.final and "stimate" in board[0].estimate.label
+            assert not hasattr(board[0], "tag")
+            view = await svc.stop(code)
+            assert view.state in ("STOPPING", "COMPLETED", "CHARGING")
+            await wait_for(lambda: svc.attach(code).state == "CDR_AVAILABLE")
+            rec = svc.receipt(started.session.key, code=code)
+            assert rec.final and rec.receipt_number and rec.total_incl_vat is not None
+            assert rec.tag == "101"
+            assert rec.estimate_incl_vat is not None and rec.difference is not None
+            states = [u.entry.state for u in updates if u.previous_state]
+            assert "CHARGING" in states and states[-1] == "CDR_AVAILABLE"
+            kinds = [e[2] for e in svc.journal.events(started.session.key)]
+            assert kinds[:2] == ["intent", "started"]
+            assert "stop_request" in kinds and "reconciled" in kinds and "receipt" in kinds
+            await svc.aclose()
+
+    env.run(scenario)
+
+
+def test_double_tap_starts_once(charge_env):
+    env = charge_env()
+    evse = env.evses()[1]
+
+    async def scenario():
+        import asyncio
+
+        async with env.client() as client:
+            svc = env.service(client)
+            res = await asyncio.gather(
+                *[svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id) for _ in range(3)],
+                return_exceptions=True)
+            ok = [r for r in res if not isinstance(r, Exception)]
+            refused = [r for r in res if isinstance(r, StartPending)]
+            assert len(ok) == 1 and len(refused) == 2
+            hist = await client.session_history(sort_desc=True)
+            assert len([h for h in hist if h.evse_uid == evse.evse_uid]) == 1
+            # a second guest later on the same bay is refused too while it charges
+            with pytest.raises(StartPending):
+                await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            await svc.aclose()
+
+    env.run(scenario)
+
+
+def test_rejected_and_timeout_are_explained(charge_env):
+    env = charge_env()
+    a, b = env.evses()[2], env.evses()[3]
+    env.sim.scenario.block(a.evse_uid)
+    env.sim.scenario.no_car(b.evse_uid)
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client)
+            sa = await svc.start(a.location_id, a.evse_uid, a.connectors[0].id, env.pm_id)
+            sb = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
+            await wait_for(lambda: svc.attach(sa.code).state == "REJECTED")
+            await wait_for(lambda: svc.attach(sb.code).state == "TIMEOUT", timeout=30)
+            va, vb = svc.attach(sa.code), svc.attach(sb.code)
+            assert va.is_final and va.next_step and va.error_message
+            assert "car" in vb.explanation.lower() and vb.next_step
+            # the bay is free again: a new start is accepted
+            env.sim.scenario.unblock(a.evse_uid)
+            again = await svc.start(a.location_id, a.evse_uid, a.connectors[0].id, env.pm_id)
+            assert again.session.key != sa.session.key
+            await svc.aclose()
+
+    env.run(scenario)
+
+
+def test_invalid_start_is_refused_with_a_message(charge_env):
+    env = charge_env()
+    evse = env.evses()[0]
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client)
+            with pytest.raises(StartFailed) as ei:
+                await svc.start(evse.location_id, "NO-SUCH-EVSE", "1", env.pm_id)
+            assert not ei.value.retryable and str(ei.value)
+            assert svc.journal.sessions(open_only=True) == []
+            await svc.aclose()
+
+    env.run(scenario)
+
+
+def test_resume_after_restart_continues_polling(charge_env):
+    env = charge_env()
+    evse = env.evses()[0]
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client)
+            st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
+            await svc.aclose()
+            svc2 = env.service(client)
+            board = await svc2.resume_all()
+            assert [e.key for e in board] == [st.session.key]
+            assert board[0].state == "CHARGING"
+            # the code still works after the restart, a wrong one does not
+            assert svc2.attach(st.code).key == st.session.key
+            with pytest.raises(WrongCode):
+                svc2.attach("000000" if st.code != "000000" else "111111")
+            await svc2.stop(st.code)
+            await wait_for(lambda: svc2.attach(st.code).state == "CDR_AVAILABLE")
+            await svc2.aclose()
+
+    env.run(scenario)

@@ -33,6 +33,7 @@ class Screen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setProperty("screen", True)
 
     def go(self, name: str, **params: Any) -> None:
         self.navigate.emit(name, params)

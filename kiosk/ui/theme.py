@@ -48,7 +48,8 @@ def stylesheet(p: Palette, base_pt: int = 20) -> str:
     sub = int(base_pt * 1.2)
     small = max(12, int(base_pt * 0.8))
     qss = f"""
-    QWidget {{ background: {p.bg}; color: {p.text}; font-size: {base_pt}px; }}
+    QWidget {{ color: {p.text}; font-size: {base_pt}px; }}
+    QWidget#shell, QWidget[screen="true"], QScrollArea, QScrollArea > QWidget > QWidget {{ background: {p.bg}; }}
     QLabel {{ background: transparent; }}
     QLabel[role="title"] {{ font-size: {title}px; font-weight: bold; }}
     QLabel[role="subtitle"] {{ font-size: {sub}px; font-weight: bold; }}

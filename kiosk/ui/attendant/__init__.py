@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWid
 from kiosk.i18n import Translator
 from kiosk.services.attendant import (
     RuntimeSettings,
+    bind_venue_payment,
     SessionsDesk,
     WalletService,
     journal_receipt_lookup,
@@ -173,6 +174,8 @@ class AttendantArea(QWidget):
         return True
 
     def logout(self) -> None:
+        if self.attendant is not None and hasattr(self.services.sessions, "attendant_logout"):
+            self.services.sessions.attendant_logout(self.attendant)
         self.attendant = None
         self.desk.attendant = None
         self.tabs.setEnabled(False)
@@ -258,6 +261,10 @@ def install(shell: Any, ctx: Any) -> AttendantArea:
     area = AttendantArea(services)
     shell.add_screen("attendant", area)
     connect_shell(shell, area)
+    venue = getattr(ctx, "venue", None)
+    if venue is not None:
+        unbind = bind_venue_payment(runtime, venue, getattr(settings, "payment_method_id", None))
+        area.destroyed.connect(lambda *_a: unbind())
     return area
 
 
@@ -296,9 +303,9 @@ def connect_shell(shell: Any, area: AttendantArea) -> None:
 
 
 def lockout_text(seconds: float) -> str:
-    mins = int(seconds + 59) // 60
-    return _.n("Too many wrong PINs. Try again in {n} minute.", "Too many wrong PINs. Try again in {n} minutes.",
-               max(mins, 1))
+    secs = max(int(seconds + 0.999), 1)
+    return _.n("Too many wrong PINs. The PIN can be tried again in {n} second.",
+               "Too many wrong PINs. The PIN can be tried again in {n} seconds.", secs)
 
 
 def _show_on_pin_screen(shell: Any, text: str, delay_ms: int = 0) -> None:

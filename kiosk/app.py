@@ -1,0 +1,362 @@
+"""Composition root: settings -> API client -> services -> shell and screens, on one qasync
+event loop that drives Qt and asyncio together.
+
+``KioskApp`` is also what the UI tests and the autopilot build (with a simulator, a test
+camera and a temporary data dir), so the tests exercise the real wiring."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SCREEN_NAMES = ("home", "charger", "room", "starting", "started", "code", "live", "stop_confirm", "stopping",
+                "receipt", "pin")
+
+
+@dataclass
+class AppOptions:
+    kiosk_mode: bool = False         # fullscreen, frameless, lockdown, hidden cursor
+    camera: Any = None               # a kiosk.scan FrameSource, or None: from settings
+    time_scale: float | None = None  # None: sim speed in demo mode, else 1
+    start_camera: bool = True
+    idle_prompt_s: int = 10
+
+
+def demo_settings(settings: Any, sim: Any) -> Any:
+    """Settings pointing at an in-process simulator with its demo venue."""
+    upd: dict[str, Any] = {"base_url": sim.base_url, "demo": True}
+    if not settings.venue_location_ids:
+        upd["venue_location_ids"] = list(sim.venue.location_ids)
+    if not (settings.payment_card or settings.payment_external_ref or settings.payment_method_id):
+        upd["payment_external_ref"] = "venue-demo"   # the demo hotel bills through its own provider
+    if "room_payment" not in settings.model_fields_set:
+        upd["room_payment"] = True
+        try:
+            sim.scenario.external_payments = True
+        except Exception:  # noqa: BLE001
+            pass
+    return settings.model_copy(update=upd)
+
+
+def start_demo_sim(settings: Any) -> Any:
+    from kiosk.sim import SimServer
+
+    sim = SimServer(host="127.0.0.1", port=settings.sim_port, speed=settings.sim_speed,
+                    api_key=settings.api_key.get_secret_value() if settings.api_key else "demo-key")
+    sim.start()
+    return sim
+
+
+class KioskApp:
+    """Builds and owns everything. ``await start()``, then the shell is shown; ``await aclose()``."""
+
+    def __init__(self, settings: Any, *, sim: Any = None, options: AppOptions | None = None,
+                 client: Any = None) -> None:
+        self.settings = settings
+        self.sim = sim
+        self.options = options or AppOptions()
+        self._client = client
+        self.ctx: Any = None
+        self.watchdog: Any = None
+        self.errors: Any = None
+        self._unsub: Any = None
+
+    # -- building ----------------------------------------------------------------------------
+    def _camera(self) -> Any:
+        if self.options.camera is not None:
+            return self.options.camera
+        s = self.settings
+        if self.sim is not None and s.camera in ("0", "synthetic"):
+            from kiosk.scan import SyntheticSource
+
+            return SyntheticSource(self.sim.venue.qr_urls(), width=640, height=480, fps=15)
+        if s.camera == "none":
+            return None
+        try:
+            from kiosk.scan import open_source
+
+            return open_source(s.camera, s.camera_width, s.camera_height, s.camera_fps)
+        except Exception as exc:  # noqa: BLE001 - no camera: the board still works
+            log.warning("camera %s not available: %s", s.camera, exc)
+            return None
+
+    def build(self) -> Any:
+        from kiosk.api import ChargeAssistClient
+        from kiosk.i18n import set_language
+        from kiosk.logsetup import register_secret
+        from kiosk.services.sessions import SessionService
+        from kiosk.services.venue import VenueService
+        from kiosk.ui.context import AppContext
+        from kiosk.ui.errors import ErrorNotifier
+        from kiosk.ui.screens.charger import ChargerScreen, RoomScreen
+        from kiosk.ui.screens.home import HomeScreen
+        from kiosk.ui.screens.pin import PinScreen
+        from kiosk.ui.screens.session import (
+            CodeScreen,
+            LiveScreen,
+            ReceiptScreen,
+            StartedScreen,
+            StartingScreen,
+            StoppingScreen,
+            StopConfirmScreen,
+        )
+        from kiosk.ui.shell import Shell
+        from kiosk.ui.watchdog import LoopWatchdog
+        from kiosk.ui.widgets.camera import ScanBridge
+
+        s = self.settings
+        for secret in s.secrets():
+            register_secret(secret)
+        runtime = None
+        try:
+            from kiosk.services.attendant import RuntimeSettings
+
+            runtime = RuntimeSettings.from_settings(s)
+        except Exception:  # noqa: BLE001
+            log.warning("runtime settings unavailable; using the configuration", exc_info=True)
+        rt = (lambda name: runtime.get(name)) if runtime is not None else (lambda name: getattr(s, name))
+        default_lang = rt("default_language")
+        set_language(default_lang)
+        time_scale = self.options.time_scale or (_sim_speed(self.sim) if self.sim is not None else 1.0)
+        client = self._client or ChargeAssistClient.from_settings(s)
+        self._client = client
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        sessions = SessionService(client, s.journal_path(), time_scale=time_scale,
+                                  attendant_pin=s.attendant_pin.get_secret_value() if s.attendant_pin else None)
+        ctx = AppContext(settings=s, client=client, venue=None, sessions=sessions, runtime=runtime, sim=self.sim,
+                         time_scale=time_scale)
+        ctx.venue = VenueService(
+            client, location_ids=list(s.venue_location_ids), qr_hosts=list(s.qr_hosts),
+            payment_method_id=rt("payment_method_id"),
+            payment_card=s.payment_card.get_secret_value() if s.payment_card else None,
+            payment_external_ref=s.payment_external_ref, room_payment=s.room_payment,
+            in_use=ctx.in_use, lang=_current_language)
+        shell = Shell(venue_color=s.venue_color, high_contrast=bool(rt("high_contrast")),
+                      default_language=default_lang, languages=list(s.languages),
+                      idle_timeout_s=int(rt("idle_timeout_s")), idle_prompt_s=self.options.idle_prompt_s)
+        ctx.shell = shell
+        cam = self._camera()
+        ctx.scan = ScanBridge(cam, decoder=s.decoder, confirmations=s.scan_confirmations, parent=shell) \
+            if cam is not None else None
+        self._unsub = sessions.subscribe(ctx.signals.updated.emit)
+        shell.add_screen("home", HomeScreen(ctx))
+        shell.add_screen("charger", ChargerScreen(ctx))
+        shell.add_screen("room", RoomScreen(ctx))
+        shell.add_screen("starting", StartingScreen(ctx))
+        shell.add_screen("started", StartedScreen(ctx))
+        shell.add_screen("code", CodeScreen(ctx))
+        shell.add_screen("live", LiveScreen(ctx))
+        shell.add_screen("stop_confirm", StopConfirmScreen(ctx))
+        shell.add_screen("stopping", StoppingScreen(ctx))
+        shell.add_screen("receipt", ReceiptScreen(ctx))
+        shell.add_screen("pin", PinScreen(shell))
+        shell.set_pin_verifier(self._default_pin_verifier(sessions))
+        shell.apply_theme()
+        if runtime is not None:
+            runtime.subscribe(self._runtime_changed)
+        self._install_attendant(shell, ctx)
+        self.watchdog = LoopWatchdog(parent=shell)
+        self.errors = ErrorNotifier(shell)
+        self.ctx = ctx
+        return ctx
+
+    def _default_pin_verifier(self, sessions: Any) -> Any:
+        s = self.settings
+        fallback = s.attendant_pin.get_secret_value() if s.attendant_pin else ("1234" if s.demo else None)
+
+        def verify(pin: str) -> bool:
+            try:
+                sessions.attendant_login(pin)
+                return True
+            except NotImplementedError:
+                pass
+            except Exception:  # noqa: BLE001 - WrongPin / AttendantLocked
+                return False
+            return bool(fallback) and hmac.compare_digest(pin.encode(), str(fallback).encode())
+        return verify
+
+    def _install_attendant(self, shell: Any, ctx: Any) -> None:
+        try:
+            import kiosk.ui.attendant as att
+        except ImportError:
+            return
+        install = getattr(att, "install", None)
+        if install is not None:
+            try:
+                install(shell, ctx)
+            except Exception:  # noqa: BLE001 - the guest side must come up regardless
+                log.exception("attendant desk could not be installed")
+
+    def _runtime_changed(self, changed: dict[str, Any]) -> None:
+        sh = self.ctx.shell
+        if "idle_timeout_s" in changed:
+            sh.set_idle_timeout(int(changed["idle_timeout_s"]))
+        if "high_contrast" in changed:
+            sh.apply_theme(high_contrast=bool(changed["high_contrast"]))
+        if "default_language" in changed:
+            sh.default_language = changed["default_language"]
+        if "payment_method_id" in changed:
+            self.ctx.venue.payment_method_id = changed["payment_method_id"]
+            self.ctx.venue._pm_cache = None
+
+    # -- running -----------------------------------------------------------------------------
+    async def start(self, show: bool = True) -> Any:
+        ctx = self.ctx or self.build()
+        client = ctx.client
+        if hasattr(client, "__aenter__"):
+            await client.__aenter__()
+        try:
+            await client.register_token()
+        except Exception as exc:  # noqa: BLE001 - offline at boot: the board says so, we retry later
+            log.warning("token registration failed: %s", type(exc).__name__)
+        try:
+            await ctx.sessions.resume_all()
+        except Exception:  # noqa: BLE001
+            log.exception("resuming sessions failed")
+        await ctx.venue.load()
+        if self.options.kiosk_mode:
+            from PySide6.QtWidgets import QApplication
+
+            from kiosk.ui.shell import install_lockdown
+
+            install_lockdown(QApplication.instance(), ctx.shell)
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.instance().installEventFilter(ctx.shell)
+        self.errors.install()
+        ctx.shell.go_home()
+        if show:
+            if self.options.kiosk_mode:
+                ctx.shell.showFullScreen()
+            else:
+                ctx.shell.show()
+        if ctx.scan is not None and self.options.start_camera:
+            ctx.scan.start()
+        self.watchdog.start()
+        try:
+            from kiosk.deploy import systemd
+
+            systemd.notify_ready()
+        except Exception:  # noqa: BLE001
+            pass
+        return ctx
+
+    async def aclose(self) -> None:
+        ctx = self.ctx
+        if ctx is None:
+            return
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(ctx.shell)
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        if self.errors is not None:
+            self.errors.uninstall()
+        if ctx.scan is not None:
+            ctx.scan.stop()
+        for w in ctx.shell.screens().values():
+            for t in w.findChildren(type(self.watchdog._timer)):
+                t.stop()
+        await ctx.cancel_tasks()
+        if self._unsub:
+            self._unsub()
+        try:
+            await ctx.sessions.aclose()
+        except Exception:  # noqa: BLE001
+            log.exception("closing sessions failed")
+        if hasattr(ctx.client, "aclose"):
+            await ctx.client.aclose()
+        ctx.shell.allow_close()
+        ctx.shell.close()
+        ctx.shell.deleteLater()
+        self.ctx = None
+
+
+def _sim_speed(sim: Any) -> float:
+    speed = getattr(sim, "speed", None)
+    if speed is None:
+        speed = sim.clock.speed
+    return float(speed)
+
+
+def _current_language() -> str:
+    from kiosk.i18n import current_language
+
+    return current_language()
+
+
+def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot: int = 0,
+        report: Path | None = None, offscreen_screens: Path | None = None, camera: Any = None) -> int:
+    """Run the kiosk until the attendant exits (or the autopilot finishes)."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.logsetup import setup_logging
+
+    setup_logging(settings.log_level, settings.log_dir)
+    sim = None
+    if demo or settings.demo:
+        sim = start_demo_sim(settings)
+        settings = demo_settings(settings, sim)
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Charge Assist kiosk")
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    kiosk = KioskApp(settings, sim=sim, options=AppOptions(kiosk_mode=not windowed and not autopilot,
+                                                           camera=camera))
+    rc = 0
+
+    async def main() -> int:
+        ctx = await kiosk.start()
+        done = asyncio.Event()
+        ctx.shell.exit_requested.connect(done.set)
+        try:
+            loop.add_signal_handler(signal.SIGTERM, done.set)
+            loop.add_signal_handler(signal.SIGINT, done.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+        result = 0
+        try:
+            if autopilot:
+                from kiosk.ui.autopilot import Autopilot
+
+                pilot = Autopilot(kiosk)
+                rep = await pilot.run(autopilot)
+                if report is not None:
+                    pilot.write(report, rep)
+                result = 0 if rep["cycles_failed"] == 0 else 1
+            elif offscreen_screens is not None:
+                from kiosk.ui.autopilot import Autopilot
+
+                pilot = Autopilot(kiosk, screenshots=offscreen_screens)
+                rep = await pilot.run(1)
+                result = 0 if rep["cycles_failed"] == 0 else 1
+            else:
+                await done.wait()
+        finally:
+            try:
+                from kiosk.deploy import systemd
+
+                systemd.notify_stopping()
+            except Exception:  # noqa: BLE001
+                pass
+            await kiosk.aclose()
+        return result
+
+    try:
+        with loop:
+            rc = loop.run_until_complete(main())
+    finally:
+        if sim is not None:
+            sim.stop()
+    return rc

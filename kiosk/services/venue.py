@@ -1,0 +1,395 @@
+"""The venue as the guest screens see it (Qt-free asyncio, called by :mod:`kiosk.ui`).
+
+- :meth:`VenueService.load`: the venue's locations (GET /locations/{id}) and branding.
+- :meth:`VenueService.board`: the chargers board, refreshed cheaply through
+  POST /locations/availability; marks the service offline (with the last good time) when
+  it cannot be reached, and keeps showing the last known board.
+- :meth:`VenueService.resolve`: a scanned text -> a charger (POST /qr, then
+  GET /locations/evse/{uid} as fallback when the QR service does not know the code).
+- :meth:`VenueService.charger`: one EVSE's details, usability and its tariff for the
+  venue payment method, in plain words (``kiosk.core.tariff.describe/example_cost``).
+- :meth:`VenueService.venue_payment_method` / :meth:`room_payment_method`: the payment
+  method to start with: the configured id, the venue card, the venue's external reference,
+  or a room number turned into (or reusing) an external payment method.
+
+No texts for guests are produced here except those the tariff engine formats; reasons are
+codes (:class:`Unusable`) the UI translates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class Unusable(StrEnum):
+    """Why a guest cannot start on an EVSE now."""
+
+    OCCUPIED = "OCCUPIED"            # CHARGING: someone else is connected
+    IN_USE_HERE = "IN_USE_HERE"      # a session started through this kiosk runs on it
+    BLOCKED = "BLOCKED"
+    OUT_OF_ORDER = "OUT_OF_ORDER"    # INOPERATIVE / OUTOFORDER / REMOVED / PLANNED
+    RESERVED = "RESERVED"
+    NOT_ALLOWED = "NOT_ALLOWED"      # chargingNotAllowed / restricted
+    NO_TARIFF = "NO_TARIFF"          # no compatible payment method / tariff
+
+
+class ResolveError(Exception):
+    """A scanned code is not a charger of this venue (``reason``: invalid, unknown, offline)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+
+
+@dataclass
+class Bay:
+    """One EVSE on the board."""
+
+    location_id: str
+    evse_uid: str
+    name: str
+    status: str
+    max_kw: float | None = None
+    power_type: str | None = None
+    floor: str | None = None
+    standards: list[str] = field(default_factory=list)
+    in_use_here: bool = False
+
+
+@dataclass
+class ChargerDetails:
+    location: Any            # models.LocationModel
+    evse: Any                # models.EvseModel
+    connector_id: str | None
+    status: str
+    unusable: Unusable | None
+    tariff_json: dict | None
+    tariff_text: str
+    example_text: str
+    vat_included: bool | None
+    vat_percent: float | None
+    payment_method_id: str | None
+    branding: Any = None
+
+    @property
+    def name(self) -> str:
+        return evse_name(self.evse)
+
+
+def evse_name(evse: Any) -> str:
+    return (getattr(evse, "display_name", None) or getattr(evse, "physical_reference", None)
+            or getattr(evse, "evse_id", None) or getattr(evse, "uid", "") or "")
+
+
+def _status(s: Any) -> str:
+    return str(getattr(s, "value", s) or "UNKNOWN")
+
+
+USABLE_STATUSES = {"AVAILABLE"}
+
+
+def unusable_reason(status: str, evse: Any = None, in_use_here: bool = False) -> Unusable | None:
+    if in_use_here:
+        return Unusable.IN_USE_HERE
+    if evse is not None and getattr(evse, "charging_not_allowed", False):
+        return Unusable.NOT_ALLOWED
+    if status in USABLE_STATUSES:
+        return None
+    if status == "UNKNOWN":
+        return None   # the station may just not report; let the guest try
+    return {"CHARGING": Unusable.OCCUPIED, "BLOCKED": Unusable.BLOCKED, "RESERVED": Unusable.RESERVED}.get(
+        status, Unusable.OUT_OF_ORDER)
+
+
+class VenueService:
+    def __init__(self, client: Any, *, location_ids: list[str], qr_hosts: list[str] | None = None,
+                 payment_method_id: str | None = None, payment_card: str | None = None,
+                 payment_external_ref: str | None = None, room_payment: bool = False,
+                 in_use: Callable[[], set[str]] | None = None, lang: Callable[[], str] | None = None) -> None:
+        self.client = client
+        self.location_ids = list(location_ids)
+        self.qr_hosts = list(qr_hosts or [])
+        self.payment_method_id = payment_method_id
+        self.payment_card = payment_card
+        self.payment_external_ref = payment_external_ref
+        self.room_payment = room_payment
+        self._in_use = in_use or (lambda: set())
+        self._lang = lang
+        self.locations: dict[str, Any] = {}
+        self.bays: list[Bay] = []
+        self.online: bool = True
+        self.last_updated: datetime | None = None
+        self.last_error: str | None = None
+        self._pm_cache: str | None = None
+        self._lock = asyncio.Lock()
+
+    # -- venue -----------------------------------------------------------------------------
+    @property
+    def branding(self) -> Any:
+        for loc in self.locations.values():
+            b = getattr(loc, "branding", None)
+            if b is not None:
+                return b
+        return None
+
+    def display_name(self) -> str:
+        b = self.branding
+        if b is not None and getattr(b, "display_name", None):
+            return b.display_name
+        for loc in self.locations.values():
+            return getattr(loc, "display_name", None) or getattr(loc, "name", None) or ""
+        return ""
+
+    def _mark(self, ok: bool, exc: BaseException | None = None) -> None:
+        if ok:
+            self.online = True
+            self.last_updated = datetime.now(UTC)
+            self.last_error = None
+        else:
+            from kiosk.api import errors
+
+            if isinstance(exc, (errors.TransportError, errors.ServerError, errors.RateLimited)):
+                self.online = False
+            self.last_error = type(exc).__name__ if exc else None
+
+    async def load(self) -> list[Bay]:
+        """Fetch the venue's locations (full details). Offline: keep what we have."""
+        results = await asyncio.gather(*(self.client.location(lid) for lid in self.location_ids),
+                                       return_exceptions=True)
+        for lid, res in zip(self.location_ids, results, strict=True):
+            if isinstance(res, BaseException):
+                self._mark(False, res)
+                log.warning("location %s not loaded: %s", lid, type(res).__name__)
+            else:
+                self.locations[lid] = res
+                self._mark(True)
+        self._rebuild()
+        return self.bays
+
+    def _rebuild(self, statuses: dict[tuple[str, str], str] | None = None) -> None:
+        in_use = self._in_use()
+        bays = []
+        for lid, loc in self.locations.items():
+            for evse in getattr(loc, "evses", None) or []:
+                uid = getattr(evse, "uid", None)
+                if not uid:
+                    continue
+                conns = getattr(evse, "connectors", None) or []
+                kws = [c.power_in_kw or c.kw for c in conns if (getattr(c, "power_in_kw", None) or getattr(c, "kw", None))]
+                status = (statuses or {}).get((lid, uid)) or _status(getattr(evse, "status", None))
+                bays.append(Bay(location_id=lid, evse_uid=uid, name=evse_name(evse), status=status,
+                                max_kw=float(max(kws)) if kws else None,
+                                power_type=_status(conns[0].power_type) if conns and conns[0].power_type else None,
+                                floor=getattr(evse, "floor_level", None),
+                                standards=[_status(c.standard) for c in conns if getattr(c, "standard", None)],
+                                in_use_here=uid in in_use))
+        self.bays = bays
+
+    async def board(self) -> list[Bay]:
+        """Refresh the board's availability (POST /locations/availability)."""
+        if not self.locations:
+            await self.load()
+            if not self.locations:
+                return self.bays
+        try:
+            avail = await self.client.availability(list(self.locations))
+        except Exception as exc:  # noqa: BLE001 - any failure: keep the last board, say offline
+            self._mark(False, exc)
+            self._rebuild(self._last_statuses())
+            return self.bays
+        statuses: dict[tuple[str, str], str] = {}
+        for la in avail or []:
+            for st in getattr(la, "evses", None) or []:
+                if getattr(st, "uid", None):
+                    statuses[(la.id, st.uid)] = _status(st.status)
+        self._mark(True)
+        self._rebuild(statuses)
+        return self.bays
+
+    def _last_statuses(self) -> dict[tuple[str, str], str]:
+        return {(b.location_id, b.evse_uid): b.status for b in self.bays}
+
+    async def service_status(self) -> bool:
+        try:
+            ok = bool(await self.client.service_status())
+        except Exception as exc:  # noqa: BLE001
+            self._mark(False, exc)
+            return False
+        if ok:
+            self._mark(True)
+        else:
+            self.online = False
+        return ok
+
+    # -- scanning --------------------------------------------------------------------------
+    async def resolve(self, text: str) -> tuple[str, str, str | None]:
+        """Scanned text -> (location_id, evse_uid, connector_id or None)."""
+        from kiosk.api import errors
+        from kiosk.core.payload import PayloadKind, classify
+
+        p = classify(text, allowed_hosts=self.qr_hosts)
+        kind = p.kind
+        if kind == PayloadKind.INVALID:
+            raise ResolveError("invalid", getattr(p, "message", "") or "")
+        try:
+            if kind == PayloadKind.QR_URL:
+                qr = await self.client.parse_qr(p.value)
+                if getattr(qr, "valid", False) and qr.location_id and qr.evse_uid:
+                    self._mark(True)
+                    return qr.location_id, qr.evse_uid, qr.connector_id
+                raise ResolveError("unknown")
+            if kind == PayloadKind.LOCATION_ID:
+                if p.value in self.locations:
+                    loc = self.locations[p.value]
+                    evses = [e for e in loc.evses or [] if _status(e.status) == "AVAILABLE"] or list(loc.evses or [])
+                    if evses:
+                        return p.value, evses[0].uid, None
+                raise ResolveError("unknown")
+            # EVSE id / uid printed on the charger
+            for loc in self.locations.values():
+                for e in loc.evses or []:
+                    if p.value in (e.uid, e.evse_id, (e.evse_id or "").replace("*", "")):
+                        return loc.id, e.uid, None
+            loc = await self.client.location_by_evse(p.value)
+            self._mark(True)
+            for e in loc.evses or []:
+                if p.value in (e.uid, e.evse_id):
+                    return loc.id, e.uid, None
+            if loc.evses:
+                return loc.id, loc.evses[0].uid, None
+            raise ResolveError("unknown")
+        except ResolveError:
+            raise
+        except errors.NotFound as exc:
+            raise ResolveError("unknown") from exc
+        except (errors.TransportError, errors.ServerError, errors.RateLimited) as exc:
+            self._mark(False, exc)
+            raise ResolveError("offline") from exc
+
+    def is_ours(self, location_id: str) -> bool:
+        return not self.location_ids or location_id in self.location_ids
+
+    # -- charger ---------------------------------------------------------------------------
+    async def charger(self, location_id: str, evse_uid: str, connector_id: str | None = None) -> ChargerDetails:
+        from kiosk.core.tariff import describe, example_cost, from_charge_assist
+
+        loc = self.locations.get(location_id)
+        try:
+            fresh = await self.client.location(location_id, evse_uid=evse_uid)
+            self._mark(True)
+            loc = fresh
+            if location_id in self.location_ids:
+                self.locations[location_id] = fresh
+        except Exception as exc:  # noqa: BLE001
+            self._mark(False, exc)
+            if loc is None:
+                raise
+        evse = next((e for e in loc.evses or [] if e.uid == evse_uid), None)
+        if evse is None:
+            raise ResolveError("unknown")
+        conns = evse.connectors or []
+        if connector_id is None and conns:
+            connector_id = conns[0].id
+        status = _status(evse.status)
+        reason = unusable_reason(status, evse, evse_uid in self._in_use())
+        pm_id = None
+        tariff_json = None
+        text = example = ""
+        vat_incl = vat_pct = None
+        try:
+            pm_id = await self.venue_payment_method()
+            items = await self.client.tariffs(location_id, evse_uid, connector_id)
+            item = next((i for i in items if i.payment_method and i.payment_method.id == pm_id), None)
+            if item is None and items:
+                item = items[0]
+            if item is not None and item.tariff is not None:
+                tariff_json = item.model_dump(by_alias=True, mode="json")
+                lang = self._lang() if self._lang else "en"
+                sched = from_charge_assist(tariff_json)
+                text = describe(sched, lang=lang)
+                example = example_cost(sched, lang=lang)
+                vat_incl = getattr(item.tariff, "is_vat_included", None)
+                vat_pct = getattr(item.tariff, "vat_percentage", None)
+            elif reason is None and items:
+                reason = Unusable.NO_TARIFF
+        except Exception as exc:  # noqa: BLE001 - the details still show; the tariff says unknown
+            log.warning("tariff for %s not available: %s", evse_uid, type(exc).__name__)
+            self._mark(False, exc)
+        return ChargerDetails(location=loc, evse=evse, connector_id=connector_id, status=status, unusable=reason,
+                              tariff_json=tariff_json, tariff_text=text, example_text=example,
+                              vat_included=vat_incl, vat_percent=float(vat_pct) if vat_pct is not None else None,
+                              payment_method_id=pm_id, branding=getattr(loc, "branding", None))
+
+    def retranslate_tariff(self, details: ChargerDetails, lang: str) -> None:
+        """Re-render the plain-words tariff in another language (no network)."""
+        if not details.tariff_json:
+            return
+        from kiosk.core.tariff import describe, example_cost, from_charge_assist
+
+        sched = from_charge_assist(details.tariff_json)
+        details.tariff_text = describe(sched, lang=lang)
+        details.example_text = example_cost(sched, lang=lang)
+
+    # -- payment ---------------------------------------------------------------------------
+    async def venue_payment_method(self) -> str:
+        """The venue's payment method id: configured id, else the wallet entry matching the
+        venue card / external reference (created when missing), else the wallet's default."""
+        if self.payment_method_id:
+            return self.payment_method_id
+        if self._pm_cache:
+            return self._pm_cache
+        async with self._lock:
+            if self._pm_cache:
+                return self._pm_cache
+            wallet = await self.client.wallet()
+            pm = None
+            if self.payment_card:
+                tail = self.payment_card[-4:]
+                pm = next((w for w in wallet if (w.card_hint or "").endswith(tail)
+                           or (w.card_short_hint or "").endswith(tail)), None)
+                if pm is None:
+                    pm = await self.client.add_charge_card(self.payment_card)
+            elif self.payment_external_ref:
+                pm = next((w for w in wallet if w.external_payment_method_id == self.payment_external_ref), None)
+                if pm is None:
+                    pm = await self.client.add_external_payment(self.payment_external_ref)
+            else:
+                pm = next((w for w in wallet if getattr(w, "is_default", False)), None) or (wallet[0] if wallet else None)
+            if pm is None or not pm.id:
+                raise ResolveError("no_payment")
+            self._pm_cache = pm.id
+            return pm.id
+
+    async def room_payment_method(self, room: str) -> str:
+        """A room/folio number as an external payment method (reused when it exists)."""
+        ref = f"room-{room.strip().upper()}"
+        wallet = await self.client.wallet()
+        pm = next((w for w in wallet if w.external_payment_method_id == ref), None)
+        if pm is None:
+            pm = await self.client.add_external_payment(ref, display_name=f"Room {room}")
+        return pm.id
+
+    # -- live data -------------------------------------------------------------------------
+    async def usage(self, charge_session_id: str, max_points: int = 120) -> list[Any]:
+        """usageSummary.dataPoints of a session for the power chart (raises when offline)."""
+        try:
+            st = await self.client.session_status(charge_session_id, max_data_points=max_points)
+        except Exception as exc:
+            self._mark(False, exc)
+            raise
+        self._mark(True)
+        us = getattr(st, "usage_summary", None)
+        return list(getattr(us, "data_points", None) or [])
+
+
+def monotonic_ms() -> float:
+    return time.monotonic() * 1000

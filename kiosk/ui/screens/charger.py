@@ -1,0 +1,315 @@
+"""Charger: what this EVSE is, where, what it costs, how to pay, and Start. When the EVSE
+cannot be used, say why and offer the board. Also the room-number entry screen."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.i18n import current_language
+from kiosk.ui.base import Screen, TouchButton, _, label
+from kiosk.ui.texts import RESOLVE, UNUSABLE, number, status_text
+from kiosk.ui.widgets.connector import ConnectorIcon, standard_name
+from kiosk.ui.widgets.keypad import Keypad
+
+log = logging.getLogger(__name__)
+
+
+def _card() -> tuple[QFrame, QVBoxLayout]:
+    f = QFrame()
+    f.setProperty("role", "card")
+    lay = QVBoxLayout(f)
+    lay.setContentsMargins(16, 12, 16, 12)
+    lay.setSpacing(6)
+    return f, lay
+
+
+def _text_of(dt_list: Any) -> str:
+    """First text of a DisplayText list, preferring the guest's language."""
+    items = list(dt_list or [])
+    lang = current_language()
+    for it in items:
+        if (getattr(it, "language", "") or "").lower().startswith(lang):
+            return it.text or ""
+    return (items[0].text or "") if items else ""
+
+
+class ChargerScreen(Screen):
+    def __init__(self, ctx: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("charger")
+        self.details: Any = None
+        self.params: dict[str, Any] = {}
+        self.room: str | None = None
+        self.payment = "venue"
+        self.loaded_at: float | None = None
+        self._load_task: Any = None
+
+        self.title = label("", "title")
+        self.title.setObjectName("charger_title")
+        self.status = label("", "subtitle")
+        self.status.setObjectName("charger_status")
+        self.reason = label("", "error")
+        self.reason.setObjectName("charger_reason")
+        # left: connectors, location, operator
+        info, il = _card()
+        self.conn_box = QWidget()
+        self.conn_layout = QGridLayout(self.conn_box)
+        self.conn_layout.setContentsMargins(0, 0, 0, 0)
+        il.addWidget(self.conn_box)
+        self.where = label("", "body")
+        self.where.setObjectName("charger_where")
+        il.addWidget(self.where)
+        self.operator = label("", "small")
+        self.operator.setObjectName("charger_operator")
+        il.addWidget(self.operator)
+        il.addStretch(1)
+        # right: tariff and payment
+        tariff, tl = _card()
+        self.tariff_title = label("", "subtitle")
+        self.tariff = label("", "body")
+        self.tariff.setObjectName("tariff_text")
+        self.example = label("", "body")
+        self.example.setObjectName("tariff_example")
+        self.vat = label("", "small")
+        self.vat.setObjectName("tariff_vat")
+        for w in (self.tariff_title, self.tariff, self.example, self.vat):
+            tl.addWidget(w)
+        self.pay_title = label("", "subtitle")
+        tl.addWidget(self.pay_title)
+        pay_row = QHBoxLayout()
+        self.pay_group = QButtonGroup(self)
+        self.pay_venue = TouchButton("", "choice")
+        self.pay_venue.setObjectName("pay_venue")
+        self.pay_room = TouchButton("", "choice")
+        self.pay_room.setObjectName("pay_room")
+        for b in (self.pay_venue, self.pay_room):
+            b.setCheckable(True)
+            self.pay_group.addButton(b)
+            pay_row.addWidget(b)
+        self.pay_venue.setChecked(True)
+        self.pay_venue.clicked.connect(lambda: self._pay("venue"))
+        self.pay_room.clicked.connect(lambda: self._pay("room"))
+        tl.addLayout(pay_row)
+        self.room_text = label("", "body")
+        self.room_text.setObjectName("room_text")
+        tl.addWidget(self.room_text)
+        tl.addStretch(1)
+
+        cols = QHBoxLayout()
+        cols.setSpacing(16)
+        cols.addWidget(info, 1)
+        cols.addWidget(tariff, 1)
+        self.back = TouchButton("", "secondary")
+        self.back.setObjectName("charger_back")
+        self.back.clicked.connect(self.ctx_home)
+        self.board = TouchButton("", "secondary")
+        self.board.setObjectName("charger_board")
+        self.board.clicked.connect(self.ctx_home)
+        self.start = TouchButton("", "primary")
+        self.start.setObjectName("start_charging")
+        self.start.setMinimumHeight(72)
+        self.start.clicked.connect(self._start)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.back)
+        bottom.addWidget(self.board)
+        bottom.addStretch(1)
+        bottom.addWidget(self.start, 2)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(96, 16, 24, 16)
+        box.addWidget(self.title)
+        box.addWidget(self.status)
+        box.addWidget(self.reason)
+        box.addLayout(cols, 1)
+        box.addLayout(bottom)
+        self._clear()
+
+    def ctx_home(self) -> None:
+        self.ctx.shell.go_home()
+
+    # -- state ---------------------------------------------------------------------------
+    def _clear(self) -> None:
+        self.details = None
+        self.room = None
+        self.payment = "venue"
+        self.pay_venue.setChecked(True)
+        self.loaded_at = None
+        while self.conn_layout.count():
+            it = self.conn_layout.takeAt(0)
+            if it.widget():
+                it.widget().deleteLater()
+        for w in (self.title, self.status, self.reason, self.where, self.operator, self.tariff, self.example,
+                  self.vat, self.room_text):
+            w.setText("")
+        self.start.setEnabled(False)
+        self.board.hide()
+
+    def reset(self) -> None:
+        if self._load_task is not None:
+            self._load_task.cancel()
+        self._clear()
+        self.params = {}
+
+    def enter(self, **params: Any) -> None:
+        if params.get("room") is not None and self.details is not None:
+            # back from the room keypad: keep the charger
+            self.room = params["room"]
+            self.payment = "room"
+            self.pay_room.setChecked(True)
+            self.retranslate()
+            return
+        if not params.get("location_id"):
+            if self.payment == "room" and not self.room:
+                self.payment = "venue"
+                self.pay_venue.setChecked(True)
+            self.retranslate()
+            return
+        self._clear()
+        self.params = params
+        self.title.setText(_("Loading the charger…"))
+        self._load_task = self.ctx.spawn(self.load())
+
+    async def load(self) -> None:
+        p = self.params
+        try:
+            self.details = await self.ctx.venue.charger(p["location_id"], p["evse_uid"], p.get("connector_id"))
+        except Exception as exc:  # noqa: BLE001
+            from kiosk.services.venue import ResolveError
+
+            key = exc.reason if isinstance(exc, ResolveError) and exc.reason in RESOLVE else "offline"
+            self.title.setText(_("This charger cannot be shown"))
+            self.reason.setText(_(RESOLVE[key]))
+            self.board.show()
+            return
+        self.loaded_at = time.monotonic()
+        self.retranslate()
+
+    # -- texts -----------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.back.setText(_("Back"))
+        self.board.setText(_("Choose another charger"))
+        self.start.setText(_("Start charging"))
+        self.tariff_title.setText(_("What it costs"))
+        self.pay_title.setText(_("Who pays"))
+        self.pay_venue.setText(_("The venue"))
+        self.pay_room.setText(_("My room number"))
+        self.pay_room.setVisible(bool(getattr(self.ctx.settings, "room_payment", False)))
+        d = self.details
+        if d is None:
+            if self.params and not self.reason.text():
+                self.title.setText(_("Loading the charger…"))
+            return
+        if d.tariff_json:
+            self.ctx.venue.retranslate_tariff(d, current_language())
+        self.title.setText(_("Charger {name}", name=d.name))
+        self.status.setText(status_text(d.status))
+        if d.unusable is not None:
+            self.reason.setText(_(UNUSABLE[str(d.unusable)]) + " " + _("Please choose another charger."))
+            self.board.show()
+        else:
+            self.reason.setText("")
+            self.board.hide()
+        self.start.setEnabled(d.unusable is None and (self.payment == "venue" or bool(self.room)))
+        # connectors
+        while self.conn_layout.count():
+            it = self.conn_layout.takeAt(0)
+            if it.widget():
+                it.widget().deleteLater()
+        for row, c in enumerate(d.evse.connectors or []):
+            icon = ConnectorIcon(getattr(c, "standard", None), 48)
+            fmt = str(getattr(c.format, "value", c.format) or "")
+            fmt_text = _("cable attached") if fmt == "CABLE" else _("bring your own cable") if fmt == "SOCKET" else ""
+            power = c.power_in_kw or c.kw
+            pt = str(getattr(c.power_type, "value", c.power_type) or "")
+            kind = "DC" if pt.startswith("DC") else "AC" if pt else ""
+            parts = [standard_name(c.standard), fmt_text, kind, _("{kw} kW", kw=number(power, 0)) if power else ""]
+            lab = label(" · ".join(x for x in parts if x), "body")
+            self.conn_layout.addWidget(icon, row, 0)
+            self.conn_layout.addWidget(lab, row, 1)
+        where = []
+        if d.evse.floor_level:
+            where.append(_("Floor {floor}", floor=d.evse.floor_level))
+        directions = _text_of(getattr(d.evse, "directions", None)) or _text_of(getattr(d.location, "directions", None))
+        if directions:
+            where.append(directions)
+        self.where.setText("\n".join(where))
+        op = getattr(d.location, "operator", None)
+        b = d.branding
+        contact = []
+        if op is not None and getattr(op, "name", None):
+            contact.append(_("Operator: {name}", name=op.name))
+        phone = getattr(b, "support_phone", None) or getattr(op, "phone_number", None)
+        if phone:
+            contact.append(_("Help: {phone}", phone=phone))
+        self.operator.setText("\n".join(contact))
+        if d.tariff_text:
+            self.tariff.setText(d.tariff_text)
+            self.example.setText(d.example_text[:1].upper() + d.example_text[1:] if d.example_text else "")
+            # describe() states prices including VAT; say which rate, and that it is an example.
+            self.vat.setText(_("Prices include VAT.") if d.vat_percent is None else
+                             _("Prices include {vat}% VAT.", vat=number(d.vat_percent, 0)))
+        else:
+            self.tariff.setText(_("The price could not be loaded. The venue's usual rate applies."))
+            self.example.setText("")
+            self.vat.setText("")
+        if self.payment == "room" and self.room:
+            self.room_text.setText(_("Room {room} will be charged.", room=self.room))
+        elif self.payment == "venue":
+            self.room_text.setText(_("The venue pays and settles with you as agreed."))
+        else:
+            self.room_text.setText("")
+
+    # -- actions ---------------------------------------------------------------------------
+    def _pay(self, how: str) -> None:
+        self.payment = how
+        if how == "room":
+            self.go("room")
+        else:
+            self.room = None
+            self.retranslate()
+
+    def _start(self) -> None:
+        d = self.details
+        if d is None or d.unusable is not None:
+            return
+        self.go("starting", location_id=d.location.id, evse_uid=d.evse.uid, connector_id=d.connector_id,
+                payment=self.payment, room=self.room, tariff=d.tariff_json, evse_name=d.name,
+                payment_method_id=d.payment_method_id)
+
+
+class RoomScreen(Screen):
+    """Room / folio number on the built-in keypad; goes back to the charger with it."""
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("room")
+        self.title = label("", "title", center=True)
+        self.hint = label("", "body", center=True)
+        self.keypad = Keypad(max_len=8, letters=True)
+        self.keypad.setObjectName("room_keypad")
+        self.keypad.submitted.connect(lambda v: self.go("charger", room=v))
+        self.cancel = TouchButton("", "secondary")
+        self.cancel.clicked.connect(lambda: self.go("charger"))
+        box = QVBoxLayout(self)
+        box.setContentsMargins(300, 20, 300, 20)
+        box.addWidget(self.title)
+        box.addWidget(self.hint)
+        box.addWidget(self.keypad, 1)
+        box.addWidget(self.cancel)
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Your room number"))
+        self.hint.setText(_("The charging costs go on your room bill."))
+        self.cancel.setText(_("Back"))
+        self.keypad.retranslate()
+
+    def enter(self, **params: Any) -> None:
+        self.keypad.clear()
+
+    def reset(self) -> None:
+        self.keypad.clear()

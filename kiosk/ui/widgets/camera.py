@@ -1,0 +1,122 @@
+"""Camera preview with a scan frame, and the bridge that re-emits the scan worker's
+callbacks (which run on the worker's threads) as Qt signals (queued to the UI thread)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+log = logging.getLogger(__name__)
+
+
+def to_qimage(frame: np.ndarray) -> QImage:
+    """RGB (or grey) uint8 array -> an independent QImage (copied: safe across threads)."""
+    if frame.ndim == 2:
+        h, w = frame.shape
+        return QImage(np.ascontiguousarray(frame).data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    h, w, _c = frame.shape
+    arr = np.ascontiguousarray(frame[:, :, :3])
+    return QImage(arr.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class ScanBridge(QObject):
+    """Owns a :class:`kiosk.scan.ScanWorker`; its callbacks become signals.
+
+    ``code(str)``, ``frame(QImage)`` and ``state(str)`` are emitted from the worker's
+    threads; Qt queues them to the receivers' (UI) thread. Frames are converted to QImage
+    on the worker thread, so the UI thread only paints."""
+
+    code = Signal(str)
+    frame = Signal(QImage)
+    state = Signal(str)
+
+    def __init__(self, source: Any = None, *, decoder: str = "zxing", confirmations: int = 2,
+                 preview_fps: float = 10.0, decode_hz: float = 15.0, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.decoder = decoder
+        self.confirmations = confirmations
+        self.preview_fps = preview_fps
+        self.decode_hz = decode_hz
+        self.worker: Any = None
+        self.paused = False
+
+    def start(self) -> None:
+        if self.source is None or self.worker is not None:
+            return
+        from kiosk.scan import ScanWorker, make_decoder
+
+        self.worker = ScanWorker(self.source, decoder=make_decoder(self.decoder), confirmations=self.confirmations,
+                                 on_code=self._on_code, on_preview=self._on_preview, on_state=self._on_state,
+                                 preview_fps=self.preview_fps, decode_hz=self.decode_hz)
+        self.worker.start()
+
+    def stop(self) -> None:
+        w, self.worker = self.worker, None
+        if w is not None:
+            w.stop(timeout=2.0)
+
+    # worker threads ------------------------------------------------------------------
+    def _on_code(self, text: str) -> None:
+        if not self.paused:
+            self.code.emit(text)
+
+    def _on_preview(self, frame: np.ndarray) -> None:
+        try:
+            self.frame.emit(to_qimage(frame))
+        except Exception:  # noqa: BLE001 - a bad frame must not kill the worker
+            log.exception("preview frame dropped")
+
+    def _on_state(self, state: Any) -> None:
+        self.state.emit(str(getattr(state, "value", state)))
+
+
+class CameraView(QWidget):
+    """Shows the newest preview frame (scaled, cropped to fill) with a scan frame on top."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(320, 240)
+        self.image: QImage | None = None
+        self.frame_color = QColor("#0b7a53")
+        self.message = ""
+        self.frames_shown = 0
+
+    def set_frame(self, img: QImage) -> None:
+        self.image = img
+        self.frames_shown += 1
+        self.update()
+
+    def clear(self) -> None:
+        self.image = None
+        self.update()
+
+    def paintEvent(self, ev) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#1b1f1d"))
+        if self.image is not None and not self.image.isNull():
+            scaled = self.image.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+                                       Qt.TransformationMode.FastTransformation)
+            x = (self.width() - scaled.width()) // 2
+            y = (self.height() - scaled.height()) // 2
+            p.drawImage(x, y, scaled)
+        side = min(self.width(), self.height()) * 0.62
+        r = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        pen = QPen(self.frame_color, 6)
+        p.setPen(pen)
+        k = side * 0.22
+        for cx, cy, dx, dy in ((r.left(), r.top(), 1, 1), (r.right(), r.top(), -1, 1),
+                               (r.left(), r.bottom(), 1, -1), (r.right(), r.bottom(), -1, -1)):
+            p.drawLine(int(cx), int(cy), int(cx + dx * k), int(cy))
+            p.drawLine(int(cx), int(cy), int(cx), int(cy + dy * k))
+        if self.message:
+            p.setPen(QColor("#ffffff"))
+            p.drawText(self.rect().adjusted(10, 10, -10, -10),
+                       Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
+                       self.message)

@@ -1,0 +1,102 @@
+"""Fixtures of the guest UI tests (pytest-qt + qasync).
+
+``ui_loop``: a qasync QEventLoop over pytest-qt's QApplication, set as the current asyncio
+loop; a test writes its scenario as a coroutine and runs it with
+``ui_loop.run_until_complete(...)`` so ``@asyncSlot`` handlers and services run exactly as
+in the app. ``poll_until(pred)`` waits for a condition (never a sleep as an assertion).
+
+``kiosk_factory(sim, **settings)``: the real app (:class:`kiosk.app.KioskApp`) wired to a
+simulator over HTTP, with a temporary data dir, no camera unless given one, shown at the
+default window size. Teardown closes it and fails the test when a window is left open or a
+thread the test started is still running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+import pytest
+
+
+async def poll_until(pred, timeout: float = 15.0, interval: float = 0.01, what: str = "condition"):
+    """Poll ``pred()`` on the running loop until truthy; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def ui_loop(qapp):
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for t in pending:
+            t.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+@pytest.fixture
+def kiosk_factory(ui_loop, qapp, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.app import AppOptions, KioskApp, demo_settings
+    from kiosk.config import load_settings
+    from kiosk.i18n import set_language
+
+    threads_before = set(threading.enumerate())
+    apps: list[KioskApp] = []
+
+    def make(sim: Any, *, camera: Any = None, start_camera: bool = True, idle_prompt_s: int = 10,
+             **overrides: Any) -> KioskApp:
+        overrides.setdefault("data_dir", tmp_path / f"data{len(apps)}")
+        overrides.setdefault("log_dir", tmp_path / "logs")
+        overrides.setdefault("app_token", f"kiosk-test-{len(apps)}")
+        overrides.setdefault("api_key", "demo-key")
+        overrides.setdefault("camera", "none")
+        settings = demo_settings(load_settings(**overrides), sim)
+        app = KioskApp(settings, sim=sim, options=AppOptions(camera=camera, start_camera=start_camera,
+                                                             idle_prompt_s=idle_prompt_s))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        if app.ctx is not None:
+            ui_loop.run_until_complete(app.aclose())
+    set_language("en")
+    qapp.processEvents()
+    open_windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    for w in open_windows:
+        w.close()
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        leftover = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()
+                    and not t.daemon]
+        if not leftover:
+            break
+        time.sleep(0.05)
+    assert not open_windows, f"test left windows open: {open_windows}"
+    assert not leftover, f"test left threads running: {leftover}"
+
+
+def click(button) -> None:
+    """Tap a button the way a guest does (it must be visible and enabled)."""
+    assert button.isVisible(), f"{button.objectName() or button.text()!r} is not visible"
+    assert button.isEnabled(), f"{button.objectName() or button.text()!r} is disabled"
+    button.click()

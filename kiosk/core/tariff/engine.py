@@ -46,6 +46,7 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 SECONDS_PER_HOUR = Decimal(3600)
+EXACT = Decimal("1e-18")
 #: Used to derive a current (A, summed over phases) from a power when a period gives only
 #: power: I = P / 230 V. Exact for single phase and for three phases at 230 V each.
 PHASE_VOLTAGE = Decimal(230)
@@ -74,7 +75,7 @@ class _Entry:
     tariff: Tariff
     element: int
     comp: PriceComponent
-    qty: Decimal  # billing unit: kWh, h, or 1 for FLAT
+    qty: Decimal  # kWh for ENERGY, seconds for TIME/PARKING_TIME, 1 for FLAT
     extra: Decimal = ZERO  # step-size round-up, same unit
 
 
@@ -228,15 +229,18 @@ def find_component(tariff: Tariff, dim: Dimension, seg: Segment) -> tuple[int, P
     return None
 
 
-def _amounts(tariff: Tariff, comp: PriceComponent, qty: Decimal) -> tuple[Decimal, Decimal, Decimal, Decimal | None]:
-    """(excl, incl, unit price excl, vat %) of ``qty`` units at ``comp``'s price."""
+def _amounts(tariff: Tariff, comp: PriceComponent, qty: Decimal, per: Decimal = ONE
+             ) -> tuple[Decimal, Decimal, Decimal, Decimal | None]:
+    """(excl, incl, unit price excl, vat %) of ``qty / per`` units at ``comp``'s price.
+
+    Time is passed in seconds with ``per`` = 3600 so the only division comes last: an
+    amount that is a whole number of tenths of a cent stays exact (no 0.1249999...)."""
     vat = tariff.component_vat(comp)
     factor = ONE + (vat / HUNDRED if vat is not None else ZERO)
+    gross = qty * comp.price / per
     if tariff.vat_included:
-        incl = qty * comp.price
-        return incl / factor, incl, comp.price / factor, vat
-    excl = qty * comp.price
-    return excl, excl * factor, comp.price, vat
+        return gross / factor, gross, comp.price / factor, vat
+    return gross, gross * factor, comp.price, vat
 
 
 def _fmt_secs(s: Decimal) -> str:
@@ -265,7 +269,7 @@ def _apply_steps(entries: list[_Entry], notes: list[str]) -> None:
         total_s = sum((e.seg.seconds for e in same), ZERO)
         billed = ceil_to_step(total_s, Decimal(max(last.comp.step_size, 0)))
         if billed > total_s:
-            last.extra = (billed - total_s) / SECONDS_PER_HOUR
+            last.extra = billed - total_s
             notes.append(
                 f"{last.dim.value}: {_fmt_secs(total_s)} rounded up to {_fmt_secs(billed)} "
                 f"(step size {last.comp.step_size} s of the last priced period)"
@@ -285,19 +289,20 @@ def _lines(entries: list[_Entry]) -> list[QuoteLine]:
                 return
             g0 = group[0]
             qty = sum((e.qty + e.extra for e in group), ZERO)
-            excl, incl, unit_price, vat = _amounts(g0.tariff, g0.comp, qty)
+            per = SECONDS_PER_HOUR if dim in (Dimension.TIME, Dimension.PARKING_TIME) else ONE
+            excl, incl, unit_price, vat = _amounts(g0.tariff, g0.comp, qty, per)
             lines.append(
                 QuoteLine(
                     dimension=dim.value,
-                    quantity=qty,
+                    quantity=qty / per,
                     unit=UNITS[dim],
                     excl_vat=excl,
                     incl_vat=incl,
                     unit_price=unit_price,
                     vat_percent=vat,
-                    rounded_up=sum((e.extra for e in group), ZERO),
+                    rounded_up=sum((e.extra for e in group), ZERO) / per,
                     start=g0.seg.start,
-                    end=group[-1].seg.end,
+                    end=g0.seg.start if dim is Dimension.FLAT else group[-1].seg.end,
                     tariff_id=g0.tariff.id,
                     element=g0.element,
                 )
@@ -332,7 +337,7 @@ def quote(tariff: TariffLike, profile: ChargingProfile) -> Quote:
         if seg.energy_kwh > 0:
             dims.append((Dimension.ENERGY, seg.energy_kwh))
         if seg.seconds > 0:
-            dims.append((Dimension.PARKING_TIME if seg.parking else Dimension.TIME, seg.seconds / SECONDS_PER_HOUR))
+            dims.append((Dimension.PARKING_TIME if seg.parking else Dimension.TIME, seg.seconds))
         for dim, qty in dims:
             if dim not in t.dimensions():
                 continue
@@ -359,8 +364,10 @@ def quote(tariff: TariffLike, profile: ChargingProfile) -> Quote:
     lines = _lines(entries)
 
     currency = schedule.currency
-    excl = sum((ln.excl_vat for ln in lines), ZERO)
-    incl = sum((ln.incl_vat for ln in lines), ZERO)
+    # Lines may carry repeating decimals (a third of an hour, a price incl. VAT divided by
+    # 1.21) cut at 28 digits; dropping the last 10 of them keeps a true half cent a half cent.
+    excl = sum((ln.excl_vat for ln in lines), ZERO).quantize(EXACT)
+    incl = sum((ln.incl_vat for ln in lines), ZERO).quantize(EXACT)
     base = schedule.tariff_at(profile.periods[0].start, tz) if profile.periods else schedule.current
     min_applied = max_applied = False
     if profile.periods and base.min_price is not None:

@@ -322,28 +322,33 @@ class Quote:
         return sum((ln.quantity for ln in self.lines if ln.dimension == dimension), Decimal(0))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; exact amounts are shown to 10 decimals, trailing zeros dropped."""
+
         def iso(v: dt.datetime | None) -> str | None:
             return v.isoformat() if v else None
+
+        def num(v: Decimal) -> str:
+            return f"{v.quantize(Decimal('1e-10')).normalize():f}"
 
         return {
             "currency": self.currency,
             "excl_vat": str(self.excl_vat),
             "incl_vat": str(self.incl_vat),
             "vat": str(self.vat),
-            "exact_excl_vat": str(self.exact_excl_vat),
-            "exact_incl_vat": str(self.exact_incl_vat),
+            "exact_excl_vat": num(self.exact_excl_vat),
+            "exact_incl_vat": num(self.exact_incl_vat),
             "min_price_applied": self.min_price_applied,
             "max_price_applied": self.max_price_applied,
             "lines": [
                 {
                     "dimension": ln.dimension,
-                    "quantity": str(ln.quantity),
+                    "quantity": num(ln.quantity),
                     "unit": ln.unit,
-                    "unit_price": str(ln.unit_price),
-                    "vat_percent": None if ln.vat_percent is None else str(ln.vat_percent),
-                    "rounded_up": str(ln.rounded_up),
-                    "excl_vat": str(ln.excl_vat),
-                    "incl_vat": str(ln.incl_vat),
+                    "unit_price": num(ln.unit_price),
+                    "vat_percent": None if ln.vat_percent is None else num(ln.vat_percent),
+                    "rounded_up": num(ln.rounded_up),
+                    "excl_vat": num(ln.excl_vat),
+                    "incl_vat": num(ln.incl_vat),
                     "start": iso(ln.start),
                     "end": iso(ln.end),
                     "tariff_id": ln.tariff_id,

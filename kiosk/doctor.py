@@ -1,0 +1,199 @@
+"""``kiosk doctor``: is this kiosk ready to take guests?
+
+:func:`run_checks` returns structured results (the attendant diagnostics screen shows
+the same list); :func:`format_report` turns them into the terminal report. Checks, in
+order: settings (API key, appToken, venue payment method), the service
+(``GET /servicestatus``), the appToken (``GET /v2.1/token/{appToken}``, registered with
+``PUT /token/{appToken}`` if unknown), the wallet (venue payment method present and
+VALID) and the data directory. Details never contain the key, the appToken or a card
+number (everything passes :func:`kiosk.logsetup.redact`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+from kiosk.api import ChargeAssistClient, errors
+from kiosk.api.wallet import find_payment_method, is_usable
+from kiosk.config import Settings, load_settings
+from kiosk.logsetup import mask_card, redact
+
+
+class Level(StrEnum):
+    OK = "OK"
+    WARN = "WARN"
+    FAIL = "FAIL"
+    SKIP = "SKIP"
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str  # stable id, e.g. "service" (for translations on the attendant screen)
+    title: str  # English label
+    level: Level
+    detail: str  # what was found and, if not OK, what to do
+
+    @classmethod
+    def make(cls, key: str, title: str, level: Level, detail: str) -> Check:
+        return cls(key, title, level, redact(detail))
+
+
+def _settings_checks(settings: Settings) -> list[Check]:
+    out = []
+    if settings.api_key is None or not settings.api_key.get_secret_value():
+        out.append(Check.make("settings.api_key", "API key", Level.FAIL,
+                              "no API key: set KIOSK_API_KEY_FILE (or a systemd credential kiosk_api_key)"))
+    else:
+        out.append(Check.make("settings.api_key", "API key", Level.OK,
+                              f"present, sent as {settings.auth_header} header"))
+    if settings.app_token:
+        out.append(Check.make("settings.app_token", "appToken", Level.OK, "set"))
+    else:
+        out.append(Check.make("settings.app_token", "appToken", Level.FAIL,
+                              "no appToken: set KIOSK_APP_TOKEN to the id of this venue/kiosk"))
+    configured = [
+        f"payment method id {settings.payment_method_id}" if settings.payment_method_id else "",
+        f"charge card {mask_card(settings.payment_card.get_secret_value())}" if settings.payment_card else "",
+        f"external reference {settings.payment_external_ref}" if settings.payment_external_ref else "",
+    ]
+    configured = [c for c in configured if c]
+    if configured:
+        out.append(Check.make("settings.payment", "Venue payment method", Level.OK, ", ".join(configured)))
+    else:
+        out.append(Check.make("settings.payment", "Venue payment method", Level.FAIL,
+                              "none configured: set KIOSK_PAYMENT_CARD or KIOSK_PAYMENT_EXTERNAL_REF"))
+    return out
+
+
+def _describe_error(exc: errors.ApiError) -> str:
+    if isinstance(exc, errors.Unauthorized):
+        return f"the API key was refused ({exc.message}); check the key and KIOSK_AUTH_HEADER"
+    if isinstance(exc, errors.TransportError):
+        return f"no answer from the service ({exc.message}); check the network and KIOSK_BASE_URL"
+    return str(exc)
+
+
+async def _service_check(client: ChargeAssistClient) -> tuple[Check, bool]:
+    """The check and whether the service answered at all."""
+    title = "Charge Assist service"
+    try:
+        up = await client.service_status()
+    except errors.TransportError as exc:
+        return Check.make("service", title, Level.FAIL, _describe_error(exc)), False
+    except errors.ApiError as exc:
+        return Check.make("service", title, Level.FAIL, _describe_error(exc)), True
+    if not up:
+        return Check.make("service", title, Level.FAIL, f"{client.base_url} reports it is unavailable; try later"), True
+    return Check.make("service", title, Level.OK, f"{client.base_url} is up"), True
+
+
+async def _token_check(client: ChargeAssistClient) -> Check:
+    title = "appToken registration"
+    try:
+        await client.get_token_v2()
+        return Check.make("token", title, Level.OK, "registered")
+    except errors.NotFound:
+        pass
+    except errors.ApiError as exc:
+        return Check.make("token", title, Level.FAIL, _describe_error(exc))
+    try:
+        await client.register_token()
+    except errors.ApiError as exc:
+        return Check.make("token", title, Level.FAIL, f"not registered and registering failed: {_describe_error(exc)}")
+    return Check.make("token", title, Level.WARN, "was not registered; registered it now")
+
+
+async def _wallet_check(settings: Settings, client: ChargeAssistClient) -> Check:
+    title = "Venue payment method in wallet"
+    try:
+        wallet = await client.wallet()
+    except errors.ApiError as exc:
+        return Check.make("wallet", title, Level.FAIL, _describe_error(exc))
+    card = settings.payment_card.get_secret_value() if settings.payment_card else None
+    method = find_payment_method(wallet, payment_method_id=settings.payment_method_id, card_visual=card,
+                                 external_ref=settings.payment_external_ref)
+    if method is None:
+        return Check.make("wallet", title, Level.FAIL,
+                          f"not in the wallet ({len(wallet)} methods there); add it with "
+                          "'kiosk api add-card' or 'kiosk api add-external'")
+    state = str(method.verification_status or ("VALID" if method.is_valid else "unknown"))
+    if is_usable(method):
+        return Check.make("wallet", title, Level.OK, f"{method.type or 'payment method'} {method.id} is {state}")
+    level = Level.WARN if state == "PENDING" else Level.FAIL
+    hint = "wait a moment and run doctor again" if level is Level.WARN else "replace it in the attendant area"
+    return Check.make("wallet", title, level, f"{method.type or 'payment method'} {method.id} is {state}; {hint}")
+
+
+def _data_dir_check(settings: Settings) -> Check:
+    title = "Data directory"
+    path = settings.data_dir
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".doctor-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return Check.make("data_dir", title, Level.FAIL, f"{path} is not writable ({exc.strerror or exc})")
+    return Check.make("data_dir", title, Level.OK, f"{path} is writable")
+
+
+def _skipped(key: str, title: str, why: str) -> Check:
+    return Check.make(key, title, Level.SKIP, why)
+
+
+async def run_checks(settings: Settings, client: ChargeAssistClient) -> list[Check]:
+    """Every check, in order. Network checks are skipped when they cannot mean anything."""
+    checks = _settings_checks(settings)
+    service, reachable = await _service_check(client)
+    checks.append(service)
+    if not settings.app_token:
+        checks.append(_skipped("token", "appToken registration", "no appToken set"))
+        checks.append(_skipped("wallet", "Venue payment method in wallet", "no appToken set"))
+    elif not reachable:
+        checks.append(_skipped("token", "appToken registration", "service not reachable"))
+        checks.append(_skipped("wallet", "Venue payment method in wallet", "service not reachable"))
+    else:
+        checks.append(await _token_check(client))
+        checks.append(await _wallet_check(settings, client))
+    checks.append(_data_dir_check(settings))
+    return checks
+
+
+def has_failures(checks: list[Check]) -> bool:
+    return any(c.level is Level.FAIL for c in checks)
+
+
+def format_report(checks: list[Check]) -> str:
+    width = max(len(c.title) for c in checks)
+    lines = [f"{c.level.value:<4}  {c.title:<{width}}  {c.detail}" for c in checks]
+    fails = sum(c.level is Level.FAIL for c in checks)
+    warns = sum(c.level is Level.WARN for c in checks)
+    if fails:
+        lines.append(f"{fails} problem(s) to fix before the kiosk can take guests.")
+    elif warns:
+        lines.append(f"Ready, with {warns} warning(s).")
+    else:
+        lines.append("All checks passed: the kiosk is ready.")
+    return "\n".join(lines)
+
+
+async def _doctor(settings: Settings) -> list[Check]:
+    async with ChargeAssistClient.from_settings(settings) as client:
+        return await run_checks(settings, client)
+
+
+def main(args: argparse.Namespace) -> int:
+    overrides = {"base_url": args.base_url} if getattr(args, "base_url", None) else {}
+    settings = load_settings(**overrides)
+    checks = asyncio.run(_doctor(settings))
+    if getattr(args, "json", False):
+        print(json.dumps([asdict(c) for c in checks], indent=2))
+    else:
+        print(format_report(checks))
+    return 1 if has_failures(checks) else 0

@@ -6,8 +6,9 @@
   real defence is online: wrong codes are throttled by a :class:`Lockout` that is
   persisted in the journal (it survives a restart).
 - The attendant PIN is stored as ``scrypt(pin, salt)`` with stronger parameters.
-- :class:`Lockout`: after ``free_attempts`` failures each further failure locks for
-  ``base_s * 2**k`` seconds (capped at ``max_s``); a success resets it. State is a small
+- :class:`Lockout`: ``free_attempts`` wrong tries in a row lock for ``base_s``; each
+  further failure locks for twice as long as the last (capped at ``max_s``); a success
+  resets it. State is a small
   dict the journal keeps in its ``kv`` table.
 """
 
@@ -84,7 +85,7 @@ class Lockout:
     def failure(self, now: datetime) -> float:
         """Record a failure; returns the lock in seconds it causes (0 while attempts are free)."""
         self.failures += 1
-        k = self.failures - self.free_attempts
+        k = self.failures - self.free_attempts + 1
         if k <= 0:
             return 0.0
         secs = min(self.max_s, self.base_s * (2 ** (k - 1)))

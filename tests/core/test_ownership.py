@@ -31,7 +31,8 @@ def test_pin_hash():
 
 def test_lockout_grows_and_resets():
     lo = Lockout(free_attempts=3, base_s=30, max_s=300)
-    assert [lo.failure(T0) for _ in range(3)] == [0, 0, 0]
+    assert [lo.failure(T0) for _ in range(2)] == [0, 0]
+    assert lo.attempts_left == 1
     assert lo.failure(T0) == 30 and lo.remaining(T0) == 30
     assert lo.failure(T0) == 60
     assert lo.failure(T0) == 120

@@ -1,0 +1,170 @@
+"""Guest ownership and attendant PIN, through the session service over real HTTP."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kiosk.services.sessions import AttendantLocked, NotAllowed, WrongCode, WrongPin
+from tests.plugins.sessions import wait_for
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def test_wrong_code_can_neither_view_nor_stop(charge_env):
+    env = charge_env()
+    evse = env.evses()[0]
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client)
+            st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id, tag="AB-123-C")
+            await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
+            bad = _wrong(st.code)
+            with pytest.raises(WrongCode):
+                svc.attach(bad)
+            with pytest.raises(WrongCode):
+                await svc.stop(bad)
+            with pytest.raises(NotAllowed):
+                svc.receipt(st.session.key)
+            with pytest.raises(NotAllowed):  # a forged attendant object is refused
+                from kiosk.services.sessions import Attendant
+                await svc.attendant_stop(st.session.key, Attendant("x", datetime.now(UTC), "forged"), "test")
+            # still charging: nothing was stopped
+            await svc.refresh(st.session.key)
+            assert svc.attach(st.code).state == "CHARGING"
+            status = await client.session_status(svc.attach(st.code).charge_session_id)
+            assert status.status == "CHARGING"
+            # the board never carries guest data
+            entry = svc.active()[0]
+            assert "AB-123-C" not in repr(entry) and st.code not in repr(entry)
+            await svc.aclose()
+
+    env.run(scenario)
+
+
+def test_guest_code_guessing_is_throttled(charge_env):
+    env = charge_env()
+    evse = env.evses()[0]
+    clock = FakeClock()
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client, clock=clock)
+            st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            bad = _wrong(st.code)
+            for _ in range(5):
+                with pytest.raises(WrongCode):
+                    svc.attach(bad)
+            with pytest.raises(WrongCode, match="Too many"):
+                svc.attach(bad)
+            # even the right code waits until the delay is over
+            with pytest.raises(WrongCode, match="Too many"):
+                svc.attach(st.code)
+            await svc.aclose()
+            svc2 = env.service(client, clock=clock)   # a restart does not reset it
+            with pytest.raises(WrongCode, match="Too many"):
+                svc2.attach(st.code)
+            clock.now += timedelta(minutes=20)
+            assert svc2.attach(st.code).key == st.session.key
+            await svc2.aclose()
+
+    env.run(scenario)
+
+
+def test_attendant_pin_lockout_survives_restart_and_grows(charge_env, tmp_path):
+    env = charge_env()
+    clock = FakeClock()
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client, clock=clock)
+            for left in (2, 1):
+                with pytest.raises(WrongPin) as ei:
+                    svc.attendant_login("0000")
+                assert ei.value.attempts_left == left
+            with pytest.raises(AttendantLocked) as ei:
+                svc.attendant_login("0000")
+            first = ei.value.seconds
+            assert first > 0
+            await svc.aclose()
+            # restart: still locked, even with the right PIN
+            svc2 = env.service(client, clock=clock)
+            assert svc2.lockout_remaining() == pytest.approx(first)
+            with pytest.raises(AttendantLocked):
+                svc2.attendant_login("2468")
+            clock.now += timedelta(seconds=first + 1)
+            with pytest.raises(AttendantLocked) as ei:  # next failure: a longer delay
+                svc2.attendant_login("1111")
+            assert ei.value.seconds == 2 * first
+            clock.now += timedelta(seconds=2 * first + 1)
+            att = svc2.attendant_login("2468")
+            assert svc2.lockout_remaining() == 0
+            actions = [a.action for a in svc2.audit_log(att)]
+            assert actions[0] == "attendant.login" and actions.count("attendant.pin_failed") == 4
+            await svc2.aclose()
+
+    env.run(scenario)
+
+
+def test_attendant_can_view_stop_and_reissue_codes_audited(charge_env):
+    env = charge_env()
+    evse = env.evses()[0]
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client)
+            st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id, tag="312")
+            await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
+            att = svc.attendant_login("2468", name="desk")
+            assert svc.view(st.session.key, att).tag == "312"
+            new = svc.reissue_code(st.session.key, att)
+            with pytest.raises(WrongCode):
+                svc.attach(st.code)           # the old code no longer works
+            assert svc.attach(new).key == st.session.key
+            await svc.attendant_stop(st.session.key, att, "guest called the desk")
+            await wait_for(lambda: svc.attach(new).state == "CDR_AVAILABLE")
+            log = svc.audit_log(att)
+            assert [(a.action, a.session_key) for a in log[:3]] == [
+                ("session.stop", st.session.key), ("session.reissue_code", st.session.key),
+                ("session.view", st.session.key)]
+            assert "guest called the desk" in log[0].detail
+            await svc.aclose()
+
+    env.run(scenario)
+
+
+def test_codes_and_pins_are_not_stored_in_clear(charge_env):
+    env = charge_env()
+    evse = env.evses()[0]
+    codes = []
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client, attendant_pin="97531")
+            for e in env.evses()[:3]:
+                st = await svc.start(e.location_id, e.evse_uid, e.connectors[0].id, env.pm_id)
+                codes.append(st.code)
+            att = svc.attendant_login("97531")
+            codes.append(svc.reissue_code(svc.active()[0].key, att))
+            await svc.aclose()
+
+    env.run(scenario)
+    raw = b""
+    for p in env.journal_path.parent.glob("journal.sqlite3*"):  # db, -wal, -shm
+        raw += p.read_bytes()
+    assert len(raw) > 4096
+    for secret in codes + ["97531"]:
+        assert secret.encode() not in raw, "a guest code or PIN is in the journal in clear"
+    assert re.search(rb"scrypt\$", raw)
+    assert evse.evse_uid.encode() in raw  # the search itself works on this file

@@ -233,6 +233,7 @@ def example_cost(tariff: TariffLike, hours: float | Decimal = 2, kwh: float | De
         start = start.replace(tzinfo=zone)
     h = D(hours) if not isinstance(hours, Decimal) else hours
     k = D(kwh) if not isinstance(kwh, Decimal) else kwh
+    start = start.astimezone(dt.timezone.utc)  # absolute time: a DST change must not stretch the hours
     period = Period(start=start, end=start + dt.timedelta(seconds=float(h * 3600)), energy_kwh=k)
     q = quote(tariff, ChargingProfile([period], tz=tz))
     count = int(h) if h == h.to_integral_value() else 2

@@ -103,7 +103,7 @@ def segments(schedule: TariffLike, profile: ChargingProfile) -> list[Segment]:
     tz = profile.zone
     if not profile.periods:
         return []
-    session_start = profile.periods[0].start
+    session_start = profile.periods[0].start  # UTC (Period normalises)
     rs = _all_restrictions(schedule)
     times = {dt.time(0, 0)}
     kwh_marks: set[Decimal] = set()
@@ -118,7 +118,7 @@ def segments(schedule: TariffLike, profile: ChargingProfile) -> list[Segment]:
     for t in schedule.future:
         for v in (t.valid_from, t.valid_to):
             if v is not None:
-                fixed_cuts.add(v if v.tzinfo else v.replace(tzinfo=tz))
+                fixed_cuts.add((v if v.tzinfo else v.replace(tzinfo=tz)).astimezone(dt.timezone.utc))
 
     out: list[Segment] = []
     kwh = ZERO
@@ -129,7 +129,7 @@ def segments(schedule: TariffLike, profile: ChargingProfile) -> list[Segment]:
         day = first_day
         while day <= last_day:
             for t in times:
-                c = dt.datetime.combine(day, t, tzinfo=tz)
+                c = dt.datetime.combine(day, t, tzinfo=tz).astimezone(dt.timezone.utc)
                 if p.start < c < p.end:
                     cuts.add(c)
             day += dt.timedelta(days=1)

@@ -188,6 +188,10 @@ class Period:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("Period needs time-zone aware datetimes")
+        # Kept in UTC: Python subtracts and adds datetimes that share a ZoneInfo in wall-clock
+        # time, which is wrong by an hour across a DST change.
+        object.__setattr__(self, "start", self.start.astimezone(dt.timezone.utc))
+        object.__setattr__(self, "end", self.end.astimezone(dt.timezone.utc))
         if self.end < self.start:
             raise ValueError("Period ends before it starts")
         for name in ("energy_kwh", "max_power_kw", "max_current_a"):
@@ -245,12 +249,12 @@ class ChargingProfile:
         """
         tz_name = data.get("time_zone") or data.get("tz") or "Europe/Amsterdam"
         tz = ZoneInfo(tz_name)
-        cursor = _parse_dt(data["start"], tz)
+        cursor = _parse_dt(data["start"], tz).astimezone(dt.timezone.utc)
         periods: list[Period] = []
         for raw in data.get("periods", []):
-            start = _parse_dt(raw["start"], tz) if raw.get("start") else cursor
+            start = _parse_dt(raw["start"], tz).astimezone(dt.timezone.utc) if raw.get("start") else cursor
             if raw.get("end"):
-                end = _parse_dt(raw["end"], tz)
+                end = _parse_dt(raw["end"], tz).astimezone(dt.timezone.utc)
             else:
                 secs = D(raw.get("seconds", 0)) + D(raw.get("minutes", 0)) * 60 + D(raw.get("hours", 0)) * 3600
                 end = start + dt.timedelta(seconds=float(secs))

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from kiosk.sim.clock import VirtualClock, iso, parse_iso
 from kiosk.sim.faults import Faults
 from kiosk.sim.state import (
+    APP_TOKEN_RE,
     SESSION_STATUSES,
     ApiError,
     SimState,
@@ -224,6 +225,8 @@ class Api:
         return 200, tok.to_json()
 
     def get_token(self, r: Request):
+        if not APP_TOKEN_RE.match(r.params["appToken"]):
+            raise bad("appToken must be 1 to 128 characters: letters, digits and . _ : @ + -", "INVALID_APP_TOKEN")
         tok = self.st.token(r.params["appToken"])
         return 200, tok.to_json()
 
@@ -355,12 +358,18 @@ class Api:
             evse_uid in (e.evse_uid, e.evse_id) for e in self.st.venue.evses_at(loc_id)
         ):
             raise ApiError(404, "EVSE not found at this location")
+        self._public(loc_id)
         return 200, self.st.location_json(loc_id, r.now, evse_uid)
+
+    def _public(self, loc_id: str) -> None:
+        if self.st.venue.locations[loc_id].static.get("isPrivateLocation"):
+            raise bad("This location is private", "PRIVATE_LOCATION", status=403)
 
     def location_by_evse(self, r: Request):
         evse = self.st.venue.evse(r.params["evseUid"])
         if evse is None:
             raise ApiError(404, "EVSE not found")
+        self._public(evse.location_id)
         return 200, self.st.location_json(evse.location_id, r.now)
 
     def availability(self, r: Request):
@@ -401,6 +410,7 @@ class Api:
         evse = self.st.venue.evse_by_qr_uuid(qr_uuid)
         if evse is None:
             raise bad("This QR code is not known", "QR_NOT_FOUND", status=404)
+        self._public(evse.location_id)
         return 200, {
             "valid": True,
             "id": qr_uuid.lower(),
@@ -460,6 +470,8 @@ class Api:
             raise ApiError(404, "Location not found")
         if evse is None or evse.location_id != loc_id:
             raise ApiError(404, "EVSE not found at this location")
+        if self.st.venue.locations[loc_id].static.get("isPrivateLocation"):
+            raise ApiError(403, "This charger is private: the token may not use it")
         if cid is None or cid == "":
             if len(evse.connectors) > 1:
                 raise bad("This EVSE has several connectors: connectorId is required", "CONNECTOR_REQUIRED")
@@ -615,6 +627,7 @@ def error_body(fmt: str | None, status: int, e: ApiError) -> tuple[Any, str]:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     server_version = "ChargeAssistSim/1.0"
     sim: SimServer  # set on the subclass per server
 
@@ -726,8 +739,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, result, ctype)
 
 
-# Object-valued fields ($ref in the contract, not nullable): absent rather than null.
+# Object-valued fields ($ref in the contract, not nullable) and nullable enums (null is not
+# in the enum, so strict OAS 3.0 validators reject it): absent rather than null.
 REF_FIELDS = frozenset({
+    "error",
     "operator", "suboperator", "owner", "branding", "logo", "coordinates", "costBreakdown", "tariff",
     "tariffWholeSale", "linkedPaymentMethod", "usageSummary", "paymentMethod", "restrictions", "settings",
     "boundingBox", "meta", "location",

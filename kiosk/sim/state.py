@@ -483,7 +483,7 @@ class SimState:
             "rfid": st.get("rfid", True),
             "brandingId": loc.branding_id,
             "isHomeCharger": False,
-            "isPrivateLocation": False,
+            "isPrivateLocation": bool(st.get("isPrivateLocation")),
             "evses": [
                 {
                     "uid": e.evse_uid,

@@ -132,6 +132,7 @@ class Venue:
     location_ids: list[str] = field(default_factory=list)  # the venue's own locations
     hotel_location_ids: list[str] = field(default_factory=list)
     garage_location_id: str = ""
+    private_location_id: str = ""  # a private location: 403 for everything but availability
 
     def __post_init__(self) -> None:
         self._by_uid: dict[str, Evse] = {}
@@ -168,6 +169,7 @@ class Venue:
             "locationIds": list(self.location_ids),
             "hotelLocationIds": list(self.hotel_location_ids),
             "garageLocationId": self.garage_location_id,
+            "privateLocationId": self.private_location_id,
             "locations": [
                 {
                     "id": loc_id,
@@ -345,7 +347,7 @@ def build_venue(seed: int = 1) -> Venue:
     venue.location_ids = [front_id, court_id, garage_id]
     venue.hotel_location_ids = [front_id, court_id]
     venue.garage_location_id = garage_id
-    numbers = iter(_evse_numbers(rng, 16 + 14))
+    numbers = iter(_evse_numbers(rng, 16 + 14 + 1))
 
     def make_evse(loc_id, where, n, conns, floor, lat, lng, **kw) -> Evse:
         num = next(numbers)
@@ -501,6 +503,25 @@ def build_venue(seed: int = 1) -> Venue:
         )
         venue.locations[loc_id] = Location(loc_id, static, [e.evse_uid for e in evses], False, None)
         venue.evses.extend(evses)
+    # The hotel manager's private charger: published, but not for the public (403).
+    priv_id = _loc_id(rng)
+    num = next(numbers)
+    priv = Evse(
+        location_id=priv_id, evse_uid=f"NL-GFX-E{num}-1", evse_id=f"NL*GFX*E{num}*1",
+        display_name="Staff bay", physical_reference="S1", floor_level="0",
+        connectors=(_conn("1", T2_11, "AMSTELKADE-AC"),), qr_uuid=_uuid(rng),
+        latitude=hotel_lat + 0.0006, longitude=hotel_lng + 0.0004, traffic=False,
+    )
+    static = dict(common)
+    static.update(
+        id=priv_id, type="ON_DRIVEWAY", name="Grand Hotel Amstelkade - Staff (private)", displayName=None,
+        address="Amstelkade 14", coordinates={"latitude": priv.latitude, "longitude": priv.longitude},
+        directions=[], owner=HOTEL_OWNER, branding=HOTEL_BRANDING, facilities=[], isPrivateLocation=True,
+        cpoCustomerId="CUST-AMSTELKADE",
+    )
+    venue.locations[priv_id] = Location(priv_id, static, [priv.evse_uid], False, HOTEL_BRANDING["id"])
+    venue.evses.append(priv)
+    venue.private_location_id = priv_id
     venue._index()
     return venue
 

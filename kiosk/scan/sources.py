@@ -234,9 +234,11 @@ class ImageSequenceSource(FrameSource):
     """Images of a folder (sorted by name), a glob pattern or an explicit list of files."""
 
     def __init__(self, files: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], fps: float = 15.0, *,
-                 loop: bool = True, realtime: bool = True, cache: bool = True, speed: float = 1.0) -> None:
+                 loop: bool = True, realtime: bool = True, cache: bool = True, speed: float = 1.0,
+                 preload: bool = False) -> None:
         super().__init__(0, 0, fps)
         self.speed = speed
+        self.preload = preload and cache
         if isinstance(files, (str, os.PathLike)):
             spec = str(files)
             if os.path.isdir(spec):
@@ -260,6 +262,9 @@ class ImageSequenceSource(FrameSource):
             raise SourceUnavailable(f"no images in {self.name}")
         first = self._load(0)
         self.height, self.width = first.shape[:2]
+        if self.preload:  # read every file now, so frames come at camera pace from the start
+            for i in range(1, len(self.paths)):
+                self._load(i)
         self._i = 0
         self._pacer = _Pacer(self.fps, self.realtime, self.speed)
 

@@ -104,11 +104,18 @@ class ScanStats:
     reconnects: int = 0
     previews: int = 0
     decode_ms: list[float] = field(default_factory=list, repr=False)  # last 100 decode times
+    # age of each decoded frame when its decode started (capture -> decode), last 100:
+    # stays below one decode time plus one frame period when nothing queues up
+    frame_age_ms: list[float] = field(default_factory=list, repr=False)
+    max_frame_age_ms: float = 0.0
 
-    def add_decode_ms(self, ms: float) -> None:
+    def add_decode_ms(self, ms: float, age_ms: float) -> None:
         self.decode_ms.append(ms)
+        self.frame_age_ms.append(age_ms)
+        self.max_frame_age_ms = max(self.max_frame_age_ms, age_ms)
         if len(self.decode_ms) > 100:
             del self.decode_ms[:-100]
+            del self.frame_age_ms[:-100]
 
 
 def _noop(*_args: object) -> None:
@@ -155,6 +162,7 @@ class ScanWorker:
         self._stop = threading.Event()
         self._cond = threading.Condition()
         self._slot: np.ndarray | None = None  # newest frame not yet decoded
+        self._slot_t = 0.0  # when it was captured
         self._finished = False  # the source ended (file without loop)
         self._threads: list[threading.Thread] = []
         self._error_times: list[float] = []
@@ -262,6 +270,7 @@ class ScanWorker:
                     if self._slot is not None:
                         self.stats.frames_dropped += 1
                     self._slot = frame
+                    self._slot_t = time.monotonic()
                     self._cond.notify()
                 if self.on_preview is not None and self.preview_period is not None:
                     now = time.monotonic()
@@ -311,6 +320,7 @@ class ScanWorker:
                             break
                         self._cond.wait(0.1)
                     frame, self._slot = self._slot, None
+                    captured_t = self._slot_t
                 if frame is None:
                     if self._finished or self._stop.is_set():
                         break
@@ -318,7 +328,7 @@ class ScanWorker:
                         break
                     continue
                 next_t = time.monotonic() + self.decode_period
-                self._decode_one(frame)
+                self._decode_one(frame, captured_t)
                 if self._state == ScannerState.FAILED:
                     break
         except Exception:  # noqa: BLE001
@@ -327,10 +337,11 @@ class ScanWorker:
         if self._finished and self._state != ScannerState.FAILED:
             self._set_state(ScannerState.STOPPED)
 
-    def _decode_one(self, frame: np.ndarray) -> None:
+    def _decode_one(self, frame: np.ndarray, captured_t: float) -> None:
         if self._reset_requested:
             self._reset_requested = False
             self.confirmer.reset()
+        age_ms = (time.monotonic() - captured_t) * 1000
         t0 = time.perf_counter()
         try:
             results = self.decoder.decode(frame)
@@ -342,7 +353,7 @@ class ScanWorker:
             if len(self._error_times) > self.max_errors:
                 self._set_state(ScannerState.FAILED)
             return
-        self.stats.add_decode_ms((time.perf_counter() - t0) * 1000)
+        self.stats.add_decode_ms((time.perf_counter() - t0) * 1000, age_ms)
         self.stats.frames_decoded += 1
         texts = [r.text for r in results]
         self.stats.codes_seen += len(texts)

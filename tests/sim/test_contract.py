@@ -110,7 +110,9 @@ def test_walk_covers_every_documented_status(sim, cc):
     sim.faults.set("POST /session/start", error_rate=1.0, error_status=502, times=1)
     call("POST", "/session/start", params={"appToken": tok}, json_body=start_body, expect=502)
 
-    call("GET", "/session/status", params={"appToken": tok, "chargeSessionId": sid}, expect=200)
+    sim.clock.advance(10)  # the car is plugged in
+    _, status = call("GET", "/session/status", params={"appToken": tok, "chargeSessionId": sid}, expect=200)
+    assert status["status"] == "CHARGING"
     call("GET", "/session/status", params={"appToken": tok, "chargeSessionId": sid, "maxDataPoints": -1}, expect=400)
     call("GET", "/session/status", params={"appToken": "walk-v2", "chargeSessionId": sid}, expect=403)
     call("GET", "/session/status", params={"appToken": tok, "chargeSessionId": "nope"}, expect=404)

@@ -137,9 +137,9 @@ def _conditions(r: Restrictions, lang: str) -> list[str]:
             )
         )
     elif lo is not None:
-        out.append(_("after the first {duration}", duration=_duration_text(lo, lang), lang=lang))
+        out.append(_("from {duration} after plugging in", duration=_duration_text(lo, lang), lang=lang))
     elif hi is not None:
-        out.append(_("for the first {duration}", duration=_duration_text(hi, lang), lang=lang))
+        out.append(_("up to {duration} after plugging in", duration=_duration_text(hi, lang), lang=lang))
     if r.min_power is not None:
         out.append(_("when charging at {kw} kW or more", kw=format_number(r.min_power, lang), lang=lang))
     if r.max_power is not None:
@@ -214,7 +214,13 @@ def describe(tariff: TariffLike, lang: str | None = None, *, now: dt.datetime | 
         else:
             when = f"{format_date(start.date(), 'medium', locale=loc)} {format_time(start, 'HH:mm', locale=loc)}"
         parts.append(_("from {when}: {tariff}", when=when, tariff=_describe_tariff(f, lang), lang=lang))
-    return ". ".join(parts)
+    return " ".join(_sentence(p) for p in parts)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
 
 
 def _local(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -236,7 +242,10 @@ def example_cost(tariff: TariffLike, hours: float | Decimal = 2, kwh: float | De
     start = start.astimezone(dt.timezone.utc)  # absolute time: a DST change must not stretch the hours
     period = Period(start=start, end=start + dt.timedelta(seconds=float(h * 3600)), energy_kwh=k)
     q = quote(tariff, ChargingProfile([period], tz=tz))
-    count = int(h) if h == h.to_integral_value() else 2
+    if h == h.to_integral_value():
+        count = int(h)
+    else:  # 1.5: "1,5 Stunden" takes the plural in German and Dutch, "1,5 heure" the singular in French
+        count = 1 if lang == "fr" and h < 2 else 2
     return _.n(
         "a {hours}-hour charge of {kwh} kWh costs about {price}",
         "a {hours}-hour charge of {kwh} kWh costs about {price}",

@@ -648,3 +648,19 @@ def journal_receipt_lookup(journal: Any) -> Callable[[str], str | None]:
             return final.get("receiptNumber") or final.get("receipt_number") or None
         return None
     return lookup
+
+
+def bind_venue_payment(runtime: RuntimeSettings, venue: Any, configured_id: str | None = None) -> Callable[[], None]:
+    """Make the venue service start new sessions with the payment method staff chose
+    (``runtime.payment_method_id``), or the configuration's when staff chose none.
+    Applied now and on every change; returns an unsubscribe function."""
+
+    def apply(_changed: dict[str, Any] | None = None) -> None:
+        chosen = runtime.payment_method_id or configured_id
+        if getattr(venue, "payment_method_id", None) != chosen:
+            venue.payment_method_id = chosen
+            if hasattr(venue, "_pm_cache"):
+                venue._pm_cache = None   # forget a wallet look-up made for the old choice
+
+    apply()
+    return runtime.subscribe(lambda changed: apply(changed) if "payment_method_id" in changed else None)

@@ -1,11 +1,13 @@
 """Fixtures of the attendant desk tests.
 
-``att_loop``: a qasync event loop over pytest-qt's QApplication, set as the current
-asyncio loop, so ``@asyncSlot`` handlers run as they do in the app. A test writes its
-scenario as a coroutine and runs it with ``att_loop.run_until_complete(...)``, awaiting
+The qasync loop is the UI engineer's ``ui_loop`` (tests/plugins/ui.py): a test writes its
+scenario as a coroutine and runs it with ``ui_loop.run_until_complete(...)``, awaiting
 :func:`wait_until` between clicks (no sleeps as assertions).
-(The UI engineer's tests/plugins/ui.py may provide the same; this one has its own name so
-the two never shadow each other.)
+
+``desk_factory(sim, **kw)``: the attendant area on a real SessionService (journal in
+tmp_path), a real ChargeAssistClient and the simulator; built and torn down in separate
+``run_until_complete`` calls (closing the session service cancels its polling tasks, which
+under qasync must not share a task with closing the HTTP client).
 """
 
 from __future__ import annotations
@@ -26,24 +28,6 @@ async def wait_until(pred, timeout: float = 10.0, interval: float = 0.01, what: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(interval)
-
-
-@pytest.fixture
-def att_loop(qapp):
-    import qasync
-
-    loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(loop)
-    try:
-        yield loop
-    finally:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for t in pending:
-            t.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        asyncio.set_event_loop(None)
-        loop.close()
 
 
 # --- simulator helpers for the attendant tests ----------------------------------------
@@ -87,3 +71,48 @@ async def finished_session(client, sim, evse, pm_id: str, minutes: float = 30) -
     st = await client.session_status(sid)
     assert str(st.status) == "CDR_AVAILABLE", st.status
     return sid
+
+
+PIN = "2468"
+
+
+class DeskEnv:
+    """The attendant area on a real SessionService, client and simulator."""
+
+    def __init__(self, sim, data_dir, qtbot, *, app_token: str = APP_TOKEN, pin: str = PIN, **services_kw):
+        from kiosk.api import ChargeAssistClient
+        from kiosk.services.sessions import SessionService
+        from kiosk.ui.attendant import AttendantArea, AttendantServices
+
+        self.sim, self.data_dir, self.pin = sim, data_dir, pin
+        self.journal_path = data_dir / "journal.sqlite3"
+        self.client = ChargeAssistClient(sim.base_url, headers=sim.auth_headers(), app_token=app_token, timeout=5.0)
+        self.sessions = SessionService(self.client, self.journal_path, time_scale=sim.speed, attendant_pin=pin)
+        self.services = AttendantServices.create(sessions=self.sessions, client=self.client, data_dir=data_dir,
+                                                 journal_path=self.journal_path, **services_kw)
+        self.services.history.clock = sim.now     # "today" is the service's today
+        self.area = AttendantArea(self.services)
+        qtbot.addWidget(self.area)
+        self.area.resize(1280, 800)
+
+    def login(self, name: str = "desk-anna"):
+        assert self.area.login(self.pin, name=name), self.area.last_error
+        self.area.show()
+        self.area.enter()
+
+
+@pytest.fixture
+def desk_factory(ui_loop, qtbot, tmp_path):
+    made: list[DeskEnv] = []
+
+    def make(sim, **kw) -> DeskEnv:
+        env = DeskEnv(sim, tmp_path / f"data{len(made)}", qtbot, **kw)
+        made.append(env)
+        return env
+
+    yield make
+    for env in made:
+        env.area.logout()
+        env.area.close()
+        ui_loop.run_until_complete(env.sessions.aclose())
+        ui_loop.run_until_complete(env.client.aclose())

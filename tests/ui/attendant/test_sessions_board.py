@@ -1,0 +1,146 @@
+"""Sessions board through the real widgets, on a real SessionService against the simulator."""
+
+from PySide6.QtCore import Qt
+
+from kiosk.services.sessions import WrongCode
+from tests.plugins.attendant import venue_evses, wait_until, wallet_with_card
+
+
+def cell(table, row, col):
+    item = table.item(row, col)
+    return item.text() if item else ""
+
+
+def row_of(table, text, col=6):
+    for r in range(table.rowCount()):
+        if cell(table, r, col) == text:
+            return r
+    return -1
+
+
+def test_attendant_stops_another_guests_session_with_an_audit_entry(qtbot, ui_loop, sim, desk_factory):
+    async def scenario():
+        env = desk_factory(sim)
+        pm = await wallet_with_card(env.client, sim)
+        a, b = venue_evses(sim, 2)
+        guest_a = await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 12")
+        guest_b = await env.sessions.start(b.location_id, b.evse_uid, b.connector_ids[0], pm, tag="Room 14")
+        env.login("desk-anna")
+        board = env.area.sessions_screen
+        assert env.area.tabs.currentWidget() is board
+        t = board.table
+        # both guests' sessions appear with their tags, charging, with power and energy
+        await wait_until(lambda: row_of(t, "Room 12") >= 0 and row_of(t, "Room 14") >= 0, what="both rows")
+        board.refresh_btn.click()
+        await wait_until(lambda: all(board.rows) and all(r.state == "CHARGING" for r in board.rows),
+                         timeout=15, what="charging")
+        await board.refresh()
+        r14 = row_of(t, "Room 14")
+        assert cell(t, r14, 0) == b.evse_id or cell(t, r14, 0)       # a bay label is shown
+        assert "kW" in cell(t, r14, 2) and "kWh" in cell(t, r14, 3)
+        # stop guest B's session (not the attendant's own): choose it, give a reason, stop
+        t.selectRow(r14)
+        board.reason.setCurrentText("Car must be moved")
+        qtbot.mouseClick(board.stop_btn, Qt.MouseButton.LeftButton)
+        await wait_until(lambda: "Stop sent" in board.message.text(), what="stop confirmation")
+        await wait_until(lambda: env.sessions.view(guest_b.session.key, env.area.attendant).state
+                         in ("STOPPING", "COMPLETED", "CDR_AVAILABLE"), timeout=15, what="B stopping")
+        # guest A's session is untouched
+        assert env.sessions.view(guest_a.session.key, env.area.attendant).state == "CHARGING"
+        # the audit log names the PIN holder, the action, the session and the reason
+        entries = env.sessions.audit_log(env.area.attendant)
+        stops = [e for e in entries if e.action == "session.stop"]
+        assert len(stops) == 1
+        assert stops[0].actor == "desk-anna" and stops[0].session_key == guest_b.session.key
+        assert "Car must be moved" in stops[0].detail
+        # ... and the audit screen shows it
+        env.area.tabs.setCurrentWidget(env.area.audit_screen)
+        at = env.area.audit_screen.table
+        await wait_until(lambda: any("session.stop" in cell(at, r, 2) and "Car must be moved" in cell(at, r, 2)
+                                     and cell(at, r, 1) == "desk-anna" for r in range(at.rowCount())),
+                         what="audit row")
+        # the service confirms the session of B ended
+        st = await env.client.session_history(statuses=["STOPPING", "COMPLETED", "CDR_AVAILABLE"])
+        assert guest_b.session.charge_session_id in {h.charge_session_id for h in st}
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_stop_needs_a_reason(qtbot, ui_loop, sim, desk_factory):
+    async def scenario():
+        env = desk_factory(sim)
+        pm = await wallet_with_card(env.client, sim)
+        (a,) = venue_evses(sim, 1)
+        g = await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 3")
+        env.login()
+        board = env.area.sessions_screen
+        await wait_until(lambda: row_of(board.table, "Room 3") >= 0, what="row")
+        board.table.selectRow(row_of(board.table, "Room 3"))
+        board.reason.setCurrentText("")
+        board.stop_btn.click()
+        await wait_until(lambda: board.message.is_error and "reason" in board.message.text(), what="refusal")
+        assert env.sessions.view(g.session.key, env.area.attendant).state not in ("STOPPING", "COMPLETED")
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_new_guest_code_replaces_the_lost_one_and_receipt_is_shown_again(qtbot, ui_loop, sim, desk_factory):
+    async def scenario():
+        env = desk_factory(sim)
+        pm = await wallet_with_card(env.client, sim)
+        (a,) = venue_evses(sim, 1)
+        g = await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="AB-12-CD")
+        env.login("desk-bob")
+        board = env.area.sessions_screen
+        await wait_until(lambda: row_of(board.table, "AB-12-CD") >= 0, what="row")
+        board.table.selectRow(row_of(board.table, "AB-12-CD"))
+        board.code_btn.click()
+        await wait_until(lambda: "New code" in board.code.text(), what="new code shown")
+        text = board.code.text()
+        new_code = text.split(": ", 1)[1].split(" ")[0]
+        assert new_code and new_code != g.code
+        # the old code no longer opens the session, the new one does
+        try:
+            env.sessions.attach(g.code)
+            raise AssertionError("the lost code still works")
+        except WrongCode:
+            pass
+        assert env.sessions.attach(new_code).key == g.session.key
+        assert any(e.action == "session.reissue_code" and e.actor == "desk-bob"
+                   and e.session_key == g.session.key for e in env.sessions.audit_log(env.area.attendant))
+        # the code leaves the screen when the board is left
+        env.area.tabs.setCurrentWidget(env.area.history_screen)
+        assert board.code.text() == ""
+        env.area.tabs.setCurrentWidget(board)
+        # the guest stops; the session completes; the receipt is shown again with its number
+        await env.sessions.stop(new_code)
+        sim.clock.advance(60)
+        await wait_until(lambda: env.sessions.receipt(g.session.key, attendant=env.area.attendant).final,
+                         timeout=20, what="final receipt")
+        await board.refresh()
+        board.table.selectRow(row_of(board.table, "AB-12-CD"))
+        board.receipt_btn.click()
+        number = env.sessions.receipt(g.session.key, attendant=env.area.attendant).receipt_number
+        assert number and number in board.detail.text()
+        assert "Total" in board.detail.text()
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_failed_start_shows_why(qtbot, ui_loop, sim, desk_factory):
+    async def scenario():
+        env = desk_factory(sim)
+        pm = await wallet_with_card(env.client, sim)
+        (a,) = venue_evses(sim, 1)
+        sim.scenario.no_car(a.evse_uid)
+        await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 7")
+        sim.clock.advance(40)
+        env.login()
+        board = env.area.sessions_screen
+        await wait_until(lambda: row_of(board.table, "Room 7") >= 0 and board.rows[0].state == "TIMEOUT",
+                         timeout=15, what="timeout row")
+        await board.refresh()
+        r = row_of(board.table, "Room 7")
+        assert "car" in cell(board.table, r, 7).lower()
+
+    ui_loop.run_until_complete(scenario())

@@ -111,9 +111,9 @@ def _profile_summary(profile: Any) -> dict[str, Any]:
         "start": profile.start.isoformat() if profile.start else None,
         "end": profile.end.isoformat() if profile.end else None,
         "time_zone": profile.tz,
-        "energy_kwh": str(profile.energy_kwh),
-        "charging_seconds": str(charging.normalize()),
-        "parking_seconds": str(parking.normalize()),
+        "energy_kwh": f"{profile.energy_kwh.normalize():f}",
+        "charging_seconds": f"{charging.normalize():f}",
+        "parking_seconds": f"{parking.normalize():f}",
     }
 
 

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kiosk.i18n import LANGUAGES, Translator
+from kiosk.i18n import LANGUAGES, N_, Translator
 from kiosk.logsetup import mask_card
 
 log = logging.getLogger(__name__)
@@ -401,26 +401,36 @@ class CheckResult:
     severity: str = "error"       # "error" or "warning" when not ok
 
 
+#: Titles of the ``kiosk doctor`` checks by their stable key, translated on the screen.
+CHECK_TITLES = {
+    "settings.api_key": N_("API key"),
+    "settings.app_token": N_("appToken"),
+    "settings.payment": N_("Venue payment method"),
+    "service": N_("Charge Assist service"),
+    "token": N_("appToken registration"),
+    "wallet": N_("Venue payment method in wallet"),
+    "data_dir": N_("Data folder"),
+}
+
+
 def normalise_check(c: Any) -> CheckResult:
-    """Accept what ``kiosk.doctor.run_checks`` yields (objects or dicts or tuples)."""
+    """Accept what ``kiosk.doctor.run_checks`` yields (``Check(key, title, level, detail)``),
+    or dicts / ``(name, ok, detail)`` tuples. Severity: error, warning or skipped."""
     if isinstance(c, CheckResult):
         return c
-    if isinstance(c, dict):
-        get = c.get
-    elif isinstance(c, tuple):
+    if isinstance(c, tuple):
         name, ok, *rest = c
         return CheckResult(str(name), bool(ok), str(rest[0]) if rest else "")
-    else:
-        def get(k: str, d: Any = None) -> Any:
-            return getattr(c, k, d)
-    status = get("status")
+    get = c.get if isinstance(c, dict) else (lambda k, d=None: getattr(c, k, d))
+    key = get("key")
+    title = _(CHECK_TITLES[key]) if key in CHECK_TITLES else (get("title") or get("name") or key or "?")
+    level = get("level") or get("status")
+    level = str(getattr(level, "value", level) or "").upper()
     ok = get("ok")
-    if ok is None and status is not None:
-        ok = str(getattr(status, "value", status)).lower() in ("ok", "pass", "passed", "good", "warn", "warning")
-    sev = "warning" if str(getattr(status, "value", status)).lower() in ("warn", "warning") else "error"
-    name = get("name") or get("title") or get("check") or "?"
-    detail = get("detail") or get("message") or get("hint") or ""
-    return CheckResult(str(name), bool(ok), str(detail), sev)
+    if ok is None:
+        ok = level in ("OK", "PASS", "WARN", "WARNING", "SKIP")
+    severity = {"WARN": "warning", "WARNING": "warning", "SKIP": "skipped"}.get(level, "error" if not ok else "")
+    return CheckResult(str(title), bool(ok), str(get("detail") or get("message") or ""), severity or "error")
 
 
 def disk_check(path: Path, min_free_mb: int = 200) -> CheckResult:

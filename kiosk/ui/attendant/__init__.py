@@ -256,7 +256,7 @@ def install(shell: Any, ctx: Any) -> AttendantArea:
             pass
     services = AttendantServices.create(
         sessions=ctx.sessions, client=ctx.client, data_dir=settings.data_dir, runtime=runtime, settings=settings,
-        checks=_doctor_checks(settings, ctx.client), scan_factory=_scan_factory(settings),
+        checks=_doctor_checks(settings, ctx.client), scan_factory=_scan_factory(settings, _demo_payloads(ctx)),
         journal_path=settings.journal_path())
     area = AttendantArea(services)
     shell.add_screen("attendant", area)
@@ -343,14 +343,23 @@ def _doctor_checks(settings: Any, client: Any) -> Callable[[], Awaitable[list[An
     return checks
 
 
-def _scan_factory(settings: Any) -> ScanFactory | None:
+def _demo_payloads(ctx: Any) -> list[str]:
+    sim = getattr(ctx, "sim", None)
+    try:
+        return list(sim.venue.qr_urls()) if sim is not None else []
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _scan_factory(settings: Any, payloads: list[str] | None = None) -> ScanFactory | None:
     if getattr(settings, "camera", "none") in ("none", ""):
         return None
 
     def factory(on_code: Callable[[str], None], on_state: Callable[[Any], None]) -> Any:
         from kiosk.scan import ScanWorker, make_decoder, open_source
 
-        src = open_source(settings.camera, settings.camera_width, settings.camera_height, settings.camera_fps)
+        src = open_source(settings.camera, settings.camera_width, settings.camera_height, settings.camera_fps,
+                          payloads=payloads or ())
         return ScanWorker(src, decoder=make_decoder(settings.decoder), confirmations=settings.scan_confirmations,
                           on_code=on_code, on_state=on_state)
 

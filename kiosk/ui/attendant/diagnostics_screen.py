@@ -134,7 +134,8 @@ class DiagnosticsScreen(QWidget):
         self.results = results
         self.table.setRowCount(len(results))
         for i, r in enumerate(results):
-            verdict = _("OK") if r.ok else (_("Warning") if r.severity == "warning" else _("Problem"))
+            verdict = {"warning": _("Warning"), "skipped": _("Skipped")}.get(r.severity, _("OK")) if r.ok \
+                else _("Problem")
             fill_row(self.table, i, [r.name, verdict, r.detail], key=r.name)
         bad = sum(1 for r in results if not r.ok)
         if bad:

@@ -46,7 +46,7 @@ SESSION_STATUSES = (
     "CDR_AVAILABLE", "PARKING", "TIMEOUT", "CANCELLED", "ERROR",
 )
 
-CARD_RE = re.compile(r"^([A-Z]{2})[-*]?([A-Z0-9]{3})[-*]?(C[A-Z0-9]{6,9})(?:[-*]?([A-Z0-9]))?$")
+CARD_RE = re.compile(r"^([A-Z]{2})[-*]?([A-Z0-9]{3})[-*]?(C[A-Z0-9]{8})(?:[-*]?([A-Z0-9]))?$")
 APP_TOKEN_RE = re.compile(r"^[A-Za-z0-9._:@+\-]{1,128}$")
 
 
@@ -328,7 +328,7 @@ class SimState:
         m = CARD_RE.match(norm)
         if not m:
             raise bad(
-                "visualNumber is not a valid charge card number (expected like NL-GFX-C12345678-X)",
+                "visualNumber is not a valid charge card number (expected like NL-GFX-CABCDEFGH-J)",
                 "INVALID_VISUAL_NUMBER",
             )
         canon = "-".join(p for p in m.groups() if p)

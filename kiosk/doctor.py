@@ -11,7 +11,6 @@ number (everything passes :func:`kiosk.logsetup.redact`).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -21,7 +20,7 @@ from enum import StrEnum
 
 from kiosk.api import ChargeAssistClient, errors
 from kiosk.api.wallet import find_payment_method, is_usable
-from kiosk.config import Settings, load_settings
+from kiosk.config import Settings
 from kiosk.logsetup import mask_card, redact
 
 
@@ -188,11 +187,10 @@ async def _doctor(settings: Settings) -> list[Check]:
         return await run_checks(settings, client)
 
 
-def main(args: argparse.Namespace) -> int:
-    overrides = {"base_url": args.base_url} if getattr(args, "base_url", None) else {}
-    settings = load_settings(**overrides)
+def report(settings: Settings, *, as_json: bool = False) -> int:
+    """Run the checks, print the report (or JSON) and return the exit code."""
     checks = asyncio.run(_doctor(settings))
-    if getattr(args, "json", False):
+    if as_json:
         print(json.dumps([asdict(c) for c in checks], indent=2))
     else:
         print(format_report(checks))

@@ -280,8 +280,7 @@ def _command(handler: Handler) -> Callable[[argparse.Namespace], int]:
 def _doctor(args: argparse.Namespace) -> int:
     from kiosk import doctor  # lazy: kiosk.doctor imports this package
 
-    _settings(args)
-    return doctor.main(args)
+    return doctor.report(_settings(args), as_json=args.json)
 
 
 def _iso(value: str) -> datetime:
@@ -344,7 +343,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     verb("status", _status, "status of a session").add_argument("session")
     verb("stop", _stop, "stop a session").add_argument("session")
     p = verb("sessions", _sessions, "session history, newest first")
-    p.add_argument("--status", action="append", help="only this status (repeatable)")
+    p.add_argument("--status", action="append", type=str.upper, help="only this status (repeatable)")
     p.add_argument("--from", dest="date_from", type=_iso, help="ISO date/time")
     p.add_argument("--to", dest="date_to", type=_iso, help="ISO date/time")
 

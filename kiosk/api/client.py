@@ -125,6 +125,8 @@ class ChargeAssistClient:
     def from_settings(
         cls, settings: Settings, *, retry: RetryPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None
     ) -> ChargeAssistClient:
+        for secret in settings.secrets():  # the venue card and PIN too, not only key and token
+            register_secret(secret)
         return cls(
             settings.base_url,
             headers=settings.auth_headers(),

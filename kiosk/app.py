@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
+import os
+import tempfile
 import signal
 import sys
 from dataclasses import dataclass
@@ -33,6 +36,9 @@ class AppOptions:
 def demo_settings(settings: Any, sim: Any) -> Any:
     """Settings pointing at an in-process simulator with its demo venue."""
     upd: dict[str, Any] = {"base_url": sim.base_url, "demo": True}
+    if "data_dir" not in settings.model_fields_set and not os.environ.get("KIOSK_DATA_DIR"):
+        # the in-process simulator starts empty each time: so does the demo's journal
+        upd["data_dir"] = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     if not settings.venue_location_ids:
         upd["venue_location_ids"] = list(sim.venue.location_ids)
     if not (settings.payment_card or settings.payment_external_ref or settings.payment_method_id):
@@ -296,8 +302,10 @@ def _current_language() -> str:
 
 
 def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot: int = 0,
-        report: Path | None = None, offscreen_screens: Path | None = None, camera: Any = None) -> int:
-    """Run the kiosk until the attendant exits (or the autopilot finishes)."""
+        report: Path | None = None, screens_dir: Path | None = None, languages: list[str] | None = None,
+        scan_mode: str = "auto", camera: Any = None) -> int:
+    """Run the kiosk until the attendant exits, or drive ``autopilot`` guest cycles (writing
+    ``report``), or one cycle capturing every screen into ``screens_dir``."""
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -312,9 +320,10 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
     app.setApplicationName("Charge Assist kiosk")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    kiosk = KioskApp(settings, sim=sim, options=AppOptions(kiosk_mode=not windowed and not autopilot,
-                                                           camera=camera))
-    rc = 0
+    scripted = bool(autopilot) or screens_dir is not None
+    kiosk = KioskApp(settings, sim=sim, options=AppOptions(kiosk_mode=not windowed and not scripted,
+                                                           camera=camera,
+                                                           start_camera=scan_mode != "inject"))
 
     async def main() -> int:
         ctx = await kiosk.start()
@@ -327,19 +336,17 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
             pass
         result = 0
         try:
-            if autopilot:
+            if scripted:
                 from kiosk.ui.autopilot import Autopilot
 
-                pilot = Autopilot(kiosk)
-                rep = await pilot.run(autopilot)
+                pilot = Autopilot(kiosk, scan=scan_mode, screenshots=screens_dir, languages=languages)
+                rep = await pilot.run(autopilot or 1)
                 if report is not None:
                     pilot.write(report, rep)
-                result = 0 if rep["cycles_failed"] == 0 else 1
-            elif offscreen_screens is not None:
-                from kiosk.ui.autopilot import Autopilot
-
-                pilot = Autopilot(kiosk, screenshots=offscreen_screens)
-                rep = await pilot.run(1)
+                if screens_dir is not None:
+                    pilot.write(Path(screens_dir) / "index.json", rep)
+                print(json.dumps({k: rep[k] for k in ("cycles_passed", "cycles_failed", "event_loop_stall_ms",
+                                                      "rss_mb", "errors")}), flush=True)
                 result = 0 if rep["cycles_failed"] == 0 else 1
             else:
                 await done.wait()

@@ -9,8 +9,11 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from kiosk.i18n import Translator
 
-from kiosk.ui.base import _
+_ = Translator("ui")
+
+
 
 log = logging.getLogger("kiosk.errors")
 

@@ -36,8 +36,11 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import i18n
-from kiosk.ui.base import Screen, TouchButton, _, label
+from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.theme import palette, stylesheet
+from kiosk.i18n import Translator
+
+_ = Translator("ui")
 
 log = logging.getLogger(__name__)
 

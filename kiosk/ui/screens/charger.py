@@ -10,10 +10,13 @@ from typing import Any
 from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.i18n import current_language
-from kiosk.ui.base import Screen, TouchButton, _, label
+from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import RESOLVE, UNUSABLE, number, status_text
 from kiosk.ui.widgets.connector import ConnectorIcon, standard_name
 from kiosk.ui.widgets.keypad import Keypad
+from kiosk.i18n import Translator
+
+_ = Translator("ui")
 
 log = logging.getLogger(__name__)
 

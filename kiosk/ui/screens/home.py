@@ -21,9 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.i18n import LANGUAGE_NAMES, current_language
-from kiosk.ui.base import Screen, TouchButton, _, label
+from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import RESOLVE, clock, number, status_text
 from kiosk.ui.widgets.camera import CameraView
+from kiosk.i18n import Translator
+
+_ = Translator("ui")
 
 log = logging.getLogger(__name__)
 
@@ -213,9 +216,10 @@ class HomeScreen(Screen):
         else:
             while self.board_grid.count():
                 it = self.board_grid.takeAt(0)
-                if it.widget():
-                    it.widget().setParent(None)
-                    it.widget().deleteLater()
+                w = it.widget()
+                if w is not None:
+                    w.hide()
+                    w.deleteLater()
             self.bay_buttons = []
             row, col, last_loc = 0, 0, None
             for bay in bays:

@@ -7,8 +7,11 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 from qasync import asyncSlot
 
-from kiosk.ui.base import Screen, TouchButton, _, label
+from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.widgets.keypad import Keypad
+from kiosk.i18n import Translator
+
+_ = Translator("ui")
 
 
 class PinScreen(Screen):

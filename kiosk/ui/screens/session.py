@@ -13,12 +13,15 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout
 
-from kiosk.ui.base import Screen, TouchButton, _, label
+from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import clock, duration, kw, kwh, money, number
 from kiosk.ui.widgets.chart import PowerChart
 from kiosk.ui.widgets.gauge import PowerGauge
 from kiosk.ui.widgets.keypad import Keypad
 from kiosk.ui.widgets.qr import QrView
+from kiosk.i18n import Translator
+
+_ = Translator("ui")
 
 log = logging.getLogger(__name__)
 
@@ -382,8 +385,10 @@ class LiveScreen(Screen):
         box.addLayout(mid, 1)
         box.addLayout(row)
         ctx.signals.updated.connect(self._on_update)
+        # between service updates only the elapsed time moves: count it locally (no code check)
         self._timer = QTimer(self, interval=1000)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._tick)
+        self._view_at = 0.0
 
     def theme_changed(self, pal: Any) -> None:
         self.gauge.set_colors(pal.primary, pal.border, pal.text)
@@ -421,10 +426,22 @@ class LiveScreen(Screen):
         except Exception:  # noqa: BLE001 - code no longer valid (attendant reissued it)
             self.ctx.shell.new_guest()
             return
+        self._view_at = time.monotonic()
         if time.monotonic() - self._chart_at >= self.CHART_EVERY_S and not self._chart_busy:
             self._chart_at = time.monotonic()
             self.ctx.spawn(self.load_chart())
         self.retranslate()
+
+    def _tick(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        if v.state in RUNNING and v.started_at is not None:
+            extra = (time.monotonic() - self._view_at) * self.ctx.time_scale
+            self.values["elapsed"][1].setText(duration(v.elapsed_s + extra))
+        if time.monotonic() - self._chart_at >= self.CHART_EVERY_S and not self._chart_busy:
+            self._chart_at = time.monotonic()
+            self.ctx.spawn(self.load_chart())
 
     async def load_chart(self) -> None:
         v = self.view
@@ -693,14 +710,18 @@ class ReceiptScreen(Screen):
         r = self.receipt
         if r is None:
             return ""
-        lines = [_("Charging receipt"), f"{_('Receipt number')}: {r.receipt_number or '–'}",
-                 f"{_('Venue')}: {self.ctx.venue.display_name() or self.ctx.settings.venue_name}",
-                 f"{_('Charger')}: {self._bay_name(r)}",
-                 f"{_('Start')}: {r.started_at.isoformat() if r.started_at else '–'}",
-                 f"{_('End')}: {r.ended_at.isoformat() if r.ended_at else '–'}",
-                 f"{_('Energy')}: {kwh(r.energy_kwh)}",
-                 f"{_('Total')}: {money(r.total_incl_vat, r.currency)}",
-                 f"{_('VAT')}: {money(r.total_vat, r.currency)}"]
+        venue = self.ctx.venue.display_name() or self.ctx.settings.venue_name or ""
+        rows = [
+            (_("Receipt number"), r.receipt_number or "–"),
+            (_("Venue"), venue),
+            (_("Charger"), self._bay_name(r)),
+            (_("Start"), r.started_at.isoformat(timespec="seconds") if r.started_at else "–"),
+            (_("End"), r.ended_at.isoformat(timespec="seconds") if r.ended_at else "–"),
+            (_("Energy"), kwh(r.energy_kwh)),
+            (_("Total"), money(r.total_incl_vat, r.currency)),
+            (_("VAT"), money(r.total_vat, r.currency)),
+        ]
+        lines = [_("Charging receipt")] + [name + ": " + value for name, value in rows]
         return "\n".join(lines)
 
     def retranslate(self) -> None:

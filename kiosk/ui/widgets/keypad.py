@@ -6,7 +6,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from kiosk.ui.base import TouchButton, _
+from kiosk.ui.base import TouchButton
+from kiosk.i18n import Translator
+
+_ = Translator("ui")
 
 
 class Keypad(QWidget):

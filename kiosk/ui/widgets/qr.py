@@ -22,6 +22,8 @@ class QrView(QWidget):
         return self._data
 
     def set_data(self, data: str) -> None:
+        if data == self._data and (self._matrix or not data):
+            return   # encoding costs milliseconds: only when the content changed
         self._data = data
         if data:
             qr = segno.make(data, error="m")

@@ -1,0 +1,285 @@
+"""The autopilot: drives full guest cycles through the real widgets (taps on the real
+buttons, the real scan path, the real services against the simulator) and reports.
+
+One cycle: scan (synthetic camera, or the code injected into the same signal the camera
+worker emits) -> charger -> Start -> started (read the code) -> Done -> My session ->
+type the code -> live (wait for energy) -> Stop -> confirm -> stopping -> receipt -> Done.
+
+Used by ``kiosk run --demo --autopilot N --report FILE``, ``kiosk demo`` (headless),
+``kiosk screenshots`` and ``bench/ui.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.i18n import LANGUAGES, current_language, set_language
+
+log = logging.getLogger(__name__)
+
+
+class StepTimeout(AssertionError):
+    pass
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process(os.getpid()).memory_info().rss / 1e6
+
+
+def cut_off_texts(root: Any) -> list[str]:
+    """Labels and buttons under ``root`` whose text does not fit their current geometry."""
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    bad: list[str] = []
+    for w in root.findChildren(QLabel) + root.findChildren(QPushButton):
+        if not w.isVisibleTo(root) or not w.text():
+            continue
+        fm = w.fontMetrics()
+        text = w.text()
+        if isinstance(w, QLabel):
+            if w.pixmap() is not None and not w.pixmap().isNull():
+                continue
+            cr = w.contentsRect()
+            if w.wordWrap():
+                need = w.heightForWidth(cr.width()) if cr.width() > 0 else fm.height()
+                if need > cr.height() + 2:
+                    bad.append(f"{w.objectName() or type(w).__name__}: {text!r} needs {need}px, has {cr.height()}")
+                # a single word longer than the width
+                longest = max((fm.horizontalAdvance(word) for word in text.split()), default=0)
+                if longest > cr.width() + 2:
+                    bad.append(f"{w.objectName() or 'label'}: word too long in {text!r}")
+            else:
+                width = max(fm.horizontalAdvance(line) for line in text.split("\n"))
+                if width > cr.width() + 2:
+                    bad.append(f"{w.objectName() or 'label'}: {text!r} needs {width}px, has {cr.width()}")
+        else:
+            lines = text.split("\n")
+            width = max(fm.horizontalAdvance(line) for line in lines)
+            if width > w.width() - 8 or fm.height() * len(lines) > w.height():
+                bad.append(f"{w.objectName() or 'button'}: {text!r} needs {width}px, has {w.width()}")
+    return bad
+
+
+class Autopilot:
+    def __init__(self, kiosk: Any, *, scan: str = "auto", screenshots: Path | None = None,
+                 languages: list[str] | None = None, step_timeout_s: float = 60.0) -> None:
+        self.kiosk = kiosk
+        self.ctx = kiosk.ctx
+        self.shell = self.ctx.shell
+        self.scan = scan if scan != "auto" else ("camera" if self.ctx.scan is not None and self.ctx.scan.worker
+                                                  else "inject")
+        self.screenshots = Path(screenshots) if screenshots else None
+        self.languages = languages or [current_language()]
+        self.step_timeout_s = step_timeout_s
+        self.shots: list[Path] = []
+        self.cut_off: dict[str, list[str]] = {}
+        self._shot_n = 0
+
+    # -- helpers -----------------------------------------------------------------------------
+    async def until(self, pred: Any, what: str, timeout: float | None = None) -> Any:
+        deadline = time.monotonic() + (timeout or self.step_timeout_s)
+        while True:
+            v = pred()
+            if v:
+                return v
+            if time.monotonic() > deadline:
+                raise StepTimeout(f"timed out waiting for {what} (screen {self.shell.current_name()})")
+            await asyncio.sleep(0.01)
+
+    def tap(self, button: Any) -> None:
+        if not button.isEnabled():
+            raise StepTimeout(f"button {button.objectName()} is disabled")
+        button.click()
+
+    async def shot(self, name: str) -> None:
+        if self.screenshots is None:
+            return
+        await asyncio.sleep(0.05)
+        self._shot_n += 1
+        start_lang = current_language()
+        for lang in self.languages:
+            if lang != current_language():
+                set_language(lang)
+            await asyncio.sleep(0.03)   # let the layouts settle before measuring and grabbing
+            folder = self.screenshots / lang if len(self.languages) > 1 else self.screenshots
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{self._shot_n:02d}-{name}.png"
+            self.shell.grab().save(str(path))
+            self.shots.append(path)
+            bad = cut_off_texts(self.shell.current_screen())
+            if bad:
+                self.cut_off[f"{lang}/{path.name}"] = bad
+        if current_language() != start_lang:
+            set_language(start_lang)
+
+    def _usable_qr(self) -> str:
+        """An AVAILABLE venue bay's QR text (inject mode)."""
+        sim = self.ctx.sim
+        in_use = self.ctx.in_use()
+        bays = [b for b in self.ctx.venue.bays if b.status == "AVAILABLE" and b.evse_uid not in in_use]
+        if not bays:
+            raise StepTimeout("no available charger")
+        uid = bays[0].evse_uid
+        if sim is not None:
+            for e in sim.venue.evses:
+                if e.evse_uid == uid:
+                    return e.qr_url
+        return uid
+
+    # -- one cycle ---------------------------------------------------------------------------
+    async def cycle(self, capture: bool = False) -> dict[str, float]:
+        sh, ctx = self.shell, self.ctx
+        steps: dict[str, float] = {}
+        sh.new_guest()
+        home = sh.screen("home")
+        await ctx.venue.board()
+        home._rebuild_board()
+        if capture:
+            await self.shot("home")
+        # 1. scan -> charger screen with details
+        charger = sh.screen("charger")
+        t = time.monotonic()
+        while True:
+            if self.scan == "camera":
+                await self.until(lambda: sh.current_name() == "charger", "a scanned charger", 120)
+            else:
+                ctx.scan.code.emit(self._usable_qr()) if ctx.scan is not None else home.on_code(self._usable_qr())
+                await self.until(lambda: sh.current_name() == "charger", "the charger screen")
+            await self.until(lambda: charger.details is not None or charger.board.isVisible(), "charger details")
+            if charger.details is not None and charger.details.unusable is None:
+                break
+            sh.go_home()   # scanned a bay in use: wait for the next label
+            t = time.monotonic()
+        steps["scan_to_charger"] = time.monotonic() - t
+        if capture:
+            await self.shot("charger")
+            if charger.pay_room.isVisible():
+                self.tap(charger.pay_room)
+                await self.until(lambda: sh.current_name() == "room", "room keypad")
+                room = sh.screen("room")
+                room.keypad.type("214")
+                await self.shot("room")
+                self.tap(room.keypad.ok_btn)
+                await self.until(lambda: sh.current_name() == "charger", "back to charger")
+                await self.shot("charger-room")
+                self.tap(charger.pay_venue)
+        # 2. start
+        t = time.monotonic()
+        self.tap(charger.start)
+        starting = sh.screen("starting")
+        if capture:
+            await self.until(lambda: sh.current_name() == "starting", "starting screen")
+            await self.shot("starting")
+        await self.until(lambda: sh.current_name() == "started" or starting.failure, "session started", 120)
+        if starting.failure:
+            raise StepTimeout(f"start failed: {starting.failure} {starting.detail.text()}")
+        steps["start_to_charging"] = time.monotonic() - t
+        started = sh.screen("started")
+        code = started.code
+        if capture:
+            await self.shot("started")
+        self.tap(started.done)
+        await self.until(lambda: sh.current_name() == "home", "home after start")
+        # 3. come back: My session -> code
+        t = time.monotonic()
+        self.tap(home.my_session)
+        cs = sh.screen("code")
+        await self.until(lambda: sh.current_name() == "code", "code screen")
+        for ch in code:
+            self.tap(cs.keypad.keys[ch])
+        if capture:
+            await self.shot("code")
+        self.tap(cs.keypad.ok_btn)
+        live = sh.screen("live")
+        await self.until(lambda: sh.current_name() == "live" and live.view is not None, "live screen")
+        steps["code_to_live"] = time.monotonic() - t
+        t = time.monotonic()
+        await self.until(lambda: live.view is not None and (live.view.energy_kwh or 0) > 0, "energy flowing", 120)
+        steps["energy_flowing"] = time.monotonic() - t
+        if capture:
+            await self.until(lambda: len(live.chart.points) >= 2, "power chart", 60)
+            await self.shot("live")
+        # 4. stop
+        t = time.monotonic()
+        await self.until(lambda: live.stop.isEnabled(), "stop enabled")
+        self.tap(live.stop)
+        await self.until(lambda: sh.current_name() == "stop_confirm", "stop confirmation")
+        if capture:
+            await self.shot("stop_confirm")
+        self.tap(sh.screen("stop_confirm").yes)
+        if capture:
+            await self.until(lambda: sh.current_name() in ("stopping", "receipt"), "stopping")
+            if sh.current_name() == "stopping":
+                await self.shot("stopping")
+        receipt = sh.screen("receipt")
+        await self.until(lambda: sh.current_name() == "receipt", "receipt screen", 120)
+        steps["stop_to_receipt"] = time.monotonic() - t
+        t = time.monotonic()
+        await self.until(lambda: receipt.receipt is not None and receipt.receipt.final, "final receipt", 120)
+        steps["receipt_final"] = time.monotonic() - t
+        if capture:
+            await self.shot("receipt")
+        self.tap(receipt.done)
+        await self.until(lambda: sh.current_name() == "home", "home after receipt")
+        if capture:
+            self.tap(sh.corner)
+            self.tap(sh.corner)
+            self.tap(sh.corner)
+            await self.until(lambda: sh.current_name() == "pin", "pin screen")
+            await self.shot("pin")
+            sh.go_home()
+        return steps
+
+    async def run(self, n: int) -> dict[str, Any]:
+        wd = self.kiosk.watchdog
+        gc.collect()
+        rss_start = rss_mb()
+        wd.reset()
+        passed = failed = 0
+        per_step: dict[str, list[float]] = {}
+        errors: list[str] = []
+        t0 = time.monotonic()
+        for i in range(n):
+            try:
+                steps = await self.cycle(capture=self.screenshots is not None and i == 0)
+            except Exception as exc:  # noqa: BLE001 - count it, go on with the next guest
+                failed += 1
+                errors.append(f"cycle {i + 1}: {type(exc).__name__}: {exc}")
+                log.warning("autopilot cycle %d failed: %s", i + 1, exc)
+                self.shell.new_guest()
+                continue
+            passed += 1
+            for k, v in steps.items():
+                per_step.setdefault(k, []).append(v * 1000)
+        gc.collect()
+        stalls = wd.stats()
+        return {
+            "cycles": n, "cycles_passed": passed, "cycles_failed": failed,
+            "scan_mode": self.scan,
+            "duration_s": round(time.monotonic() - t0, 2),
+            "step_latency_ms": {k: {"median": round(statistics.median(v), 1), "max": round(max(v), 1),
+                                    "n": len(v)} for k, v in per_step.items()},
+            "event_loop_stall_ms": {"max": stalls["max_ms"], "p99": stalls["p99_ms"], "samples": stalls["samples"]},
+            "rss_mb": {"start": round(rss_start, 1), "end": round(rss_mb(), 1)},
+            "errors": errors[:20],
+            "screenshots": [str(p) for p in self.shots],
+            "cut_off": self.cut_off,
+        }
+
+    @staticmethod
+    def write(path: Path, report: dict[str, Any]) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+ALL_LANGUAGES = list(LANGUAGES)

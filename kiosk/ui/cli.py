@@ -1,0 +1,103 @@
+"""``kiosk run``, ``kiosk demo`` and ``kiosk screenshots`` (registered by kiosk/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def _settings(args: argparse.Namespace, **extra):
+    from kiosk.config import load_settings
+
+    over = dict(extra)
+    if getattr(args, "demo", False):
+        over["demo"] = True
+    if getattr(args, "sim_speed", None):
+        over["sim_speed"] = args.sim_speed
+    return load_settings(**over)
+
+
+def _finish(rc: int) -> int:
+    """Leave without Python's final garbage collection of Qt wrappers: PySide6 can abort
+    in it (a refcount error at interpreter shutdown) after everything was already closed
+    and written. Logs and output are flushed first."""
+    import logging
+    import sys
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(rc)
+
+
+def _headless() -> bool:
+    return not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kiosk.app import run
+
+    if args.autopilot and not args.demo:
+        print("kiosk run: --autopilot needs --demo (it drives the built-in simulator)")
+        return 2
+    if (args.autopilot or args.offscreen) and _headless():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    settings = _settings(args)
+    return _finish(run(settings, windowed=args.windowed, demo=args.demo, autopilot=args.autopilot,
+                       report=Path(args.report) if args.report else None, scan_mode=args.scan))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kiosk.app import run
+
+    if _headless() or args.headless:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        out = Path(args.out or Path.cwd() / "demo-screenshots" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S"))
+        out.mkdir(parents=True, exist_ok=True)
+        print(f"No display: running one guest cycle headless; screenshots go to {out}", flush=True)
+        settings = _settings(args, demo=True, sim_speed=args.sim_speed or 60.0, camera="synthetic")
+        rc = run(settings, demo=True, screens_dir=out, scan_mode="inject")
+        print(f"Screenshots of every screen: {out}", flush=True)
+        return _finish(rc)
+    settings = _settings(args, demo=True, camera="synthetic")
+    return _finish(run(settings, windowed=True, demo=True))
+
+
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    from kiosk.app import run
+    from kiosk.i18n import LANGUAGES
+
+    if _headless():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = _settings(args, demo=True, sim_speed=args.sim_speed or 60.0, camera="none")
+    rc = run(settings, demo=True, screens_dir=out, scan_mode="inject", languages=list(LANGUAGES))
+    print(f"Screenshots in {out} (one folder per language; index.json lists them)", flush=True)
+    return _finish(rc)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the kiosk (fullscreen kiosk mode unless --windowed)")
+    p.add_argument("--windowed", action="store_true", help="a normal window (staff desk)")
+    p.add_argument("--demo", action="store_true", help="built-in simulator with the demo venue, synthetic camera")
+    p.add_argument("--autopilot", type=int, default=0, metavar="N", help="drive N full guest cycles, then exit")
+    p.add_argument("--report", metavar="FILE", help="JSON report of the autopilot run")
+    p.add_argument("--scan", choices=("auto", "camera", "inject"), default="auto",
+                   help="autopilot: scan through the (synthetic) camera or inject the decoded text")
+    p.add_argument("--sim-speed", type=float, default=None, help="demo simulator time compression")
+    p.add_argument("--offscreen", action="store_true", help="no window (Qt offscreen platform)")
+    p.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="the kiosk in demo mode; headless without a display (screenshots)")
+    d.add_argument("--headless", action="store_true", help="run headless even with a display")
+    d.add_argument("--out", help="screenshot folder (headless)")
+    d.add_argument("--sim-speed", type=float, default=None)
+    d.set_defaults(func=cmd_demo, demo=True)
+
+    s = sub.add_parser("screenshots", help="write every screen in all four languages")
+    s.add_argument("--out", required=True, help="folder for the PNG files")
+    s.add_argument("--sim-speed", type=float, default=None)
+    s.set_defaults(func=cmd_screenshots, demo=True)

@@ -114,5 +114,20 @@ def desk_factory(ui_loop, qtbot, tmp_path):
     for env in made:
         env.area.logout()
         env.area.close()
+    # let slot tasks still in flight (a refresh started by the last click) finish inside the
+    # running loop before anything else processes Qt events
+    ui_loop.run_until_complete(_drain())
+    for env in made:
         ui_loop.run_until_complete(env.sessions.aclose())
         ui_loop.run_until_complete(env.client.aclose())
+
+
+async def _drain(timeout: float = 5.0) -> None:
+    me = asyncio.current_task()
+    def is_slot(t) -> bool:   # a widget's @asyncSlot coroutine (not the service's pollers)
+        code = getattr(t.get_coro(), "cr_code", None)
+        return code is not None and "/kiosk/ui/" in code.co_filename
+
+    pending = [t for t in asyncio.all_tasks() if t is not me and not t.done() and is_slot(t)]
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)

@@ -134,13 +134,26 @@ def segments(schedule: TariffLike, profile: ChargingProfile) -> list[Segment]:
                     cuts.add(c)
             day += dt.timedelta(days=1)
         total = p.seconds
+        # Energy delivered since the period's start at each bound, exact at kWh thresholds
+        # (the cut itself is rounded to a microsecond; the threshold must not be).
+        at_mark: dict[dt.datetime, Decimal] = {}
         if p.energy_kwh > 0 and total > 0:
             for mark in kwh_marks:
                 if kwh < mark < kwh + p.energy_kwh:
-                    frac = (mark - kwh) / p.energy_kwh
-                    c = p.start + dt.timedelta(seconds=float(total * frac))
+                    c = p.start + dt.timedelta(seconds=float(total * (mark - kwh) / p.energy_kwh))
                     if p.start < c < p.end:
                         cuts.add(c)
+                        at_mark[c] = mark - kwh
+
+        def delivered(c: dt.datetime) -> Decimal:
+            if c in at_mark:
+                return at_mark[c]
+            if c == p.end:
+                return p.energy_kwh
+            if c == p.start or total == 0:
+                return ZERO
+            return min(p.energy_kwh, p.energy_kwh * _seconds(c - p.start) / total)
+
         bounds = [p.start, *sorted(cuts), p.end]
         hours = total / SECONDS_PER_HOUR
         if p.max_power_kw is not None:
@@ -150,29 +163,24 @@ def segments(schedule: TariffLike, profile: ChargingProfile) -> list[Segment]:
         else:
             power = ZERO
         current = p.max_current_a if p.max_current_a is not None else power * 1000 / PHASE_VOLTAGE
-        used = ZERO
-        for i, (a, b) in enumerate(zip(bounds, bounds[1:])):
-            secs = _seconds(b - a)
-            if i == len(bounds) - 2:
-                energy = p.energy_kwh - used  # remainder: the pieces add up exactly
-            else:
-                energy = p.energy_kwh * secs / total if total > 0 else ZERO
-            used += energy
+        period_kwh = kwh
+        for a, b in zip(bounds, bounds[1:]):
+            e_a, e_b = delivered(a), delivered(b)
             out.append(
                 Segment(
                     start=a,
                     end=b,
-                    seconds=secs,
-                    energy_kwh=energy,
+                    seconds=_seconds(b - a),
+                    energy_kwh=max(ZERO, e_b - e_a),
                     parking=p.parking,
                     power_kw=power,
                     current_a=current,
-                    kwh_before=kwh,
+                    kwh_before=period_kwh + e_a,
                     elapsed=_seconds(a - session_start),
                     local_start=a.astimezone(tz),
                 )
             )
-            kwh += energy
+        kwh = period_kwh + p.energy_kwh
     return out
 
 

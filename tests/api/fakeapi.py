@@ -28,7 +28,8 @@ def reply(status: int = 200, body: Any = None, headers: dict[str, str] | None = 
 
 
 class FakeApi:
-    def __init__(self) -> None:
+    def __init__(self, fallback: Callable[[httpx.Request], httpx.Response] | None = None) -> None:
+        self.fallback = fallback  # answers requests no route matches (else 404)
         self.routes: dict[tuple[str, str], list[Answer]] = {}
         self.requests: list[httpx.Request] = []
         self.sleeps: list[float] = []
@@ -43,6 +44,8 @@ class FakeApi:
     def handler(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         answers = self.routes.get((request.method, request.url.path))
+        if not answers and self.fallback is not None:
+            return self.fallback(request)
         if not answers:
             return reply(404, f"no route {request.method} {request.url.path}")
         answer = answers.pop(0) if len(answers) > 1 else answers[0]

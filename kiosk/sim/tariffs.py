@@ -177,7 +177,7 @@ def published(tariff_id: str, t: datetime) -> tuple[dict[str, Any], list[dict[st
             public(TARIFFS[night], start, end),
             [public(TARIFFS[tariff_id], day_from, day_to)],
         )
-    prev_end = start - timedelta(hours=15)  # 07:00 today (22:00 - 15 h)
+    prev_end = datetime.combine(start.astimezone(TZ).date(), NIGHT_END, tzinfo=TZ).astimezone(UTC)  # 07:00 today
     return (
         public(TARIFFS[tariff_id], prev_end, start),
         [public(TARIFFS[night], start, end)],

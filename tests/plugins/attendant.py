@@ -103,6 +103,10 @@ class DeskEnv:
 
 @pytest.fixture
 def desk_factory(ui_loop, qtbot, tmp_path):
+    from kiosk.i18n import current_language, set_language
+
+    before = current_language()
+    set_language("en")      # the assertions read English texts
     made: list[DeskEnv] = []
 
     def make(sim, **kw) -> DeskEnv:
@@ -120,6 +124,7 @@ def desk_factory(ui_loop, qtbot, tmp_path):
     for env in made:
         ui_loop.run_until_complete(env.sessions.aclose())
         ui_loop.run_until_complete(env.client.aclose())
+    set_language(before)
 
 
 async def _drain(timeout: float = 5.0) -> None:

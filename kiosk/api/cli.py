@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -67,9 +68,13 @@ def _summary_line(loc: models.LocationSummary) -> str:
     return f"{_v(loc.id)}  {loc.display_name or loc.name or '-'}  {place or '-'}  {_v(loc.con_avail)}/{_v(loc.con_tot)} free"
 
 
+def _words(*parts: Any) -> str:
+    return " ".join(str(p) for p in parts if p is not None and p != "")
+
+
 def _connector_text(c: models.ConnectorModel) -> str:
     kw = c.power_in_kw if c.power_in_kw is not None else c.kw
-    return f"connector {_v(c.id)}: {_v(c.standard)} {_v(c.format, '')} {_v(c.power_type)} {_v(kw)} kW".replace("  ", " ")
+    return f"connector {_v(c.id)}: " + _words(c.standard, c.format, c.power_type, f"{_v(kw)} kW")
 
 
 def _location_text(loc: models.LocationModel) -> str:
@@ -79,7 +84,7 @@ def _location_text(loc: models.LocationModel) -> str:
         lines.append(f"  operated as {loc.branding.display_name}")
     for evse in loc.evses or []:
         floor = f", floor {evse.floor_level}" if evse.floor_level else ""
-        lines.append(f"  EVSE {_v(evse.uid)} {evse.evse_id or ''} {_v(evse.status)}{floor}".rstrip())
+        lines.append(f"  EVSE {_words(_v(evse.uid), evse.evse_id, _v(evse.status))}{floor}")
         lines.extend(f"    {_connector_text(c)}" for c in evse.connectors or [])
     return "\n".join(lines)
 
@@ -90,8 +95,7 @@ def _price_text(tariff: models.TariffModel) -> list[str]:
     for element in tariff.elements or []:
         for pc in element.price_components or []:
             vat = f" (VAT {pc.vat:g}%)" if pc.vat is not None else ""
-            out.append(f"    {_v(pc.type)}: {_v(pc.price)} {tariff.currency or ''} "
-                       f"{units.get(str(pc.type), '')}{vat}".replace("  ", " "))
+            out.append(f"    {_v(pc.type)}: {_words(_v(pc.price), tariff.currency, units.get(str(pc.type)))}{vat}")
     return out
 
 
@@ -108,12 +112,12 @@ def _tariff_text(items: list[models.WalletTariffItem]) -> str:
     return "\n".join(lines) or "no tariff items"
 
 
-def _status_text(s: models.StatusResponse) -> str:
-    lines = [f"session {_v(s.session_id)}: {_v(s.status)}"]
+def _status_text(s: models.StatusResponse, session_id: str) -> str:
+    lines = [f"session {s.session_id or session_id}: {_v(s.status)}"]
     if s.error or s.error_message:
         lines.append(f"  error: {_v(s.error)} {s.error_message or ''}".rstrip())
-    lines.append(f"  energy {_v(s.energy_in_kwh)} kWh, power {_v(s.current_power_in_kw)} kW, "
-                 f"state of charge {_v(s.state_of_charge)} %")
+    soc = f", state of charge {s.state_of_charge:g} %" if s.state_of_charge is not None else ""
+    lines.append(f"  energy {_v(s.energy_in_kwh)} kWh, power {_v(s.current_power_in_kw)} kW{soc}")
     lines.append(f"  started {_v(s.start_time)}, ended {_v(s.end_time)}, next status call {_v(s.next_status_call)}")
     if s.total_costs is not None:
         lines.append(f"  total {s.total_costs:.2f} {s.currency or ''} (VAT {_v(s.total_vat)}), "
@@ -182,7 +186,7 @@ async def _availability(c: ChargeAssistClient, a: argparse.Namespace, s: Setting
     lines = []
     for loc in result:
         lines.append(f"{_v(loc.id)} (updated {_v(loc.lu)})")
-        lines.extend(f"  {_v(e.uid)} {e.evse_id or ''} {_v(e.status)}".replace("  ", " ") for e in loc.evses or [])
+        lines.extend(f"  {_words(_v(e.uid), e.evse_id, _v(e.status))}" for e in loc.evses or [])
     return Output(result, "\n".join(lines) or "no availability returned")
 
 
@@ -224,12 +228,12 @@ async def _start(c: ChargeAssistClient, a: argparse.Namespace, s: Settings) -> O
 
 async def _status(c: ChargeAssistClient, a: argparse.Namespace, s: Settings) -> Output:
     status = await c.session_status(a.session)
-    return Output(status, _status_text(status))
+    return Output(status, _status_text(status, a.session))
 
 
 async def _stop(c: ChargeAssistClient, a: argparse.Namespace, s: Settings) -> Output:
     status = await c.stop_session(a.session)
-    return Output(status, _status_text(status))
+    return Output(status, _status_text(status, a.session))
 
 
 async def _sessions(c: ChargeAssistClient, a: argparse.Namespace, s: Settings) -> Output:
@@ -258,7 +262,10 @@ async def _run(handler: Handler, args: argparse.Namespace, settings: Settings) -
             print(redact(_error_text(exc)), file=sys.stderr)
             return 1
     text = json.dumps(to_json(out.data), indent=2, ensure_ascii=False) if args.json else out.text
-    print(redact(text))
+    try:
+        print(redact(text), flush=True)
+    except BrokenPipeError:  # e.g. piped into head: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -1,0 +1,156 @@
+"""Home (board, scan, offline banner) and Charger screens against the simulator over HTTP."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.plugins.ui import click, poll_until
+
+
+def _venue_evse(sim, status="AVAILABLE", kind=None):
+    for e in sim.venue.venue_evses():
+        if kind and not e.power_type.startswith(kind):
+            continue
+        return e
+    raise AssertionError("no evse")
+
+
+def test_board_shows_availability_and_bays_in_use_here(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        home = ctx.shell.screen("home")
+        await poll_until(lambda: home.bay_buttons, what="board")
+        texts = {b.bay.evse_uid: b.text() for b in home.bay_buttons}
+        assert set(texts) == {e.evse_uid for e in sim.venue.venue_evses()}
+        assert any("Available" in t for t in texts.values())
+        assert any("In use" in t for t in texts.values())   # the demo venue has other drivers
+        assert home.status.text().endswith("Online") and not home.banner.isVisible()
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_offline_banner_with_last_update_then_recovers(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        home = ctx.shell.screen("home")
+        await poll_until(lambda: home.bay_buttons, what="board")
+        n = len(home.bay_buttons)
+        sim.faults.set("*", drop_after_action=True)       # the network is gone
+        await home.refresh()
+        assert home.banner.isVisible()
+        assert "No connection" in home.banner_text.text() and "last updated at" in home.banner_text.text()
+        assert home.status.text().endswith("Offline")
+        assert len(home.bay_buttons) == n                  # the last known board stays
+        sim.faults.clear()
+        await home.refresh()
+        assert not home.banner.isVisible() and home.status.text().endswith("Online")
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_scanned_qr_opens_the_charger_with_tariff_and_connectors(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        evse = next(e for e in sim.venue.venue_evses() if not sim.scenario.is_blocked(e.evse_uid))
+        # what the scan worker does from its thread: emit the decoded text
+        avail = {b.evse_uid for b in ctx.venue.bays if b.status == "AVAILABLE"}
+        evse = next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
+        ctx.scan_emit = None
+        sh.screen("home").on_code(evse.qr_url)
+        ch = sh.screen("charger")
+        await poll_until(lambda: ch.details is not None, what="charger details")
+        assert sh.current_name() == "charger"
+        assert evse.display_name in ch.title.text()
+        assert "per kWh" in ch.tariff.text()
+        assert "costs about" in ch.example.text()
+        assert "VAT" in ch.vat.text()
+        assert ch.conn_layout.count() >= 2          # icon + description
+        assert ch.start.isEnabled()
+        # switch language on the charger screen: the tariff is re-described
+        sh.set_language("nl")
+        assert "per kWh" in ch.tariff.text() and ch.start.text() == "Start met laden"
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_invalid_or_unknown_code_says_what_to_do(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        home = ctx.shell.screen("home")
+        await home.open_scanned("hello world")
+        assert ctx.shell.current_name() == "home"
+        assert "not a charger's QR code" in home.scan_msg.text()
+        await home.open_scanned("https://a.greenflux.app/qr/gsop/00000000-0000-0000-0000-000000000000")
+        assert ctx.shell.current_name() == "home"
+        assert "board" in home.scan_msg.text()
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_unusable_charger_explains_and_offers_the_board(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        evse = sim.venue.venue_evses()[0]
+        sim.scenario.block(evse.evse_uid)
+        sh.show_screen("charger", location_id=evse.location_id, evse_uid=evse.evse_uid, connector_id=None)
+        ch = sh.screen("charger")
+        await poll_until(lambda: ch.details is not None, what="details")
+        assert "blocked" in ch.reason.text() and "another charger" in ch.reason.text()
+        assert not ch.start.isEnabled()
+        click(ch.board)
+        assert sh.current_name() == "home"
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_room_number_on_the_keypad_becomes_the_payment(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim, room_payment=True)
+        ctx = await app.start()
+        sh = ctx.shell
+        avail = [b for b in ctx.venue.bays if b.status == "AVAILABLE"]
+        sh.screen("home").open_bay(avail[0])
+        ch = sh.screen("charger")
+        await poll_until(lambda: ch.details is not None, what="details")
+        click(ch.pay_room)
+        assert sh.current_name() == "room"
+        room = sh.screen("room")
+        for k in "12B":
+            click(room.keypad.keys[k])
+        click(room.keypad.ok_btn)
+        assert sh.current_name() == "charger"
+        assert "Room 12B" in ch.room_text.text()
+        pm1 = await ctx.venue.room_payment_method("12B")
+        pm2 = await ctx.venue.room_payment_method("12b")
+        assert pm1 == pm2                        # reused, not created twice
+        wallet = await ctx.client.wallet()
+        assert sum(1 for w in wallet if w.external_payment_method_id == "room-12B") == 1
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_camera_preview_and_scan_run_on_the_worker_thread(kiosk_factory, sim, ui_loop):
+    from kiosk.scan import SyntheticSource
+
+    async def scenario():
+        urls = [e.qr_url for e in sim.venue.venue_evses()]
+        src = SyntheticSource(urls, width=480, height=360, fps=15, hold_s=3.0, gap_s=0.3)
+        app = kiosk_factory(sim, camera=src)
+        ctx = await app.start()
+        sh = ctx.shell
+        home = sh.screen("home")
+        await poll_until(lambda: home.camera.frames_shown >= 3, 15, what="preview frames")
+        assert home.camera.image is not None and not home.camera.image.isNull()
+        await poll_until(lambda: sh.current_name() == "charger", 30, what="scanned charger")
+        ch = sh.screen("charger")
+        await poll_until(lambda: ch.details is not None or ch.board.isVisible(), what="details")
+        assert ch.title.text()
+
+    ui_loop.run_until_complete(scenario())

@@ -1,0 +1,178 @@
+"""Starting / started / live / stop / receipt screens, and the failure paths: REJECTED,
+TIMEOUT, the network lost in the middle of a session and regained."""
+
+from __future__ import annotations
+
+from tests.plugins.ui import click, poll_until
+
+
+async def _to_charger(ctx, sim, evse=None):
+    sh = ctx.shell
+    if evse is None:
+        avail = {b.evse_uid for b in ctx.venue.bays if b.status == "AVAILABLE"}
+        evse = next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
+    sh.show_screen("charger", location_id=evse.location_id, evse_uid=evse.evse_uid, connector_id=None)
+    ch = sh.screen("charger")
+    await poll_until(lambda: ch.details is not None, what="charger details")
+    return evse, ch
+
+
+async def _start(ctx, sim, evse=None):
+    sh = ctx.shell
+    evse, ch = await _to_charger(ctx, sim, evse)
+    click(ch.start)
+    assert sh.current_name() == "starting"
+    return evse, sh.screen("starting")
+
+
+async def _started_code(ctx, sim):
+    sh = ctx.shell
+    evse, st = await _start(ctx, sim)
+    await poll_until(lambda: sh.current_name() == "started", 30, what="session started")
+    code = sh.screen("started").code_label.text()
+    return evse, code
+
+
+async def _open_live(ctx, code):
+    sh = ctx.shell
+    click(sh.screen("started").done)
+    assert sh.current_name() == "home"
+    assert sh.screen("started").code_label.text() == ""       # the code is gone from the screen
+    click(sh.screen("home").my_session)
+    cs = sh.screen("code")
+    for ch in code:
+        click(cs.keypad.keys[ch])
+    click(cs.keypad.ok_btn)
+    live = sh.screen("live")
+    await poll_until(lambda: sh.current_name() == "live" and live.view is not None, what="live screen")
+    return live
+
+
+def test_starting_coaches_then_shows_the_code_once(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        evse, st = await _start(ctx, sim)
+        await poll_until(lambda: "Plug in" in st.coach.text() or sh.current_name() == "started", what="coaching")
+        await poll_until(lambda: sh.current_name() == "started", 30, what="started")
+        started = sh.screen("started")
+        code = started.code_label.text()
+        assert len(code) == 6 and code.isdigit()
+        assert started.qr.data() == code
+        # the board now shows the bay as in use through this kiosk, without guest data
+        click(started.done)
+        home = sh.screen("home")
+        btn = next(b for b in home.bay_buttons if b.bay.evse_uid == evse.evse_uid)
+        assert "started here" in btn.text() and code not in btn.text()
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_rejected_start_is_explained_with_next_step(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        evse, ch = await _to_charger(ctx, sim)
+        sim.scenario.block(evse.evse_uid)          # blocked after the guest saw it free
+        click(ch.start)
+        st = sh.screen("starting")
+        await poll_until(lambda: st.failure is not None, 30, what="failure shown")
+        assert sh.current_name() == "starting"
+        assert st.title.text() in ("The charger refused to start", "Charging did not start")
+        assert st.detail.text()                     # what to do next
+        assert st.home.isVisible() and st.retry.isVisible()
+        click(st.home)
+        assert sh.current_name() == "home"
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_timeout_when_no_car_is_plugged_in(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        avail = {b.evse_uid for b in ctx.venue.bays if b.status == "AVAILABLE"}
+        evse = next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
+        sim.scenario.no_car(evse.evse_uid)
+        _evse, st = await _start(ctx, sim, evse)
+        await poll_until(lambda: "more seconds" in st.countdown.text() or st.failure, 20, what="countdown")
+        await poll_until(lambda: st.failure == "timeout", 60, what="TIMEOUT explained")
+        assert st.title.text() == "The charger stopped waiting"
+        assert "cable" in st.detail.text() and "Try again" in st.detail.text()
+        assert st.retry.isVisible()
+        assert sh.current_name() == "starting"
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_live_session_gauge_chart_estimate_and_stop_with_receipt(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        evse, code = await _started_code(ctx, sim)
+        live = await _open_live(ctx, code)
+        await poll_until(lambda: (live.view.energy_kwh or 0) > 0, 60, what="energy")
+        assert "kWh" in live.values["energy"][1].text()
+        assert live.values["cost"][0].text() == "Estimated cost so far"
+        await poll_until(lambda: live.gauge.value > 0, 30, what="power on the gauge")
+        await poll_until(lambda: len(live.chart.points) >= 2, 60, what="power chart")
+        click(live.stop)
+        assert sh.current_name() == "stop_confirm"
+        click(sh.screen("stop_confirm").no)          # changed their mind
+        assert sh.current_name() == "live"
+        click(live.stop)
+        click(sh.screen("stop_confirm").yes)
+        rc = sh.screen("receipt")
+        await poll_until(lambda: sh.current_name() == "receipt", 60, what="receipt")
+        await poll_until(lambda: rc.receipt is not None and rc.receipt.final, 60, what="final receipt")
+        assert rc.rows["number"][1].text() not in ("", "–")
+        assert "€" in rc.rows["total"][1].text()
+        assert "kWh" in rc.rows["energy"][1].text()
+        assert rc.rows["venue"][1].text() and rc.rows["charger"][1].text()
+        assert rc.receipt.receipt_number in rc.qr.data()
+        assert code not in rc.qr.data()
+        click(rc.done)
+        assert sh.current_name() == "home"
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_wrong_code_is_refused(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        click(sh.screen("home").my_session)
+        cs = sh.screen("code")
+        cs.keypad.type("000000")
+        click(cs.keypad.ok_btn)
+        assert sh.current_name() == "code" and cs.error.text()
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_network_lost_mid_session_then_regained(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        evse, code = await _started_code(ctx, sim)
+        live = await _open_live(ctx, code)
+        await poll_until(lambda: (live.view.energy_kwh or 0) > 0, 60, what="energy")
+        sim.faults.set("*", drop_after_action=True)
+        live._chart_at = 0
+        await live.load_chart()
+        assert "No connection" in live.offline.text() and "keeps charging" in live.offline.text()
+        assert live.values["energy"][1].text()          # last values stay on screen
+        assert sh.current_name() == "live"
+        sim.faults.clear()
+        await live.load_chart()
+        assert live.offline.text() == ""
+        e0 = live.view.energy_kwh
+        await poll_until(lambda: live.view.energy_kwh > e0, 60, what="fresh values after reconnect")
+
+    ui_loop.run_until_complete(scenario())

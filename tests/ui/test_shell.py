@@ -1,0 +1,139 @@
+"""The kiosk shell: navigation, language switching, idle reset, lockdown, attendant corner."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLabel
+
+from kiosk.i18n import current_language
+from tests.plugins.ui import click, poll_until
+
+
+def test_language_switch_retranslates_every_screen_and_new_guest_resets_it(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh, home = ctx.shell, ctx.shell.screen("home")
+        assert home.my_session.text() == "My session: see or stop my charging"
+        click(home.lang_buttons["de"])
+        assert current_language() == "de"
+        assert home.my_session.text() == "Mein Ladevorgang: ansehen oder beenden"
+        assert sh.screen("stop_confirm").yes.text() == "Ja, Laden beenden"   # a screen not shown yet
+        click(home.lang_buttons["fr"])
+        assert home.scan_title.text() == "Scannez le QR code de la borne"
+        sh.new_guest()
+        assert current_language() == "en"
+        assert home.scan_title.text() == "Scan the QR code on the charger"
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_idle_timeout_asks_then_returns_home_and_forgets_the_guest(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim, idle_prompt_s=1)
+        ctx = await app.start()
+        sh = ctx.shell
+        click(sh.screen("home").lang_buttons["nl"])
+        click(sh.screen("home").my_session)
+        code = sh.screen("code")
+        for ch in "123":
+            click(code.keypad.keys[ch])
+        assert code.keypad.value() == "123"
+        sh.set_idle_timeout(2)
+        await poll_until(lambda: sh.idle_prompt.isVisible(), 5, what="still-there prompt")
+        assert sh.idle_prompt.title.text() == "Bent u er nog?"
+        click(sh.idle_prompt.keep)          # the guest is still there
+        assert sh.current_name() == "code" and code.keypad.value() == "123"
+        await poll_until(lambda: sh.idle_prompt.isVisible(), 5, what="prompt again")
+        await poll_until(lambda: sh.current_name() == "home", 5, what="back home")
+        assert not sh.idle_prompt.isVisible()
+        assert current_language() == "en"
+        assert code.keypad.value() == ""
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_kiosk_lockdown_swallows_keyboard_exits_and_close(kiosk_factory, sim, ui_loop, qapp):
+    from kiosk.ui.shell import KioskLockdown
+
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        lock = KioskLockdown()
+        qapp.installEventFilter(lock)
+        try:
+            for key, mods in ((Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
+                              (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+                              (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
+                              (Qt.Key.Key_Tab, Qt.KeyboardModifier.AltModifier)):
+                ev = QKeyEvent(QEvent.Type.KeyPress, key, mods)
+                QApplication.sendEvent(sh, ev)
+                assert lock.blocked >= 1, f"{key} was not blocked"
+                n = lock.blocked
+                lock.blocked = 0
+            # a digit is not blocked
+            ev = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_1, Qt.KeyboardModifier.NoModifier, "1")
+            QApplication.sendEvent(sh, ev)
+            assert lock.blocked == 0 and n >= 1
+        finally:
+            qapp.removeEventFilter(lock)
+        sh.close()                      # Alt+F4 from the window manager ends up here
+        assert sh.isVisible()
+        exited = []
+        sh.exit_requested.connect(lambda: exited.append(True))
+        sh.request_exit()               # the attendant's way out
+        assert exited and not sh.isVisible()
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_hidden_corner_asks_pin_on_a_screen_then_opens_attendant(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim, attendant_pin="4711")
+        ctx = await app.start()
+        sh = ctx.shell
+        opened = []
+        sh.attendant_opened.connect(lambda: opened.append(True))
+        click(sh.corner)
+        click(sh.corner)
+        assert sh.current_name() == "home"      # two taps are not enough
+        click(sh.corner)
+        assert sh.current_name() == "pin"
+        pin = sh.screen("pin")
+        pin.keypad.type("1111")
+        click(pin.keypad.ok_btn)
+        await poll_until(lambda: pin.error.text() or opened, what="PIN checked")
+        assert not opened and pin.error.text()
+        pin.keypad.type("4711")
+        click(pin.keypad.ok_btn)
+        await poll_until(lambda: opened, what="attendant opened")
+        if "attendant" in sh.screens():
+            assert sh.current_name() == "attendant"
+        # nothing of the PIN stays on screen
+        assert "4711" not in [w.text() for w in pin.findChildren(QLabel)]
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_touch_targets_are_at_least_56px(kiosk_factory, sim, ui_loop):
+    from PySide6.QtWidgets import QPushButton
+
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        await poll_until(lambda: sh.screen("home").bay_buttons, what="board")
+        small = []
+        for name, w in sh.screens().items():
+            if name == "attendant":
+                continue
+            sh.show_screen(name) if name != "home" else None
+            for b in w.findChildren(QPushButton):
+                if b.isVisibleTo(w) and b.property("role") != "corner" and b.height() < 56:
+                    small.append(f"{name}:{b.objectName() or b.text()}={b.height()}")
+        sh.new_guest()
+        assert not small, small
+
+    ui_loop.run_until_complete(scenario())

@@ -312,7 +312,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     verbs = api.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     def verb(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        p = verbs.add_parser(name, help=help, description=help, parents=[common])
+        p: argparse.ArgumentParser = verbs.add_parser(name, help=help, description=help, parents=[common])
         p.set_defaults(func=_command(handler))
         return p
 

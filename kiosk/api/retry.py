@@ -71,8 +71,8 @@ class RetryPolicy:
 
     def backoff(self, retry_number: int) -> float:
         """Full-jitter delay before retry ``retry_number`` (1 for the first retry)."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** max(0, retry_number - 1)))
-        return ceiling * self.random()
+        ceiling: float = min(self.max_delay, self.base_delay * (2 ** max(0, retry_number - 1)))
+        return ceiling * float(self.random())
 
     def delay(self, retry_number: int, retry_after: float | None) -> float | None:
         """Seconds to wait before the next attempt, or None to give up."""

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from kiosk.api import ChargeAssistClient, errors
+from kiosk.api import ChargeAssistClient
 from kiosk.api.client import make_timeout
 from kiosk.config import load_settings
 from tests.api.fakeapi import BASE, KEY, TOKEN, FakeApi, reply

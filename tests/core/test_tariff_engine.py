@@ -285,3 +285,22 @@ def test_money_helpers():
         D("abc")
     with pytest.raises(ValueError):
         D(float("nan"))
+
+
+@pytest.mark.parametrize(
+    "day, hh, mm, minutes, kwh, parking, expected",
+    [
+        # Monday 09:30, 2:27 h at 8.2 kW (< 32 kW: 1.00/h), 42 min parking (weekday 5.00/h, 5 min steps)
+        (dt.date(2026, 11, 23), 9, 30, 147, "20", 42, "8.70"),
+        # Saturday 13:30, 1:54 h at 43 kW (>= 32 kW at weekends: 1.25/h), 71 min parking (6.00/h)
+        (dt.date(2026, 11, 28), 13, 30, 114, "81.7", 71, "12.38"),
+        # Sunday: fast charging at the weekend price, parking free (no Sunday parking element)
+        (dt.date(2026, 11, 29), 13, 30, 60, "43", 60, "3.75"),
+    ],
+)
+def test_ocpi_211_complex_example(day, hh, mm, minutes, kwh, parking, expected):
+    t = from_ocpi(json.loads((DATA / "ocpi211_complex.json").read_text()))
+    start = dt.datetime.combine(day, dt.time(hh, mm), tzinfo=AMS)
+    end = start + dt.timedelta(minutes=minutes)
+    q = quote(t, ChargingProfile([Period(start, end, D(kwh)), park(end, parking)]))
+    assert (q.excl_vat, q.incl_vat) == (Decimal(expected), Decimal(expected))  # 2.1.1 has no VAT

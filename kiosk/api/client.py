@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -88,6 +89,20 @@ def _error_details(response: httpx.Response) -> tuple[str, list[str]]:
     return str(message), messages
 
 
+@dataclass(frozen=True)
+class _Call:
+    """One operation, ready to send (and to send again)."""
+
+    method: str
+    path: str  # quoted path
+    shown: str  # redacted path for logs and errors
+    params: dict[str, Any]
+    json: Any
+    headers: Mapping[str, str] | None
+    repeatable: bool  # safe to retry
+    mutates: bool  # the server may change state: a lost answer may have taken effect
+
+
 class ChargeAssistClient:
     """Async client of the Charge Assist API.
 
@@ -164,6 +179,30 @@ class ChargeAssistClient:
             raise errors.NotConfigured("no appToken is configured (setting app_token, KIOSK_APP_TOKEN)")
         return self.app_token
 
+    def _prepare(
+        self,
+        method: str,
+        template: str,
+        path_params: Mapping[str, str] | None,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        retry: bool,
+    ) -> _Call:
+        path_params = path_params or {}
+        read_only_post = method == "POST" and is_repeatable(method, template)
+        return _Call(
+            method=method,
+            path=template.format(**{k: quote(str(v), safe="") for k, v in path_params.items()}),
+            shown=redact(template.format(**{k: REDACTED if k in SECRET_PATH_PARAMS else v
+                                            for k, v in path_params.items()})),
+            params={k: v for k, v in (params or {}).items() if v is not None},
+            json=json,
+            headers=headers,
+            repeatable=retry and is_repeatable(method, template),
+            mutates=method not in READ_METHODS and not read_only_post,
+        )
+
     async def _request(
         self,
         method: str,
@@ -176,91 +215,71 @@ class ChargeAssistClient:
         retry: bool = True,
     ) -> httpx.Response:
         """Send one operation, retrying it when that is safe; raise an ApiError on failure."""
-        path_params = path_params or {}
-        path = template.format(**{k: quote(str(v), safe="") for k, v in path_params.items()})
-        shown = redact(template.format(**{k: REDACTED if k in SECRET_PATH_PARAMS else v
-                                          for k, v in path_params.items()}))
-        repeatable = retry and is_repeatable(method, template)
-        mutates = method not in READ_METHODS and not (method == "POST" and is_repeatable(method, template))
-        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        call = self._prepare(method, template, path_params, params, json, headers, retry)
         attempt = 0
         while True:
             attempt += 1
-            retry_after: float | None = None
             try:
-                response = await self._send(method, path, shown, clean_params, json, headers, mutates)
-            except errors.TransportError:
-                if not repeatable or (delay := self.retry.delay(attempt, None)) is None:
-                    raise
-                await self._wait(method, shown, attempt, delay, "no answer")
-                continue
-            if response.is_success:
-                return response
-            error = self._http_error(response, method, shown, mutates)
-            if isinstance(error, errors.RateLimited):
-                retry_after = error.retry_after
-            elif response.status_code == 503:
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if (not repeatable or response.status_code not in RETRY_STATUSES
-                    or (delay := self.retry.delay(attempt, retry_after)) is None):
+                response = await self._send(call)
+            except errors.TransportError as exc:
+                error: errors.ApiError = exc
+            else:
+                if response.is_success:
+                    return response
+                error = self._http_error(response, call)
+            delay = self._retry_delay(call, attempt, error)
+            if delay is None:
                 raise error
-            await self._wait(method, shown, attempt, delay, str(response.status_code))
+            log.info("retrying %s %s (%s) in %.2f s, attempt %d",
+                     call.method, call.shown, error.status or type(error).__name__, delay, attempt + 1)
+            await self.retry.sleep(delay)
 
-    async def _wait(self, method: str, shown: str, attempt: int, delay: float, why: str) -> None:
-        log.info("retrying %s %s (%s) in %.2f s, attempt %d", method, shown, why, delay, attempt + 1)
-        await self.retry.sleep(delay)
+    def _retry_delay(self, call: _Call, attempt: int, error: errors.ApiError) -> float | None:
+        """Seconds before the next attempt, or None when the error is final."""
+        if not call.repeatable:
+            return None
+        if isinstance(error, errors.TransportError):
+            return self.retry.delay(attempt, None)
+        if error.status not in RETRY_STATUSES:
+            return None
+        return self.retry.delay(attempt, error.retry_after)
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        shown: str,
-        params: Mapping[str, Any],
-        json: Any,
-        headers: Mapping[str, str] | None,
-        mutates: bool,
-    ) -> httpx.Response:
+    async def _send(self, call: _Call) -> httpx.Response:
+        """One attempt, logged as one DEBUG line; httpx failures become TransportErrors."""
         started = time.perf_counter()
         outcome = "?"
         try:
-            response = await self._http.request(method, path, params=params or None, json=json, headers=headers)
+            response = await self._http.request(call.method, call.path, params=call.params or None,
+                                                json=call.json, headers=call.headers)
             outcome = str(response.status_code)
             return response
         except httpx.TimeoutException as exc:
             outcome = type(exc).__name__
             sent = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
-            raise errors.RequestTimeout(
-                f"no answer within the timeout ({type(exc).__name__})",
-                may_have_taken_effect=mutates and sent, method=method, path=shown,
-            ) from None
+            raise errors.RequestTimeout(f"no answer within the timeout ({outcome})", method=call.method,
+                                        path=call.shown, may_have_taken_effect=call.mutates and sent) from None
         except httpx.TransportError as exc:
             outcome = type(exc).__name__
             sent = not isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol)
-            raise errors.ConnectionFailed(
-                f"connection failed ({type(exc).__name__})",
-                may_have_taken_effect=mutates and sent, method=method, path=shown,
-            ) from None
+            raise errors.ConnectionFailed(f"connection failed ({outcome})", method=call.method,
+                                          path=call.shown, may_have_taken_effect=call.mutates and sent) from None
         finally:
-            ms = (time.perf_counter() - started) * 1000
-            log.debug("%s %s -> %s in %.0f ms", method, shown, outcome, ms)
+            log.debug("%s %s -> %s in %.0f ms", call.method, call.shown, outcome,
+                      (time.perf_counter() - started) * 1000)
 
     @staticmethod
-    def _http_error(response: httpx.Response, method: str, shown: str, mutates: bool) -> errors.ApiError:
+    def _http_error(response: httpx.Response, call: _Call) -> errors.ApiError:
         status = response.status_code
         message, validation = _error_details(response)
-        cls = errors.error_class_for_status(status)
-        common: dict[str, Any] = {
-            "status": status,
-            "validation_messages": validation,
-            "may_have_taken_effect": mutates and status >= 500,
-            "method": method,
-            "path": shown,
-        }
-        if cls is errors.RateLimited:
-            return errors.RateLimited(
-                message, retry_after=parse_retry_after(response.headers.get("retry-after")), **common
-            )
-        return cls(message, **common)
+        return errors.error_class_for_status(status)(
+            message,
+            status=status,
+            validation_messages=validation,
+            may_have_taken_effect=call.mutates and status >= 500,
+            method=call.method,
+            path=call.shown,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
 
     @staticmethod
     def _parse(response: httpx.Response, model: type[M], *, mutates: bool = False) -> M:

@@ -23,8 +23,6 @@ request that is not safe to repeat. Before repeating such a request, look first.
 
 from __future__ import annotations
 
-from typing import Any
-
 from kiosk.logsetup import redact
 
 
@@ -40,8 +38,10 @@ class ApiError(Exception):
         may_have_taken_effect: bool = False,
         method: str | None = None,
         path: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.message = message
+        self.retry_after = retry_after  # seconds, from a Retry-After header (429, 503)
         self.status = status
         self.validation_messages: list[str] = list(validation_messages or [])
         self.may_have_taken_effect = may_have_taken_effect
@@ -79,10 +79,6 @@ class ValidationFailed(ApiError):
 
 class RateLimited(ApiError):
     """429: too many requests. ``retry_after`` is in seconds, when the server said so."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, **kwargs)
 
 
 class ServerError(ApiError):

@@ -194,3 +194,21 @@ def test_doctor_without_key_and_service_down(env, capsys, monkeypatch):
     assert any(line.startswith("FAIL") and "Charge Assist service" in line and "no answer" in line for line in lines)
     assert any(line.startswith("SKIP") and "appToken registration" in line for line in lines)
     assert "problem(s) to fix" in out
+
+
+def test_external_payment_add_and_remove(env, capsys):
+    kiosk(capsys, "api", "register")
+    env.scenario.external_payments = False
+    code, _, err = kiosk(capsys, "api", "add-external", "ROOM-204")
+    assert code == 1 and "not enabled" in err
+    env.scenario.external_payments = True
+    code, out, _ = kiosk(capsys, "api", "add-external", "ROOM-204", "--name", "Room 204", "--json")
+    assert code == 0
+    method = json.loads(out)
+    assert method["type"] == "EXTERNAL" and method["externalPaymentMethodId"] == "ROOM-204"
+    code, out, _ = kiosk(capsys, "api", "remove-payment", method["id"])
+    assert code == 0 and f"payment method {method['id']} removed" in out
+    code, out, _ = kiosk(capsys, "api", "wallet")
+    assert code == 0 and out.strip() == "the wallet is empty"
+    code, _, err = kiosk(capsys, "api", "remove-payment", method["id"])
+    assert code == 1 and "404" in err

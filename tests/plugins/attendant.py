@@ -79,7 +79,8 @@ PIN = "2468"
 class DeskEnv:
     """The attendant area on a real SessionService, client and simulator."""
 
-    def __init__(self, sim, data_dir, qtbot, *, app_token: str = APP_TOKEN, pin: str = PIN, **services_kw):
+    def __init__(self, sim, data_dir, qtbot, *, app_token: str = APP_TOKEN, pin: str = PIN,
+                 sessions_kw: dict | None = None, **services_kw):
         from kiosk.api import ChargeAssistClient
         from kiosk.services.sessions import SessionService
         from kiosk.ui.attendant import AttendantArea, AttendantServices
@@ -87,7 +88,8 @@ class DeskEnv:
         self.sim, self.data_dir, self.pin = sim, data_dir, pin
         self.journal_path = data_dir / "journal.sqlite3"
         self.client = ChargeAssistClient(sim.base_url, headers=sim.auth_headers(), app_token=app_token, timeout=5.0)
-        self.sessions = SessionService(self.client, self.journal_path, time_scale=sim.speed, attendant_pin=pin)
+        self.sessions = SessionService(self.client, self.journal_path, time_scale=sim.speed, attendant_pin=pin,
+                                       **(sessions_kw or {}))
         self.services = AttendantServices.create(sessions=self.sessions, client=self.client, data_dir=data_dir,
                                                  journal_path=self.journal_path, **services_kw)
         self.services.history.clock = sim.now     # "today" is the service's today
@@ -102,15 +104,16 @@ class DeskEnv:
 
 
 @pytest.fixture
-def desk_factory(ui_loop, qtbot, tmp_path):
+def desk_factory(ui_loop, qtbot, tmp_path, sim_factory):
+    # (sim_factory: the simulators outlive the desks, so in-flight requests end cleanly)
     from kiosk.i18n import current_language, set_language
 
     before = current_language()
     set_language("en")      # the assertions read English texts
     made: list[DeskEnv] = []
 
-    def make(sim, **kw) -> DeskEnv:
-        env = DeskEnv(sim, tmp_path / f"data{len(made)}", qtbot, **kw)
+    def make(sim, data_dir=None, **kw) -> DeskEnv:
+        env = DeskEnv(sim, data_dir or tmp_path / f"data{len(made)}", qtbot, **kw)
         made.append(env)
         return env
 

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import shiboken6
+
 from kiosk.i18n import Translator, babel_locale
 
 _ = Translator("attendant")
@@ -147,3 +149,8 @@ def kw(value: Decimal | float | None) -> str:
         return "–"
     return _("{value} kW", value=format_decimal(Decimal(str(value)).quantize(Decimal("0.1")),
                                                 format="#,##0.0", locale=babel_locale()))
+
+
+def alive(widget: QWidget) -> bool:
+    """False once Qt deleted the widget: an async slot checks this after each await."""
+    return shiboken6.isValid(widget)

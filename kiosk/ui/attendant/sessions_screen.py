@@ -14,7 +14,7 @@ from qasync import asyncSlot
 from kiosk.i18n import Translator
 from kiosk.services.attendant import DeskError, DeskRow, SessionsDesk
 
-from .common import MessageLine, TouchButton, combo, fill_row, kw, kwh, money, select_key, selected_key, table
+from .common import MessageLine, alive, TouchButton, combo, fill_row, kw, kwh, money, select_key, selected_key, table
 
 _ = Translator("attendant")
 
@@ -114,10 +114,15 @@ class SessionsScreen(QWidget):
         try:
             self.rows = await self.desk.rows()
         except Exception as exc:  # noqa: BLE001 - keep the board usable
+            if not alive(self):
+                return
             self.message.error(_("The sessions could not be loaded ({error}). Try again.", error=type(exc).__name__))
             return
         finally:
-            self._busy = False
+            if alive(self):
+                self._busy = False
+        if not alive(self):
+            return
         self._fill()
         if self.desk.api_error:
             self.message.error(self.desk.api_error)
@@ -165,7 +170,8 @@ class SessionsScreen(QWidget):
             self.rows = await self.desk.rows()
         except Exception:  # noqa: BLE001
             return
-        self._fill()
+        if alive(self):
+            self._fill()
         self.loaded.emit()
 
     def on_receipt(self) -> None:

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -721,6 +722,7 @@ class _Handler(BaseHTTPRequestHandler):
             sim.errors.append(traceback.format_exc())
             e = ApiError(500, "Internal simulator error")
             status, (result, ctype) = 500, error_body(None, 500, e)
+        sim.stats[(route.endpoint, status)] += 1
         if decision and decision.drop_after_action:
             self.close_connection = True
             try:
@@ -777,6 +779,7 @@ class SimServer:
         self.scenario = self.state.scenario
         self.api = Api(self)
         self.requests = 0
+        self.stats: Counter[tuple[str, int]] = Counter()  # (endpoint, status) of handled requests
         self.errors: list[str] = []  # tracebacks of 500s caused by simulator bugs
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None

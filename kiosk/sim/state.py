@@ -28,8 +28,9 @@ PLUG_MIN_S, PLUG_MAX_S = 3.0, 6.0  # STARTING -> CHARGING (car plugged in, energ
 TIMEOUT_S = 30.0  # STARTING -> TIMEOUT when no car is plugged in
 STOPPING_S = 3.0  # STOPPING -> COMPLETED
 CDR_S = 8.0  # COMPLETED -> CDR_AVAILABLE
-STEP_S = 10.0  # integration slice
-DATAPOINT_S = 60.0  # one data point a virtual minute while connected
+STEP_S = 10.0  # integration slice while charging
+PARKING_STEP_S = 600.0  # slice and data-point interval while parked (nothing changes)
+DATAPOINT_S = 60.0  # one data point a virtual minute while charging
 CARD_VERIFY_S = 5.0  # a new charge card is PENDING this long
 POLL_STARTING_S = 4.0
 POLL_CHARGING_S = (30, 60)
@@ -739,7 +740,8 @@ class SimState:
     def _integrate(self, s: Session, until: datetime) -> None:
         eff = DC_EFFICIENCY if s.is_dc else AC_EFFICIENCY
         while s.cursor < until:
-            dt = min(STEP_S, (until - s.cursor).total_seconds())
+            step = STEP_S if s.status == "CHARGING" else PARKING_STEP_S
+            dt = min(step, (until - s.cursor).total_seconds())
             if dt <= 1e-6:
                 break
             if s.status == "CHARGING":
@@ -767,7 +769,7 @@ class SimState:
                 s.points.append(
                     DataPoint(s.next_point, round(s.energy_wh / 1000, 3), round(s.power_kw, 2), s.status, s.soc_percent())
                 )
-                s.next_point += timedelta(seconds=DATAPOINT_S)
+                s.next_point += timedelta(seconds=DATAPOINT_S if s.status == "CHARGING" else PARKING_STEP_S)
 
     def next_call(self, s: Session, now: datetime) -> datetime:
         if s.status in ("REQUESTED", "STARTING"):

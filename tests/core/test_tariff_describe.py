@@ -162,3 +162,15 @@ def test_current_language_is_the_default():
         assert describe(venue_tariff()) == EXPECTED["de"]
     finally:
         set_language(before)
+
+
+def test_guest_prices_are_rounded_for_display_only():
+    t = from_charge_assist({"currency": "EUR", "vatPercentage": 21, "isVatIncluded": False, "elements": [
+        {"priceComponents": [{"type": "ENERGY", "price": 0.32, "stepSize": 1},
+                             {"type": "PARKING_TIME", "price": 1.20, "stepSize": 300}]}]})
+    assert describe(t, "en") == (
+        "€0.387 per kWh, parking €1.45 per hour once charging ends (billed per 5 minutes), VAT included."
+    )
+    # the example cost is priced exactly: 20 x 0.3872 = 7.744
+    start = dt.datetime(2026, 11, 24, 10, 0, tzinfo=AMS)
+    assert example_cost(t, hours=2, kwh=20, lang="en", start=start) == "a 2-hour charge of 20 kWh costs about €7.74"

@@ -3,7 +3,8 @@
 ``describe(tariff, lang)`` -> "€0.35 per kWh, €1.00 per session, parking €2.00 per hour
 once charging ends, VAT included"; ``example_cost(tariff, hours=2, kwh=20, lang)`` ->
 "a 2-hour charge of 20 kWh costs about €8.20". Prices are shown as the guest pays them:
-including VAT whenever the tariff says what the VAT is.
+including VAT whenever the tariff says what the VAT is, per kWh to at most 3 decimals,
+per hour and per session to the cent (display only: quotes use the exact prices).
 """
 
 from __future__ import annotations
@@ -62,10 +63,10 @@ def _step_text(c: PriceComponent, lang: str) -> str | None:
 
 def _component_text(t: Tariff, c: PriceComponent, lang: str) -> str | None:
     price = _guest_price(t, c)
-    if c.type is Dimension.FLAT:
+    if c.type is Dimension.ENERGY:  # per kWh: up to 3 decimals (€0.387), as pumps and apps show it
+        money = format_money(price.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP), t.currency, lang, exact=True)
+    else:  # per session or per hour: cents
         money = format_money(price, t.currency, lang)
-    else:  # unit prices keep up to 4 decimals (€0.245 per kWh), never fewer than cents
-        money = format_money(price.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP), t.currency, lang, exact=True)
     if c.type is Dimension.FLAT:
         return _("{price} per session", price=money, lang=lang) if price else None
     if c.type is Dimension.ENERGY:

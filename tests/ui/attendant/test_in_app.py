@@ -1,0 +1,52 @@
+"""The attendant desk inside the real kiosk app (composition root, shell, PIN screen),
+against the simulator: reached only through the corner and the PIN; a room session a guest
+started through the app is stopped from the desk; "Quit kiosk" closes the window."""
+
+from kiosk.ui.attendant import AttendantArea
+from tests.plugins.attendant import wait_until
+
+
+def test_desk_in_the_real_app(qtbot, ui_loop, sim, kiosk_factory):
+    async def scenario():
+        app = kiosk_factory(sim, attendant_pin="5791")
+        ctx = await app.start()
+        shell = ctx.shell
+        area = shell.screen("attendant")
+        assert isinstance(area, AttendantArea)
+        # a guest session started through the kiosk's services (room tag, venue payment method)
+        evse = next(e for e in sim.venue.venue_evses() if e.base_status == "AVAILABLE" and e.power_type == "AC"
+                    and not ctx.in_use() & {e.evse_uid})
+        pm = await ctx.venue.venue_payment_method()
+        started = await ctx.sessions.start(evse.location_id, evse.evse_uid, evse.connector_ids[0], pm, tag="Room 808")
+        # straight to the desk without the PIN: refused
+        shell.show_screen("attendant")
+        await wait_until(lambda: shell.current_name() == "home", what="bounced")
+        for _ in range(3):
+            shell.corner.click()
+        assert shell.current_name() == "pin"
+        pad = shell.screen("pin").keypad
+        pad.type("5791")
+        pad.ok_btn.click()
+        await wait_until(lambda: shell.current_name() == "attendant", what="desk")
+        board = area.sessions_screen
+        await wait_until(lambda: any(r.tag == "Room 808" for r in board.rows), timeout=15, what="guest row")
+        row = next(i for i, r in enumerate(board.rows) if r.tag == "Room 808")
+        board.table.selectRow(row)
+        board.reason.setCurrentText("Guest asked at the desk")
+        board.stop_btn.click()
+        await wait_until(lambda: "Stop sent" in board.message.text(), timeout=15, what="stopped")
+        entry = ctx.sessions.journal.audit_entries(5)
+        assert any(e.action == "session.stop" and e.session_key == started.session.key
+                   and "Guest asked at the desk" in e.detail for e in entry)
+        # runtime setting applied to the running app without restart
+        area.tabs.setCurrentWidget(area.settings_screen)
+        area.settings_screen.idle.setValue(300)
+        area.settings_screen.save.click()
+        await wait_until(lambda: shell.idle_timeout_s == 300, what="idle timeout applied")
+        # quit
+        closed = []
+        shell.exit_requested.connect(lambda: closed.append(True))
+        area.quit_btn.click()
+        assert closed and not shell.isVisible()
+
+    ui_loop.run_until_complete(scenario())

@@ -133,8 +133,8 @@ def _qty(line: Any) -> str:
 
 
 def _price(value: Decimal) -> str:
-    """At least 2 decimals, at most 6: 1.2 -> 1.20, 0.245 -> 0.245."""
-    value = value.quantize(Decimal("0.000001")).normalize()
+    """At least 2 decimals, at most 4: 1.2 -> 1.20, 0.245 -> 0.245, 0.2892562 -> 0.2893."""
+    value = value.quantize(Decimal("0.0001")).normalize()
     return f"{value:.2f}" if -value.as_tuple().exponent <= 2 else f"{value:f}"
 
 
@@ -159,7 +159,7 @@ def render_quote(tariff: Any, profile: Any, q: Any) -> str:
             f"parking {_hms(Decimal(summ['parking_seconds']) / 3600)}"
         )
     out.append("")
-    header = f"  {'dimension':<13}{'billed':>16}  {'price excl.':>12}  {'VAT %':>6}  {'excl. VAT':>10}  {'incl. VAT':>10}  {'when (local)':<13}  tariff/element"
+    header = f"  {'dimension':<13}{'billed':>16}  {'price excl.':>16}  {'price incl.':>16}  {'VAT %':>6}  {'excl. VAT':>10}  {'incl. VAT':>10}  {'when (local)':<13}  tariff/element"
     out.append(header)
     out.append("  " + "-" * (len(header) - 2))
     for ln in q.lines:
@@ -174,7 +174,7 @@ def render_quote(tariff: Any, profile: Any, q: Any) -> str:
         if ln.rounded_up > 0:
             extra = f"   (incl. step size round-up of {_qty(type(ln)(dimension=ln.dimension, quantity=ln.rounded_up, unit=ln.unit, excl_vat=0, incl_vat=0))})"
         out.append(
-            f"  {ln.dimension:<13}{_qty(ln):>16}  {_price(ln.unit_price) + unit:>12}  {vat:>6}  "
+            f"  {ln.dimension:<13}{_qty(ln):>16}  {_price(ln.unit_price) + unit:>16}  {_price(ln.unit_price_incl_vat) + unit:>16}  {vat:>6}  "
             f"{ln.excl_vat:>10.4f}  {ln.incl_vat:>10.4f}  {when:<13}  {ln.tariff_id or '-'}/#{(ln.element or 0) + 1}{extra}"
         )
     if not q.lines:

@@ -71,7 +71,11 @@ def test_quote_with_a_charge_assist_item_and_its_future_tariff(tmp_path, capsys)
     assert rc == 0
     data = json.loads(capsys.readouterr().out)
     assert data["incl_vat"] == "7.00"
-    assert [ln["unit_price"] for ln in data["lines"] if ln["dimension"] == "ENERGY"] != []
+    energy = [ln for ln in data["lines"] if ln["dimension"] == "ENERGY"]
+    assert [(ln["tariff_id"], ln["unit_price_incl_vat"], ln["quantity"]) for ln in energy] == [
+        ("tariff", "0.35", "10"),
+        ("futureTariffs[0]", "0.25", "10"),
+    ]
 
 
 def test_describe_in_german(capsys):

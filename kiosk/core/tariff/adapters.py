@@ -165,7 +165,7 @@ def from_ocpi(data: dict[str, Any]) -> Tariff:
     )
 
 
-def _ca_tariff(data: dict[str, Any]) -> Tariff:
+def _ca_tariff(data: dict[str, Any], label: str = "tariff") -> Tariff:
     elements = []
     for el in data.get("elements") or []:
         comps = tuple(_component(c, prefer_unrounded=True) for c in _get(el, "priceComponents", "price_components") or [])
@@ -174,7 +174,7 @@ def _ca_tariff(data: dict[str, Any]) -> Tariff:
     return Tariff(
         currency=str(data.get("currency") or "EUR").upper(),
         elements=tuple(elements),
-        id=_get(data, "id", "tariffId"),
+        id=str(_get(data, "id", "tariffId") or label),  # the label tells support staff which one priced a line
         vat_percentage=D(vat) if vat is not None else None,
         vat_included=bool(_get(data, "isVatIncluded", "is_vat_included") or False),
         min_price=_price(_get(data, "minPrice", "min_price")),
@@ -201,7 +201,7 @@ def from_charge_assist(data: dict[str, Any]) -> TariffSchedule:
     if not raw:
         raise TariffFormatError(f"no tariff in this item (validity {data.get('validity')!r})")
     current = _ca_tariff(raw)
-    future = tuple(_ca_tariff(f) for f in data.get("futureTariffs") or [] if f)
+    future = tuple(_ca_tariff(f, f"futureTariffs[{i}]") for i, f in enumerate(data.get("futureTariffs") or []) if f)
     return TariffSchedule(current=current, future=future)
 
 

@@ -307,6 +307,7 @@ def _lines(entries: list[_Entry]) -> list[QuoteLine]:
                     excl_vat=excl,
                     incl_vat=incl,
                     unit_price=unit_price,
+                    unit_price_incl_vat=_amounts(g0.tariff, g0.comp, ONE)[1],
                     vat_percent=vat,
                     rounded_up=sum((e.extra for e in group), ZERO) / per,
                     start=g0.seg.start,

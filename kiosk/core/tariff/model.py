@@ -292,6 +292,7 @@ class QuoteLine:
     excl_vat: Decimal
     incl_vat: Decimal
     unit_price: Decimal = Decimal(0)  # excl. VAT, per unit
+    unit_price_incl_vat: Decimal = Decimal(0)  # incl. VAT, per unit
     vat_percent: Decimal | None = None
     rounded_up: Decimal = Decimal(0)  # quantity added by the step size
     start: dt.datetime | None = None
@@ -349,6 +350,7 @@ class Quote:
                     "quantity": num(ln.quantity),
                     "unit": ln.unit,
                     "unit_price": num(ln.unit_price),
+                    "unit_price_incl_vat": num(ln.unit_price_incl_vat),
                     "vat_percent": None if ln.vat_percent is None else num(ln.vat_percent),
                     "rounded_up": num(ln.rounded_up),
                     "excl_vat": num(ln.excl_vat),

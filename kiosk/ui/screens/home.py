@@ -47,10 +47,14 @@ class BayButton(TouchButton):
         power = _("{kw} kW", kw=number(b.max_kw, 0)) if b.max_kw else ""
         pt = b.power_type or ""
         kind = " DC" if pt.startswith("DC") else " AC" if pt.startswith("AC") else ""
-        self.setText(f"{b.name}\n{state} · {power}{kind}")
-        self.setProperty("role", "primary" if b.status == "AVAILABLE" and not b.in_use_here else "secondary")
-        self.style().unpolish(self)
-        self.style().polish(self)
+        text = f"{b.name}\n{state} · {power}{kind}"
+        if text != self.text():
+            self.setText(text)
+        role = "primary" if b.status == "AVAILABLE" and not b.in_use_here else "secondary"
+        if role != self.property("role"):     # re-polishing costs: only when the look changes
+            self.setProperty("role", role)
+            self.style().unpolish(self)
+            self.style().polish(self)
 
 
 class HomeScreen(Screen):

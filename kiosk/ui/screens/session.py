@@ -5,6 +5,7 @@ They hold the guest's code only in memory while shown and forget it on ``reset()
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -414,9 +415,20 @@ class LiveScreen(Screen):
         for _cap, val in self.values.values():
             val.setText("")
 
+    FULL_EVERY_S = 30.0
+
     def _on_update(self, upd: Any) -> None:
-        if self.key and upd.key == self.key and self.ctx.shell.current_name() == "live":
-            self.refresh()
+        if not (self.key and upd.key == self.key and self.ctx.shell.current_name() == "live"):
+            return
+        v, e = self.view, upd.entry
+        if v is None or e.state != v.state or time.monotonic() - self._view_at > self.FULL_EVERY_S:
+            self.refresh()     # full view (checks the code: a few ms of key derivation)
+            return
+        # between state changes the board entry carries what moves: no code check needed
+        self.view = dataclasses.replace(v, power_kw=e.power_kw, energy_kwh=e.energy_kwh, elapsed_s=e.elapsed_s,
+                                        estimate=e.estimate, state_text=e.state_text)
+        self._view_at = time.monotonic() - 0.0
+        self.retranslate()
 
     def refresh(self) -> None:
         if not self.code:
@@ -672,6 +684,7 @@ class ReceiptScreen(Screen):
 
     def enter(self, **params: Any) -> None:
         self.key, self.code = params.get("key"), params.get("code")
+        self._state = None
         self._auto.start(self.AUTO_HOME_MS)
         self.load()
 
@@ -688,7 +701,9 @@ class ReceiptScreen(Screen):
 
     def _on_update(self, upd: Any) -> None:
         if self.key and upd.key == self.key and self.ctx.shell.current_name() == "receipt":
-            self.load()
+            if self.receipt is None or (not self.receipt.final and upd.entry.state != self._state):
+                self._state = upd.entry.state
+                self.load()
 
     def load(self) -> None:
         if not self.key:

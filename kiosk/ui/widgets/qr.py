@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+
 import segno
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
+#: Short texts (a guest code) encode in well under a millisecond; longer ones (a receipt)
+#: take tens of ms in pure Python and are encoded on a worker thread.
+SYNC_LIMIT = 40
+
+
+def _matrix(data: str) -> list[list[bool]]:
+    qr = segno.make(data, error="m")
+    return [[bool(v) for v in row] for row in qr.matrix_iter(scale=1, border=2)]
+
+
 class QrView(QWidget):
+    _encoded = Signal(str, object)
+
     def __init__(self, data: str = "", size: int = 240, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumSize(size, size)
@@ -16,21 +30,37 @@ class QrView(QWidget):
         self.setFixedSize(size, size)
         self._matrix: list[list[bool]] = []
         self._data = ""
+        self._encoded.connect(self._on_encoded)
         self.set_data(data)
 
     def data(self) -> str:
         return self._data
 
     def set_data(self, data: str) -> None:
-        if data == self._data and (self._matrix or not data):
+        if data == self._data:
             return   # encoding costs milliseconds: only when the content changed
         self._data = data
-        if data:
-            qr = segno.make(data, error="m")
-            self._matrix = [[bool(v) for v in row] for row in qr.matrix_iter(scale=1, border=2)]
-        else:
-            self._matrix = []
+        self._matrix = []
+        if data and len(data) <= SYNC_LIMIT:
+            self._matrix = _matrix(data)
+        elif data:
+            # a short-lived worker per receipt (a few per guest): nothing to shut down later
+            threading.Thread(target=self._encode, args=(data,), name="qr-encode", daemon=True).start()
         self.update()
+
+    def ready(self) -> bool:
+        return bool(self._matrix) or not self._data
+
+    def _encode(self, data: str) -> None:   # worker thread; the signal is queued to the UI thread
+        try:
+            self._encoded.emit(data, _matrix(data))
+        except RuntimeError:   # the widget is gone
+            pass
+
+    def _on_encoded(self, data: str, matrix: list[list[bool]]) -> None:
+        if data == self._data:
+            self._matrix = matrix
+            self.update()
 
     def paintEvent(self, ev) -> None:  # noqa: N802
         p = QPainter(self)

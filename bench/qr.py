@@ -62,7 +62,8 @@ def run(corpus: Path, manifest: dict, decoder_names: list[str], sizes: list[str]
     decoders = {}
     for name in decoder_names:
         try:
-            decoders[name] = make_decoder(DECODERS.get(name, name))
+            opts = {"budget_ms": None} if name == "pipeline" else {}  # every fallback on each frame
+            decoders[name] = make_decoder(DECODERS.get(name, name), **opts)
         except DecoderUnavailable as exc:
             print(f"skipping {name}: {exc}", file=sys.stderr)
     frames = [f for f in manifest["frames"]

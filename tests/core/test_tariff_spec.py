@@ -143,6 +143,19 @@ CASES = [
         "(71 -> 75 min) is rounded: 2.50 + 114/60 x 1.25 + 75/60 x 6.00 = 12.375 -> 12.38; "
         "incl. 2.875 + 2.85 + 8.25 = 13.975 -> 13.98.",
     ),
+    # --- "Tariff example with reservation price": the kiosk makes no reservations, so the
+    # RESERVATION element never applies and the session costs the start fee plus energy.
+    Case(
+        "t15-no-reservation",
+        "tariff_15_reservation_5_euro_per_hour",
+        profile(at(MONDAY, 10), (120, 20, False)),
+        "5.50",
+        "6.10",
+        spec=("6.75", "7.60"),
+        why="Not a spec error, a different session: the printed figure includes 15 minutes of reservation at 5.00/h (1.25 excl., 1.50 incl.); "
+        "Charge Assist has no reservations, so the kiosk prices the same session without them. "
+        "The RESERVATION element must not be taken for charging TIME either (that would add 10.00).",
+    ),
     # --- "Free of Charge Tariff example" ------------------------------------------------
     Case("t5-free", "tariff_5_free_of_charge", profile(at(MONDAY, 10), (120, 20, False), (60, 0, True)), "0.00", "0.00"),
     # --- "First hour free energy example" -----------------------------------------------

@@ -146,9 +146,12 @@ def from_ocpi(data: dict[str, Any]) -> Tariff:
         raise TariffFormatError("not an OCPI tariff: no 'elements'")
     elements = []
     for el in data.get("elements") or []:
-        comps = tuple(_component(c, prefer_unrounded=False) for c in el.get("price_components") or [])
         # "tariff_restrictions" appears in a few published OCPI examples instead of "restrictions".
-        restr = parse_restrictions(_get(el, "restrictions", "tariff_restrictions"))
+        raw_restr = _get(el, "restrictions", "tariff_restrictions") or {}
+        if raw_restr.get("reservation"):
+            continue  # prices a reservation (RESERVATION / RESERVATION_EXPIRES): the kiosk makes none
+        comps = tuple(_component(c, prefer_unrounded=False) for c in el.get("price_components") or [])
+        restr = parse_restrictions(raw_restr)
         elements.append(TariffElement(components=comps, restrictions=restr))
     tax_included = data.get("tax_included")
     return Tariff(

@@ -43,6 +43,7 @@ from kiosk.core.journal import EvseBusy, Journal
 from kiosk.core.ownership import (CODE_LENGTH, Lockout, hash_code, hash_secret, new_code, normalise_code,
                                   verify_code, verify_secret)
 from kiosk.core.polling import PollPolicy
+from kiosk.core.tariff import quote
 from kiosk.core.session import ENDED, STOPPABLE, Lifecycle, State, describe_state, parse_state
 from kiosk.i18n import Translator
 
@@ -234,6 +235,7 @@ Callback = Callable[[SessionUpdate], Any]
 _ALL_API_STATUSES = ("REQUESTED", "STARTING", "CHARGING", "PARKING", "STOPPING", "COMPLETED", "CDR_AVAILABLE",
                      "REJECTED", "TIMEOUT", "CANCELLED", "ERROR")
 _CENT = Decimal("0.01")
+_PRICED = frozenset({State.CHARGING, State.PARKING, State.STOPPING, State.COMPLETED, State.CDR_AVAILABLE})
 
 
 def _utcnow() -> datetime:
@@ -304,6 +306,9 @@ class _Live:
     receipt_number: str | None = None
     difference: Decimal | None = None
     stop_requested: bool = False
+    est_seq: int = 0
+    est_applied: int = 0
+    est_at: float = -1e9
     intent_server_at: datetime | None = None
     finished_local: datetime | None = None
     task: asyncio.Task | None = None
@@ -340,6 +345,8 @@ class SessionService:
         recent_s: float = 600.0,
         settle_s: float = 10.0,
         poll: bool = True,
+        estimate_interval_s: float = 1.0,
+        max_data_points: int = 200,
     ) -> None:
         self.client = client
         self.clock: Clock = clock or _utcnow
@@ -353,6 +360,8 @@ class SessionService:
         self.recent_s = recent_s
         self.settle_s = settle_s
         self.poll_enabled = poll
+        self.estimate_interval_s = estimate_interval_s
+        self.max_data_points = max_data_points
         self.server_clock = _ServerClock(self.time_scale)
         self._live: dict[str, _Live] = {}
         self._subs: list[Callback] = []
@@ -707,12 +716,12 @@ class SessionService:
                 log.exception("polling session %s failed", live.key)
                 live.failures += 1
 
-    async def _poll_once(self, live: _Live) -> None:
+    async def _poll_once(self, live: _Live, *, force_estimate: bool = False) -> None:
         assert live.charge_session_id
-        st = await self.client.session_status(live.charge_session_id, max_data_points=100)
-        self._apply(live, st)
+        st = await self.client.session_status(live.charge_session_id, max_data_points=self.max_data_points)
+        await self._apply(live, st, force_estimate=force_estimate)
 
-    def _apply(self, live: _Live, st: Any) -> None:
+    async def _apply(self, live: _Live, st: Any, *, force_estimate: bool = False) -> None:
         live.failures = 0
         self.server_clock.saw(getattr(st, "server_time", None))
         prev = live.lifecycle.state
@@ -737,21 +746,13 @@ class SessionService:
             live.ended_at = end_time
         live.error_message = getattr(st, "error_message", None) or live.error_message
         usage = getattr(st, "usage_summary", None)
-        if not (live.lifecycle.has_ended and live.estimate is not None):
+        observed = not (live.lifecycle.has_ended and live.estimate is not None)
+        if observed:
             live.tracker.observe_status(start_time=start_time, server_time=live.server_time,
                                         status=state if state != State.UNKNOWN else None,
                                         energy_kwh=energy, power_kw=live.power_kw,
-                                        data_points=getattr(usage, "data_points", None) if usage else None)
-            if live.tariff is not None and state in (State.CHARGING, State.PARKING, State.STOPPING,
-                                                     State.COMPLETED, State.CDR_AVAILABLE) \
-                    and live.total_costs is None:
-                try:
-                    q = live.tracker.estimate(live.tariff)
-                except Exception:  # noqa: BLE001 - no estimate rather than a broken session
-                    log.exception("estimate failed for %s", live.key)
-                    q = None
-                if q is not None:
-                    live.estimate = q
+                                        data_points=getattr(usage, "data_points", None) if usage else None,
+                                        end_time=end_time if state in ENDED or state == State.STOPPING else None)
         fields: dict[str, Any] = dict(state=state, known_state=live.lifecycle.known, energy_kwh=live.energy_kwh,
                                       power_kw=live.power_kw, soc=live.soc, started_at=live.started_at,
                                       ended_at=live.ended_at, error_message=live.error_message,
@@ -788,6 +789,36 @@ class SessionService:
         if live.lifecycle.is_final and live.finished_local is None:
             live.finished_local = self.clock()
         self._notify(live, prev if changed else None)
+        if observed and live.tariff is not None and live.total_costs is None and state in _PRICED:
+            await self._estimate(live, force=force_estimate or changed or state not in (State.CHARGING,
+                                                                                         State.PARKING))
+
+    async def _estimate(self, live: _Live, *, force: bool = False) -> None:
+        """Re-price the observed profile (off the event loop: a long profile takes tens of ms).
+
+        At most once per ``estimate_interval_s`` real seconds per session unless forced
+        (a state change, a refresh): at the real service's pace (a poll every 30-60 s)
+        this never skips one; it caps the work when a fast simulator is polled often.
+        """
+        mono = time.monotonic()
+        if not force and mono - live.est_at < self.estimate_interval_s:
+            return
+        live.est_at = mono
+        live.est_seq += 1
+        seq = live.est_seq
+        try:
+            profile = live.tracker.profile()
+            q = None if profile is None else await asyncio.to_thread(quote, live.tariff, profile)
+        except Exception:  # noqa: BLE001 - no estimate rather than a broken session
+            log.exception("estimate failed for %s", live.key)
+            return
+        if q is None or seq < live.est_applied or live.total_costs is not None:
+            return  # a newer answer was priced already, or the final cost is known
+        live.est_applied = seq
+        live.estimate = q
+        self.journal.update(live.key, estimate_json=json.dumps(
+            {"currency": q.currency, "incl": str(q.incl_vat), "excl": str(q.excl_vat)}))
+        self._notify(live, None)
 
     # -- guest actions ------------------------------------------------------------------
     def _guest_lockout(self) -> Lockout:
@@ -846,7 +877,7 @@ class SessionService:
     async def _send_stop(self, live: _Live) -> None:
         assert live.charge_session_id
         st = await self.client.stop_session(live.charge_session_id)
-        self._apply(live, st)
+        await self._apply(live, st)
 
     def _check_holder(self, live: _Live, code: str | None, attendant: Attendant | None) -> None:
         if attendant is not None:
@@ -897,7 +928,7 @@ class SessionService:
         live = self._get(key)
         if live.charge_session_id and not live.lifecycle.is_final:
             try:
-                await self._poll_once(live)
+                await self._poll_once(live, force_estimate=True)
             except errors.ApiError:
                 prev = live.lifecycle.state
                 if live.lifecycle.unreachable():

@@ -228,6 +228,18 @@ CASES = [
         "4.50",
         "5.40",
     ),
+    # --- examples/cdr_example.json: its tariff, its session (1.973 h) and its total_cost --
+    Case(
+        "cdr-example",
+        "cdr_example_tariff",
+        ChargingProfile(
+            [Period(dt.datetime(2015, 6, 29, 21, 39, 9, tzinfo=dt.timezone.utc),
+                    dt.datetime(2015, 6, 29, 23, 37, 32, tzinfo=dt.timezone.utc), Decimal("15.342"))],
+            "Europe/Brussels",
+        ),
+        "4.00",
+        "4.40",
+    ),
     # --- mod_cdrs.asciidoc step_size rules ----------------------------------------------
     # "4.3 kWh before 17:00 and 1.1 kWh after ... rounds this up to 5.5 kWh total":
     # 4.3 x 0.20 + 1.2 x 0.27 = 1.184

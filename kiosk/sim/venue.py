@@ -128,7 +128,7 @@ class Location:
 class Venue:
     seed: int
     locations: dict[str, Location] = field(default_factory=dict)
-    evses: list[Evse] = field(default_factory=list)
+    all_evses: list[Evse] = field(default_factory=list)  # venue, public and private EVSEs
     location_ids: list[str] = field(default_factory=list)  # the venue's own locations
     hotel_location_ids: list[str] = field(default_factory=list)
     garage_location_id: str = ""
@@ -140,9 +140,9 @@ class Venue:
         self._by_qr: dict[str, Evse] = {}
 
     def _index(self) -> None:
-        self._by_uid = {e.evse_uid: e for e in self.evses}
-        self._by_evse_id = {e.evse_id: e for e in self.evses}
-        self._by_qr = {e.qr_uuid.lower(): e for e in self.evses}
+        self._by_uid = {e.evse_uid: e for e in self.all_evses}
+        self._by_evse_id = {e.evse_id: e for e in self.all_evses}
+        self._by_qr = {e.qr_uuid.lower(): e for e in self.all_evses}
 
     def evse(self, uid_or_evse_id: str) -> Evse | None:
         """An EVSE by its uid or its evseId (case sensitive, like the service)."""
@@ -152,7 +152,12 @@ class Venue:
         return self._by_qr.get(qr_uuid.lower())
 
     def venue_evses(self) -> list[Evse]:
-        return [e for e in self.evses if e.location_id in self.location_ids]
+        return [e for e in self.all_evses if e.location_id in self.location_ids]
+
+    @property
+    def evses(self) -> list[Evse]:
+        """The venue's own EVSEs (hotel and garage), in board order."""
+        return self.venue_evses()
 
     def evses_at(self, location_id: str) -> list[Evse]:
         loc = self.locations.get(location_id)
@@ -458,7 +463,7 @@ def build_venue(seed: int = 1) -> Venue:
             branding=brand, facilities=facilities, cpoCustomerId="CUST-AMSTELKADE",
         )
         venue.locations[loc_id] = Location(loc_id, static, [e.evse_uid for e in evses], True, brand["id"])
-        venue.evses.extend(evses)
+        venue.all_evses.extend(evses)
 
     # Public on-street chargers around Amsterdam (not part of the venue), plus two in
     # Rotterdam and Utrecht: outside / inside the 50 km of /locations/nearby.
@@ -502,7 +507,7 @@ def build_venue(seed: int = 1) -> Venue:
             issuers=["GFX"] if prefix == "nl-gfx" else ["ENO"],
         )
         venue.locations[loc_id] = Location(loc_id, static, [e.evse_uid for e in evses], False, None)
-        venue.evses.extend(evses)
+        venue.all_evses.extend(evses)
     # The hotel manager's private charger: published, but not for the public (403).
     priv_id = _loc_id(rng)
     num = next(numbers)
@@ -520,7 +525,7 @@ def build_venue(seed: int = 1) -> Venue:
         cpoCustomerId="CUST-AMSTELKADE",
     )
     venue.locations[priv_id] = Location(priv_id, static, [priv.evse_uid], False, HOTEL_BRANDING["id"])
-    venue.evses.append(priv)
+    venue.all_evses.append(priv)
     venue.private_location_id = priv_id
     venue._index()
     return venue

@@ -189,7 +189,7 @@ def test_external_payments_room_numbers(sim, flow):
     sid = flow.start(ev, pm["id"])["chargeSessionId"]
     assert flow.wait_for(sid, {"CHARGING", "REJECTED"}, timeout=2)["paymentMethod"]["type"] == "EXTERNAL"
     # not usable on a public street charger that takes cards only
-    street = next(e for e in sim.venue.evses if e.location_id not in sim.venue.location_ids
+    street = next(e for e in sim.venue.all_evses if e.location_id not in sim.venue.location_ids
                   and not sim.venue.locations[e.location_id].static.get("isPrivateLocation"))
     sid = flow.start(street, pm["id"])["chargeSessionId"]
     assert flow.wait_for(sid, {"CHARGING", "REJECTED"}, timeout=2)["status"] == "REJECTED"

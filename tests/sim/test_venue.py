@@ -22,8 +22,10 @@ def test_same_seed_same_ids_other_seed_other_ids():
     assert build_venue(3).describe() == build_venue(3).describe()
     a, b = build_venue(3), build_venue(4)
     assert set(a.location_ids).isdisjoint(b.location_ids)
-    assert {e.qr_url for e in a.evses}.isdisjoint({e.qr_url for e in b.evses})
-    assert len({e.evse_uid for e in a.evses}) == len(a.evses)
+    assert {e.qr_url for e in a.all_evses}.isdisjoint({e.qr_url for e in b.all_evses})
+    assert len({e.evse_uid for e in a.all_evses}) == len(a.all_evses)
+    assert len({e.evse_id for e in a.all_evses}) == len(a.all_evses)
+    assert a.evses == a.venue_evses() and {e.location_id for e in a.evses} == set(a.location_ids)
 
 
 def test_hotel_and_garage_layout(sim):

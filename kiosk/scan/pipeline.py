@@ -324,8 +324,8 @@ class PipelineDecoder:
         return g, 1.0
 
     def _deconv_read(self, img: np.ndarray, f: float, stage: str) -> list[Decoded]:
-        res = _read(img, stage, f, try_downscale=False)
-        return res
+        # keep zxing's own downscaling: it also averages away deconvolution ringing
+        return _read(img, stage, f)
 
     def _stage_motion(self, fr: _Frame) -> list[Decoded]:
         angle, aniso, agreement = fr.blur()

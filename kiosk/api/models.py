@@ -3,6 +3,7 @@ the real service sends rather than only what the contract promises:
 
 - every field is optional and nullable (the guide's status payloads omit "required"
   fields such as ``sessionId``), unknown extra fields are kept (``model_extra``);
+- ``null`` items inside arrays are dropped;
 - an enum value outside the published list stays a plain ``str``; known values become
   :class:`enum.StrEnum` members, so ``status == "CHARGING"`` works either way;
 - date-times without a zone are taken as UTC; an unreadable date-time becomes ``None``
@@ -17,9 +18,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WrapValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WrapValidator, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
@@ -355,6 +357,23 @@ class ApiModel(BaseModel):
         extra="allow",
         coerce_numbers_to_str=True,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_null_list_items(cls, data: Any) -> Any:
+        """``[null, {...}]`` in a declared array field: keep the items that are there."""
+        if not isinstance(data, dict):
+            return data
+        known = _field_keys(cls)
+        return {
+            k: [i for i in v if i is not None] if isinstance(v, list) and k in known else v
+            for k, v in data.items()
+        }
+
+
+@cache
+def _field_keys(cls: type[BaseModel]) -> frozenset[str]:
+    return frozenset(k for name, f in cls.model_fields.items() for k in (name, f.alias) if k)
 
 
 class SnakeCaseModel(ApiModel):

@@ -197,3 +197,14 @@ def test_a_bare_list_where_a_list_response_was_expected_is_accepted():
 
     wallet = asyncio.run(go())
     assert wallet[0].id == "pm-1" and wallet[0].type == "WEIRD"
+
+
+def test_null_items_inside_arrays_are_dropped_but_extras_are_untouched():
+    loc = models.LocationModel.model_validate(
+        {"evses": [None, {"uid": "E1", "capabilities": [None, "RFID_READER"]}], "issuers": [None, "GFX"],
+         "vendorList": [None, 1]}
+    )
+    assert [e.uid for e in loc.evses] == ["E1"]
+    assert loc.evses[0].capabilities == [models.Capability.RFID_READER]
+    assert loc.issuers == ["GFX"]
+    assert loc.model_extra == {"vendorList": [None, 1]}

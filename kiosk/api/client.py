@@ -65,6 +65,9 @@ def _error_details(response: httpx.Response) -> tuple[str, list[str]]:
     """The API's message and validation messages from an error answer, whatever its shape
     (ValidationResponse, ValidationResponseV2, ProblemDetails, a JSON string or text)."""
     fallback = response.reason_phrase or f"HTTP {response.status_code}"
+    if response.is_redirect:  # never followed: a captive portal or a wrong base URL
+        where = response.headers.get("location", "?")
+        return f"unexpected redirect to {where} (captive portal or wrong base URL?)", []
     try:
         body = response.json()
     except ValueError:

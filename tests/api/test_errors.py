@@ -199,3 +199,13 @@ def test_error_text_never_shows_secrets():
     text = str(info.value)
     assert TOKEN not in text and KEY not in text and "C12345678" not in text
     assert "refused" in text
+
+
+def test_a_redirect_is_not_followed_and_says_why():
+    portal = reply(302, None, {"Location": "http://login.hotel-wifi.example/portal"})
+    api = FakeApi().on("GET", "/payment/venue-token-5a7b9c/wallet", portal)
+    with pytest.raises(errors.ApiError) as info:
+        call_wallet(api)
+    assert info.value.status == 302
+    assert "captive portal" in info.value.message and "login.hotel-wifi.example" in info.value.message
+    assert len(api.requests) == 1

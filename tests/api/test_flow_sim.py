@@ -233,12 +233,15 @@ def test_venue_card_is_found_in_the_wallet_by_its_hint(sim, client):
     async def go():
         async with client:
             await client.register_token()
-            await client.add_external_payment("ROOM-204") if sim.scenario.external_payments else None
+            sim.scenario.external_payments = True
+            await client.add_external_payment("ROOM-204")  # a second method the card must not be mistaken for
             card = await client.add_charge_card(CARD)
             return card, await client.wallet()
 
     card, wallet = asyncio.run(go())
+    assert len(wallet) == 2
     assert find_payment_method(wallet, card_visual=CARD).id == card.id
+    assert find_payment_method(wallet, external_ref="ROOM-204").type == models.PaymentMethodType.EXTERNAL
     assert find_payment_method(wallet, card_visual="NL-GFX-C87654321-Y") is None
 
 

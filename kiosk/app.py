@@ -168,7 +168,6 @@ class KioskApp:
         shell.apply_theme()
         if runtime is not None:
             runtime.subscribe(self._runtime_changed)
-        self._install_attendant(shell, ctx)
         self.watchdog = LoopWatchdog(parent=shell)
         self.errors = ErrorNotifier(shell)
         self.ctx = ctx
@@ -215,10 +214,53 @@ class KioskApp:
 
     # -- running -----------------------------------------------------------------------------
     async def start(self, show: bool = True) -> Any:
+        """Show the window first, then talk to the service: the first frame never waits
+        on the network (the board says "Loading the chargers…" until it is filled)."""
         ctx = self.ctx or self.build()
+        from PySide6.QtWidgets import QApplication
+
+        if self.options.kiosk_mode:
+            from kiosk.ui.shell import install_lockdown
+
+            install_lockdown(QApplication.instance(), ctx.shell)
+        QApplication.instance().installEventFilter(ctx.shell)
+        self.errors.install()
+        ctx.shell.go_home()
+        if show:
+            if self.options.kiosk_mode:
+                ctx.shell.showFullScreen()
+            else:
+                ctx.shell.show()
+        self.watchdog.start()
+        # The attendant desk is installed right after the first frame (it is reached only
+        # through the PIN corner, seconds later at the earliest): start-up time.
+        await asyncio.sleep(0)
+        self._install_attendant(ctx.shell, ctx)
+        await self.connect()
+        if ctx.scan is not None and self.options.start_camera:
+            ctx.scan.start()
+        # Everything built so far lives as long as the app: move it out of the cyclic
+        # collector's sight so automatic full collections stay short (no multi-10-ms pauses).
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        self.watchdog.reset()
+        try:
+            from kiosk.deploy import systemd
+
+            systemd.notify_ready()
+        except Exception:  # noqa: BLE001
+            pass
+        return ctx
+
+    async def connect(self) -> None:
+        """Register the token, resume journaled sessions, load the venue and fill the board."""
+        ctx = self.ctx
         client = ctx.client
-        if hasattr(client, "__aenter__"):
+        if hasattr(client, "__aenter__") and not getattr(self, "_entered", False):
             await client.__aenter__()
+            self._entered = True
         try:
             await client.register_token()
         except Exception as exc:  # noqa: BLE001 - offline at boot: the board says so, we retry later
@@ -228,38 +270,10 @@ class KioskApp:
         except Exception:  # noqa: BLE001
             log.exception("resuming sessions failed")
         await ctx.venue.load()
-        if self.options.kiosk_mode:
-            from PySide6.QtWidgets import QApplication
-
-            from kiosk.ui.shell import install_lockdown
-
-            install_lockdown(QApplication.instance(), ctx.shell)
-        from PySide6.QtWidgets import QApplication
-
-        QApplication.instance().installEventFilter(ctx.shell)
-        self.errors.install()
-        ctx.shell.go_home()
-        if show:
-            if self.options.kiosk_mode:
-                ctx.shell.showFullScreen()
-            else:
-                ctx.shell.show()
-        if ctx.scan is not None and self.options.start_camera:
-            ctx.scan.start()
-        # Everything built so far lives as long as the app: move it out of the cyclic
-        # collector's sight so automatic full collections stay short (no multi-10-ms pauses).
-        import gc
-
-        gc.collect()
-        gc.freeze()
-        self.watchdog.start()
-        try:
-            from kiosk.deploy import systemd
-
-            systemd.notify_ready()
-        except Exception:  # noqa: BLE001
-            pass
-        return ctx
+        home = ctx.shell.screen("home")
+        home.retranslate()
+        if ctx.shell.current_name() == "home":
+            await home.refresh()
 
     async def aclose(self) -> None:
         ctx = self.ctx

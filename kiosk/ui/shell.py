@@ -188,7 +188,10 @@ class Shell(QWidget):
         self._prompt_timer.timeout.connect(self._idle_prompt_tick)
 
         self._unsub_lang = i18n.on_language_changed(lambda _lang: self.retranslate())
-        self.apply_theme()
+        self._qss: str | None = None
+        # The style sheet is set by apply_theme() once the screens are added: one polish pass
+        # over every widget instead of one per added screen (start-up time).
+        self.palette_ = palette(self.venue_color, self.high_contrast)
 
     # -- screens ---------------------------------------------------------------------------
     def add_screen(self, name: str, widget: QWidget) -> QWidget:
@@ -274,7 +277,10 @@ class Shell(QWidget):
         if high_contrast is not None:
             self.high_contrast = high_contrast
         self.palette_ = palette(self.venue_color, self.high_contrast)
-        self.setStyleSheet(stylesheet(self.palette_))
+        qss = stylesheet(self.palette_)
+        if qss != self._qss:      # re-polishing every widget costs tens of ms: only on change
+            self._qss = qss
+            self.setStyleSheet(qss)
         for w in self._screens.values():
             if hasattr(w, "theme_changed"):
                 w.theme_changed(self.palette_)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
@@ -14,8 +13,10 @@ from PySide6.QtWidgets import QWidget
 log = logging.getLogger(__name__)
 
 
-def to_qimage(frame: np.ndarray) -> QImage:
+def to_qimage(frame: Any) -> QImage:
     """RGB (or grey) uint8 array -> an independent QImage (copied: safe across threads)."""
+    import numpy as np   # imported with the scan worker, not at start-up
+
     if frame.ndim == 2:
         h, w = frame.shape
         return QImage(np.ascontiguousarray(frame).data, w, h, w, QImage.Format.Format_Grayscale8).copy()
@@ -66,7 +67,7 @@ class ScanBridge(QObject):
         if not self.paused:
             self.code.emit(text)
 
-    def _on_preview(self, frame: np.ndarray) -> None:
+    def _on_preview(self, frame: Any) -> None:
         try:
             self.frame.emit(to_qimage(frame))
         except Exception:  # noqa: BLE001 - a bad frame must not kill the worker

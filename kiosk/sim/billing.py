@@ -15,9 +15,11 @@ Rules (OCPI 2.2.1 semantics, see README.md):
 * FLAT: once, from the first element with a FLAT component of the tariff in force at
   the start.
 * Time-of-use: each slice is priced by the tariff in force at its start.
-* ``stepSize`` applies to the session total of a dimension, rounded up, using the step
-  of the last component that priced that dimension (OCPI 2.2.1: "the step_size of the
-  last period is used"); the rounded-up extra is billed at that component's price.
+* ``stepSize`` (OCPI 2.2.1) is taken into account once per session for ENERGY and once for
+  TIME and PARKING_TIME combined: the session total of the dimension is rounded up, using
+  the step of the last component that priced it, and the extra is billed at that
+  component's price. When both TIME and PARKING_TIME were billed, only the total parking
+  time is rounded (charging time is followed by another time-based period).
 * VAT per component (``vat``, else the tariff's ``vatPercentage``); when
   ``isVatIncluded`` the price already holds it.
 * Money: exact decimals throughout, rounded half-up to cents at the end:
@@ -189,9 +191,12 @@ def compute_bill(
             add(t, "PARKING_TIME", _pick(t, "PARKING_TIME", **state), secs, s.start)
         energy_wh += s.energy_wh
 
-    # Step sizes on the session totals of each dimension (rounded up).
-    for dim, key in last_for_dim.items():
-        if dim == "FLAT":
+    # Step sizes on the session totals (rounded up): once for ENERGY, and once for TIME and
+    # PARKING_TIME together: when parking was billed, only its total is rounded.
+    rounded_dims = ["ENERGY", "PARKING_TIME" if "PARKING_TIME" in last_for_dim else "TIME"]
+    for dim in rounded_dims:
+        key = last_for_dim.get(dim)
+        if key is None:
             continue
         step = Decimal(int(lines[key].component.get("stepSize") or 1))
         total = sum((ln.quantity for k, ln in lines.items() if k[2] == dim), Decimal(0))

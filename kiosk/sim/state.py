@@ -9,6 +9,7 @@ only on the seed, the requests and the virtual times at which they arrive.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import threading
@@ -739,9 +740,17 @@ class SimState:
 
     def _integrate(self, s: Session, until: datetime) -> None:
         eff = DC_EFFICIENCY if s.is_dc else AC_EFFICIENCY
+        tariff_id = s.connector.tariff_id
         while s.cursor < until:
+            # Slices lie on a grid from the start (so duration restrictions such as "after 45
+            # minutes" fall on slice edges) and never straddle a time-of-use switch.
             step = STEP_S if s.status == "CHARGING" else PARKING_STEP_S
-            dt = min(step, (until - s.cursor).total_seconds())
+            since = (s.cursor - s.start_time).total_seconds()
+            dt = (math.floor(since / step + 1e-9) + 1) * step - since
+            switch = tariff_data.next_switch(tariff_id, s.cursor)
+            if switch is not None:
+                dt = min(dt, (switch - s.cursor).total_seconds())
+            dt = min(dt, (until - s.cursor).total_seconds())
             if dt <= 1e-6:
                 break
             if s.status == "CHARGING":

@@ -182,3 +182,11 @@ def published(tariff_id: str, t: datetime) -> tuple[dict[str, Any], list[dict[st
         public(TARIFFS[tariff_id], prev_end, start),
         [public(TARIFFS[night], start, end)],
     )
+
+
+def next_switch(tariff_id: str, t: datetime) -> datetime | None:
+    """When the tariff in force on ``tariff_id`` changes next after ``t`` (None: never)."""
+    if tariff_id not in TIME_OF_USE:
+        return None
+    inside, start, end = _night_window(t)
+    return end if inside else start

@@ -109,3 +109,24 @@ def test_published_time_of_use_tariff(local_hour, current, future):
     assert fvf.hour == (22 if current != "night" else 7)
     assert energy == (0.49 if current == "night" else 0.69)
     assert "key" not in now_tariff
+
+
+def test_step_size_once_for_time_and_parking_combined():
+    # PARKCENTRAAL-DC: TIME after 45 min and PARKING_TIME, both EUR 7.20/h in 60 s steps.
+    # 52 min 11 s charging (of which 7 min 11 s priced), then 83 min 9 s parked: OCPI 2.2.1
+    # rounds only the parking total (83:09 -> 84 min); the charging time stays exact.
+    spec = [(60, 300.0, 18.0, True)] * 52 + [(11, 55.0, 18.0, True), (83 * 60 + 9, 0, 0, False)]
+    b = bill("PARKCENTRAAL-DC", spec)
+    lines = {ln.dimension: ln.quantity for ln in b.lines}
+    assert lines["TIME"] == D(7 * 60 + 11)
+    assert lines["PARKING_TIME"] == D(84 * 60)
+    assert lines["ENERGY"] == D(15700)  # 15.655 kWh -> 15.7 kWh (100 Wh steps)
+    excl = D("0.99") + D("15.7") * D("0.59") + D(431) / 3600 * D("7.20") + D("1.4") * D("7.20")
+    assert b.total_excl == excl.quantize(D("0.01"))
+    assert b.total_incl == (excl * D("1.21")).quantize(D("0.01"))
+
+
+def test_time_alone_is_rounded_when_nothing_was_parked():
+    spec = [(60, 300.0, 18.0, True)] * 52 + [(11, 55.0, 18.0, True)]
+    lines = {ln.dimension: ln.quantity for ln in bill("PARKCENTRAAL-DC", spec).lines}
+    assert lines["TIME"] == D(8 * 60)  # 7 min 11 s -> 8 min

@@ -125,7 +125,6 @@ class ChargeAssistClient:
     ) -> None:
         headers = dict(headers or {})
         _register_header_secrets(headers)
-        register_secret(app_token)
         tame_http_loggers()
         self.app_token = app_token
         self.retry = retry or RetryPolicy()
@@ -155,6 +154,15 @@ class ChargeAssistClient:
         )
 
     @property
+    def app_token(self) -> str | None:
+        return self._app_token
+
+    @app_token.setter
+    def app_token(self, value: str | None) -> None:
+        register_secret(value)  # never in a log line, whoever sets it
+        self._app_token = value
+
+    @property
     def base_url(self) -> str:
         return str(self._http.base_url).rstrip("/")
 
@@ -178,9 +186,9 @@ class ChargeAssistClient:
     # ----------------------------------------------------------------------------------
 
     def _token(self) -> str:
-        if not self.app_token:
+        if not self._app_token:
             raise errors.NotConfigured("no appToken is configured (setting app_token, KIOSK_APP_TOKEN)")
-        return self.app_token
+        return self._app_token
 
     def _prepare(
         self,

@@ -234,6 +234,12 @@ def main() -> int:
                      "goal": {"max_ms": 50, "p99_ms": 16},
                      "ok": st["max"] < 50 and st["p99"] < 16, "step_latency_ms": rep["step_latency_ms"]}
 
+    rep = _report_child(["--child", "autopilot", "--cycles", str(n), "--warmup", "1"], 900)
+    st = rep["event_loop_stall_ms"]
+    out["stalls_without_camera"] = {"cycles": n, "cycles_passed": rep["cycles_passed"], "max_ms": st["max"],
+                                    "p99_ms": st["p99"], "samples": st["samples"],
+                                    "ok": st["max"] < 50 and st["p99"] < 16}
+
     n = 5 if q else 15
     rep = _report_child(["--child", "autopilot", "--cycles", str(n), "--warmup", "1", "--latency", "0.05"], 900)
     s2c = rep["step_latency_ms"].get("scan_to_charger", {})

@@ -111,6 +111,7 @@ class Autopilot:
             if lang != current_language():
                 set_language(lang)
             await asyncio.sleep(0.03)   # let the layouts settle before measuring and grabbing
+            await self._qr_ready()
             folder = self.screenshots / lang if len(self.languages) > 1 else self.screenshots
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{self._shot_n:02d}-{name}.png"
@@ -121,6 +122,13 @@ class Autopilot:
                 self.cut_off[f"{lang}/{path.name}"] = bad
         if current_language() != start_lang:
             set_language(start_lang)
+
+    async def _qr_ready(self) -> None:
+        from kiosk.ui.widgets.qr import QrView
+
+        screen = self.shell.current_screen()
+        views = screen.findChildren(QrView) if screen is not None else []
+        await self.until(lambda: all(v.ready() for v in views), "QR codes encoded", 10)
 
     def _usable_qr(self) -> str:
         """An AVAILABLE venue bay's QR text (inject mode)."""
@@ -174,12 +182,18 @@ class Autopilot:
                 await self.shot("charger-room")
                 self.tap(charger.pay_venue)
         # 2. start
+        slow_status = capture and self.ctx.sim is not None
+        if slow_status:   # hold the coaching on screen long enough to photograph it
+            self.ctx.sim.faults.set("GET /session/status", latency_s=2.0, times=1)
         t = time.monotonic()
         self.tap(charger.start)
         starting = sh.screen("starting")
         if capture:
-            await self.until(lambda: sh.current_name() == "starting", "starting screen")
+            await self.until(lambda: sh.current_name() == "starting" and starting.t0 is not None
+                             or sh.current_name() == "started", "starting screen")
             await self.shot("starting")
+            if slow_status:
+                self.ctx.sim.faults.clear("GET /session/status")
         await self.until(lambda: sh.current_name() == "started" or starting.failure, "session started", 120)
         if starting.failure:
             raise StepTimeout(f"start failed: {starting.failure} {starting.detail.text()}")

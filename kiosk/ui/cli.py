@@ -58,7 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         print(f"No display: running one guest cycle headless; screenshots go to {out}", flush=True)
         settings = _settings(args, demo=True, sim_speed=args.sim_speed or 60.0, camera="synthetic")
-        rc = run(settings, demo=True, screens_dir=out, scan_mode="inject")
+        rc = run(settings, demo=True, screens_dir=out, scan_mode="camera")
         print(f"Screenshots of every screen: {out}", flush=True)
         return _finish(rc)
     settings = _settings(args, demo=True, camera="synthetic")

@@ -98,7 +98,7 @@ def test_timeout_when_no_car_is_plugged_in(kiosk_factory, sim, ui_loop):
         evse = next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
         sim.scenario.no_car(evse.evse_uid)
         _evse, st = await _start(ctx, sim, evse)
-        await poll_until(lambda: "more seconds" in st.countdown.text() or st.failure, 20, what="countdown")
+        await poll_until(lambda: "more second" in st.countdown.text() or st.failure, 20, what="countdown")
         await poll_until(lambda: st.failure == "timeout", 60, what="TIMEOUT explained")
         assert st.title.text() == "The charger stopped waiting"
         assert "cable" in st.detail.text() and "Try again" in st.detail.text()

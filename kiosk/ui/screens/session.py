@@ -197,7 +197,8 @@ class StartingScreen(Screen):
         if self.t0 is not None:
             total = self.ctx.station_timeout_s / max(self.ctx.time_scale, 1e-6)
             left = max(0, math.ceil(total - (time.monotonic() - self.t0)))
-            self.countdown.setText(_("The charger waits about {s} more seconds for your car.", s=left) if left
+            self.countdown.setText(_.n("The charger waits about {n} more second for your car.",
+                                       "The charger waits about {n} more seconds for your car.", left) if left
                                    else _("Still waiting for the charger…"))
         else:
             self.countdown.setText("")
@@ -321,7 +322,7 @@ class CodeScreen(Screen):
         except SessionError as exc:
             self.error.setText(str(exc))
             return
-        self.go("live", key=view.key, code=code)
+        self.go("live", key=view.key, code=code, view=view)   # checked once: no second key derivation
 
 
 class LiveScreen(Screen):
@@ -399,7 +400,14 @@ class LiveScreen(Screen):
         if params.get("code"):
             self.key, self.code = params.get("key"), params["code"]
         self._chart_at = 0.0
-        self.refresh()
+        if params.get("view") is not None:
+            self.view = params["view"]
+            self._view_at = time.monotonic()
+            self._chart_at = time.monotonic()
+            self.ctx.spawn(self.load_chart())
+            self.retranslate()
+        else:
+            self.refresh()
         self._timer.start()
 
     def leave(self) -> None:
@@ -495,7 +503,7 @@ class LiveScreen(Screen):
         self.offline.setText(_("No connection right now: showing the values of {time}. Your car keeps charging.",
                                time=self.offline_since) if self.offline_since else "")
         self.gauge.unit = _("kW")
-        self.gauge.set_value(float(v.power_kw or 0), None)
+        self.gauge.set_value(float(v.power_kw or 0), None, number(v.power_kw or 0, 1))
         self.values["energy"][1].setText(kwh(v.energy_kwh or 0))
         self.values["elapsed"][1].setText(duration(v.elapsed_s))
         est = v.estimate

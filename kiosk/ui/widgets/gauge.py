@@ -17,9 +17,11 @@ class PowerGauge(QWidget):
         self.color = QColor("#0b7a53")
         self.track = QColor("#c5cdc9")
         self.text_color = QColor("#111816")
+        self.text = "0"
 
-    def set_value(self, value: float | None, maximum: float | None = None) -> None:
+    def set_value(self, value: float | None, maximum: float | None = None, text: str | None = None) -> None:
         self.value = max(0.0, float(value or 0.0))
+        self.text = text if text is not None else f"{self.value:.1f}"
         if maximum:
             self.maximum = float(maximum)
         self.maximum = max(self.maximum, self.value, 1.0)
@@ -32,7 +34,7 @@ class PowerGauge(QWidget):
     def paintEvent(self, ev) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        side = min(self.width(), self.height() * 1.25) - 20
+        side = min(self.width(), self.height()) - 20
         rect = QRectF((self.width() - side) / 2, 10, side, side)
         pen = QPen(self.track, side * 0.09, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
         p.setPen(pen)
@@ -49,7 +51,7 @@ class PowerGauge(QWidget):
         f.setBold(True)
         p.setFont(f)
         p.drawText(rect.adjusted(0, -side * 0.08, 0, -side * 0.08), Qt.AlignmentFlag.AlignCenter,
-                   f"{self.value:.1f}")
+                   self.text)
         f.setPixelSize(int(side * 0.09))
         f.setBold(False)
         p.setFont(f)

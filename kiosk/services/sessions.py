@@ -380,11 +380,14 @@ class SessionService:
 
     def _from_row(self, row: Any) -> _Live:
         lc = Lifecycle(state=row.state, known=row.known_state)
-        tracker = EstimateTracker.from_json(row.observations_json, tz=self.tz)
+        # a final session needs neither its tariff nor its observations any more
+        tracker = EstimateTracker(tz=self.tz) if lc.is_final else \
+            EstimateTracker.from_json(row.observations_json, tz=self.tz)
         live = _Live(key=row.key, location_id=row.location_id, evse_uid=row.evse_uid, connector_id=row.connector_id,
                      tag=row.tag, code_hash=row.code_hash, created_at=row.created_at,
                      charge_session_id=row.charge_session_id, start_phase=row.start_phase, lifecycle=lc,
-                     tracker=tracker, tariff=load_tariff(row.tariff_json), power_kw=_dec(row.power_kw),
+                     tracker=tracker, tariff=None if lc.is_final else load_tariff(row.tariff_json),
+                     power_kw=_dec(row.power_kw),
                      energy_kwh=_dec(row.energy_kwh), soc=_dec(row.soc), started_at=row.started_at,
                      ended_at=row.ended_at, error_message=row.error_message,
                      stop_requested=row.stop_requested_at is not None)
@@ -831,7 +834,8 @@ class SessionService:
         if wait > 0:
             raise WrongCode(_("Too many wrong codes. Try again in {seconds} seconds.", seconds=int(wait) + 1))
         if len(normalise_code(code)) == CODE_LENGTH:
-            for live in sorted(self._live.values(), key=lambda lv: lv.created_at, reverse=True):
+            # running sessions first, newest first: the usual code is found after one hash
+            for live in sorted(self._live.values(), key=lambda lv: (lv.lifecycle.is_final, -lv.created_at.timestamp())):
                 if live.code_hash and verify_code(code, live.code_hash):
                     if lo.failures:
                         lo.success()

@@ -27,8 +27,10 @@ Misreads: every result passed zxing-cpp's Reed-Solomon error correction (``valid
 ``plausible_text``; image work changes pixels, not the decoding rules.
 
 Live use: ``budget_ms`` bounds the work per frame. When a frame exceeds it, the next
-frame continues with the next fallback stage (round robin), so in live video all stages
-get their turn across a few frames while each frame stays cheap. ``budget_ms=None``
+frame continues with the next fallback stage (round robin), and the motion stage with its
+next smear hypothesis, so in live video all stages get their turn across a few frames
+while each frame stays cheap (a single step can still overrun the budget by one
+deconvolution or one zbar call). ``budget_ms=None``
 (benchmark, ``kiosk qr decode``) runs every gated stage on the one frame.
 """
 
@@ -197,7 +199,7 @@ class _Frame:
         return out
 
 
-Stage = Callable[[_Frame], list[Decoded]]
+Stage = Callable[[_Frame], list[Decoded] | None]  # None: the stage's gate is closed
 
 
 class PipelineDecoder:
@@ -226,6 +228,8 @@ class PipelineDecoder:
         names = stages if stages is not None else tuple(all_stages)
         self._stages = [(n, all_stages[n]) for n in names]
         self._next = 0  # round-robin start for budgeted (live) use
+        self._deadline: float | None = None  # perf_counter() deadline of the current frame
+        self._motion_cursor = 0  # next smear hypothesis to try in live use
         self.stage_hits: dict[str, int] = {"fast": 0, **{n: 0 for n in names}}
 
     # ------------------------------------------------------------------ public
@@ -244,15 +248,20 @@ class PipelineDecoder:
             self.stage_hits["fast"] += 1
             return found
         fr = _Frame(gray, symbols)
+        self._deadline = t0 + self.budget_ms / 1000 if self.budget_ms is not None else None
         n = len(self._stages)
         start = self._next if self.budget_ms is not None else 0
+        worked = False
         for i in range(n):
             idx = (start + i) % n
             name, stage = self._stages[idx]
-            if self.budget_ms is not None and i > 0 and (time.perf_counter() - t0) * 1000 > self.budget_ms:
+            if self.budget_ms is not None and worked and (time.perf_counter() - t0) * 1000 > self.budget_ms:
                 self._next = idx  # continue here on the next frame
                 break
             more = stage(fr)
+            if more is None:  # gate closed: no evidence for this stage's problem
+                continue
+            worked = True
             new = [d for d in more if d.text not in {f.text for f in found}]
             if new:
                 self.stage_hits[name] += 1
@@ -266,8 +275,10 @@ class PipelineDecoder:
         return found
 
     # ------------------------------------------------------------------ stages
-    def _stage_roi(self, fr: _Frame) -> list[Decoded]:
+    def _stage_roi(self, fr: _Frame) -> list[Decoded] | None:
         """A symbol was located but not decoded: work on its neighbourhood at 2x."""
+        if not fr.symbols:
+            return None
         out: list[Decoded] = []
         for x0, y0, x1, y1 in fr.rois():
             crop = fr.gray[y0:y1, x0:x1]
@@ -292,15 +303,15 @@ class PipelineDecoder:
             out = _read(up, "roi-frame-up2", 2.0, try_downscale=False)
         return out
 
-    def _stage_contrast(self, fr: _Frame) -> list[Decoded]:
+    def _stage_contrast(self, fr: _Frame) -> list[Decoded] | None:
         lo, hi, _sat = fr.stats()
         if hi - lo >= 70:
-            return []
+            return None
         return _read(cv2.createCLAHE(4.0, (8, 8)).apply(fr.gray), "contrast")
 
-    def _stage_glare(self, fr: _Frame) -> list[Decoded]:
+    def _stage_glare(self, fr: _Frame) -> list[Decoded] | None:
         if not (fr.symbols or glare_blob(fr.gray)):
-            return []
+            return None
         res = _read(cv2.createCLAHE(4.0, (8, 8)).apply(fr.gray), "glare-clahe")
         if res:
             return res
@@ -339,10 +350,10 @@ class PipelineDecoder:
                 out.append(Decoded(b.text, _quad_from_zxing(b.position, f), stage))
         return out, located
 
-    def _stage_motion(self, fr: _Frame) -> list[Decoded]:
+    def _stage_motion(self, fr: _Frame) -> list[Decoded] | None:
         angle, aniso, agreement = fr.blur()
         if aniso < 0.22 or agreement < 0.3:
-            return []
+            return None
         img, f = self._work_image(fr)
         s = img.shape[1] / 640.0
         w = _Wiener(img)
@@ -350,20 +361,32 @@ class PipelineDecoder:
         # own edges when the smear is short) only when a deconvolved image showed a symbol,
         # so frames without a code (stripes, barcodes) stop after 3 tries
         seen_symbol = bool(fr.symbols)
-        for da in (0.0, 12.0, -12.0):
+        hypotheses = [(da, length) for da in (0.0, 12.0, -12.0) for length in (6.0, 10.0, 14.0)]
+        if self._deadline is not None:
+            # live: as many hypotheses as the frame's budget allows (at least one), the
+            # next frame continues with the following ones
+            start = self._motion_cursor % len(hypotheses)
+            order = hypotheses[start:] + hypotheses[:start]
+        else:
+            order = hypotheses
+        for k, (da, length) in enumerate(order):
             if da and not seen_symbol:
-                break
-            for length in (6.0, 10.0, 14.0):
-                img2 = w.apply(_motion_psf(length * s, angle + da))
-                res, located = self._deconv_read(img2, f, "motion")
-                if res:
-                    return res
-                seen_symbol = seen_symbol or located
+                if self._deadline is None:
+                    break
+                continue
+            if self._deadline is not None and k > 0 and time.perf_counter() > self._deadline:
+                self._motion_cursor = (self._motion_cursor + k) % len(hypotheses)
+                return []
+            res, located = self._deconv_read(w.apply(_motion_psf(length * s, angle + da)), f, "motion")
+            if res:
+                return res
+            seen_symbol = seen_symbol or located
+        self._motion_cursor = 0
         return []
 
-    def _stage_focus(self, fr: _Frame) -> list[Decoded]:
+    def _stage_focus(self, fr: _Frame) -> list[Decoded] | None:
         if not fr.symbols:
-            return []
+            return None
         img, f = self._work_image(fr)
         s = img.shape[1] / 640.0
         w = _Wiener(img)

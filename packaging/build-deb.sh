@@ -112,7 +112,7 @@ for script in postinst prerm postrm; do
 done
 printf '/etc/%s/kiosk.env\n/etc/%s/kiosk.toml\n/etc/pam.d/%s\n' "$PKG" "$PKG" "$PKG" > "$R/DEBIAN/conffiles"
 
-DEPENDS="python3 (>= 3.11), python3-venv, cage, xwayland, systemd, dbus, libpam-systemd, libzbar0, libegl1, libgl1, libopengl0, libglib2.0-0, libxkbcommon0, libfontconfig1, libfreetype6, libdbus-1-3, libwayland-client0, libwayland-cursor0, libwayland-egl1, fonts-dejavu-core, passwd"
+DEPENDS="python3 (>= 3.11), python3-venv, cage, xwayland, systemd, dbus, libpam-systemd, libzbar0, libegl1, libgl1, libopengl0, libglib2.0-0, libxkbcommon0, libfontconfig1, libfreetype6, libdbus-1-3, libwayland-client0, libwayland-cursor0, libwayland-egl1, fonts-dejavu-core, passwd, procps"
 SIZE="$(du -sk --exclude=DEBIAN "$R" | cut -f1)"
 cat > "$R/DEBIAN/control" <<EOF
 Package: $PKG

@@ -286,9 +286,7 @@ class VenueService:
         try:
             fresh = await self.client.location(location_id, evse_uid=evse_uid)
             self._mark(True)
-            loc = fresh
-            if location_id in self.location_ids:
-                self.locations[location_id] = fresh
+            loc = fresh   # (may hold only this EVSE: never stored as the venue's location)
         except Exception as exc:  # noqa: BLE001
             self._mark(False, exc)
             if loc is None:

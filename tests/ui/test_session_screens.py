@@ -6,10 +6,10 @@ from __future__ import annotations
 from tests.plugins.ui import click, poll_until
 
 
-async def _to_charger(ctx, sim, evse=None):
+async def _to_charger(ctx, sim, evse=None, exclude=()):
     sh = ctx.shell
     if evse is None:
-        avail = {b.evse_uid for b in ctx.venue.bays if b.status == "AVAILABLE"}
+        avail = {b.evse_uid for b in ctx.venue.bays if b.status == "AVAILABLE"} - set(exclude)
         evse = next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
     sh.show_screen("charger", location_id=evse.location_id, evse_uid=evse.evse_uid, connector_id=None)
     ch = sh.screen("charger")
@@ -17,17 +17,17 @@ async def _to_charger(ctx, sim, evse=None):
     return evse, ch
 
 
-async def _start(ctx, sim, evse=None):
+async def _start(ctx, sim, evse=None, exclude=()):
     sh = ctx.shell
-    evse, ch = await _to_charger(ctx, sim, evse)
+    evse, ch = await _to_charger(ctx, sim, evse, exclude)
     click(ch.start)
     assert sh.current_name() == "starting"
     return evse, sh.screen("starting")
 
 
-async def _started_code(ctx, sim):
+async def _started_code(ctx, sim, exclude=()):
     sh = ctx.shell
-    evse, st = await _start(ctx, sim)
+    evse, st = await _start(ctx, sim, exclude=exclude)
     await poll_until(lambda: sh.current_name() == "started", 30, what="session started")
     code = sh.screen("started").code_label.text()
     return evse, code
@@ -176,3 +176,40 @@ def test_network_lost_mid_session_then_regained(kiosk_factory, sim, ui_loop):
         await poll_until(lambda: live.view.energy_kwh > e0, 60, what="fresh values after reconnect")
 
     ui_loop.run_until_complete(scenario())
+
+
+def test_two_guests_at_once_board_shows_bays_not_guests(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        codes, evses = [], []
+        for _ in range(2):
+            evse, code = await _started_code(ctx, sim, exclude=evses)
+            codes.append(code)
+            evses.append(evse.evse_uid)
+            click(sh.screen("started").done)
+        assert codes[0] != codes[1] and evses[0] != evses[1]
+        home = sh.screen("home")
+        await home.refresh()
+        assert len(home.bay_buttons) == len(sim.venue.venue_evses())   # opening chargers never shrinks the board
+        here = [b for b in home.bay_buttons if "started here" in b.text()]
+        assert {b.bay.evse_uid for b in here} == set(evses)
+        for b in home.bay_buttons:
+            assert all(c not in b.text() for c in codes)
+        # each code opens its own session
+        live = await _open_live_from_home(ctx, codes[1])
+        assert live.view.evse_uid == evses[1]
+
+    ui_loop.run_until_complete(scenario())
+
+
+async def _open_live_from_home(ctx, code):
+    sh = ctx.shell
+    click(sh.screen("home").my_session)
+    cs = sh.screen("code")
+    cs.keypad.type(code)
+    click(cs.keypad.ok_btn)
+    live = sh.screen("live")
+    await poll_until(lambda: sh.current_name() == "live" and live.view is not None, what="live screen")
+    return live

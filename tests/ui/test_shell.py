@@ -137,3 +137,19 @@ def test_touch_targets_are_at_least_56px(kiosk_factory, sim, ui_loop):
         assert not small, small
 
     ui_loop.run_until_complete(scenario())
+
+
+def test_high_contrast_theme_switches_at_run_time(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+        normal = sh.styleSheet()
+        assert sh.palette_.primary == "#0b7a53"
+        sh.apply_theme(high_contrast=True)
+        assert sh.styleSheet() != normal
+        assert sh.palette_.bg == "#000000" and sh.palette_.text == "#ffffff"
+        live = sh.screen("live")
+        assert live.gauge.color.name() == "#ffff00"      # painted widgets follow the theme too
+
+    ui_loop.run_until_complete(scenario())

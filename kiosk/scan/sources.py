@@ -312,7 +312,9 @@ class Picamera2Source(FrameSource):
 
             cam = Picamera2()
             cfg = cam.create_video_configuration(
-                main={"size": (self.width, self.height), "format": "BGR888"},
+                # libcamera names formats by word order: "RGB888" is B,G,R in memory,
+                # the order OpenCV expects (see raspberrypi/picamera2 issue #1325)
+                main={"size": (self.width, self.height), "format": "RGB888"},
                 controls={"FrameRate": float(self.fps)},
                 buffer_count=2,
             )
@@ -324,8 +326,7 @@ class Picamera2Source(FrameSource):
 
     def _read(self) -> np.ndarray | None:
         try:
-            # Picamera2 "BGR888" is B,G,R in memory order reversed: a numpy array in RGB order
-            arr = self._cam.capture_array("main")  # type: ignore[union-attr]
+            arr = self._cam.capture_array("main")  # type: ignore[union-attr]  # H x W x 3 (or 4), BGR
         except Exception as exc:  # noqa: BLE001
             raise SourceUnavailable(f"CSI camera failed: {exc}") from exc
         if arr is None:

@@ -8,7 +8,8 @@
 - The attendant PIN is stored as ``scrypt(pin, salt)`` with stronger parameters.
 - :class:`Lockout`: ``free_attempts`` wrong tries in a row lock for ``base_s``; each
   further failure locks for twice as long as the last (capped at ``max_s``); a success
-  resets it. State is a small
+  resets it (or, for guest codes, time: a known code must not reset a guesser's count).
+  State is a small
   dict the journal keeps in its ``kv`` table.
 """
 
@@ -74,8 +75,11 @@ class Lockout:
     free_attempts: int = 3
     base_s: float = 30.0
     max_s: float = 3600.0
+    #: failures older than this are forgotten (None: only a success resets the count)
+    forget_after_s: float | None = None
     failures: int = 0
     locked_until: datetime | None = None
+    last_failure: datetime | None = None
 
     def remaining(self, now: datetime) -> float:
         if self.locked_until is None:
@@ -84,6 +88,10 @@ class Lockout:
 
     def failure(self, now: datetime) -> float:
         """Record a failure; returns the lock in seconds it causes (0 while attempts are free)."""
+        if self.forget_after_s is not None and self.last_failure is not None \
+                and (now - self.last_failure).total_seconds() > self.forget_after_s + self.remaining(now):
+            self.failures = 0
+        self.last_failure = now
         self.failures += 1
         k = self.failures - self.free_attempts + 1
         if k <= 0:
@@ -102,11 +110,14 @@ class Lockout:
 
     def state(self) -> dict:
         return {"failures": self.failures,
-                "locked_until": self.locked_until.isoformat() if self.locked_until else None}
+                "locked_until": self.locked_until.isoformat() if self.locked_until else None,
+                "last_failure": self.last_failure.isoformat() if self.last_failure else None}
 
     def load(self, data: dict | None) -> Lockout:
         if data:
             self.failures = int(data.get("failures", 0))
             lu = data.get("locked_until")
             self.locked_until = datetime.fromisoformat(lu) if lu else None
+            lf = data.get("last_failure")
+            self.last_failure = datetime.fromisoformat(lf) if lf else None
         return self

@@ -825,7 +825,8 @@ class SessionService:
 
     # -- guest actions ------------------------------------------------------------------
     def _guest_lockout(self) -> Lockout:
-        return Lockout(free_attempts=5, base_s=15.0, max_s=900.0).load(self.journal.kv_get("guest_code_lockout"))
+        return Lockout(free_attempts=5, base_s=15.0, max_s=900.0, forget_after_s=900.0).load(
+            self.journal.kv_get("guest_code_lockout"))
 
     def _find_by_code(self, code: str) -> _Live:
         now = self.clock()
@@ -837,19 +838,20 @@ class SessionService:
             # running sessions first, newest first: the usual code is found after one hash
             for live in sorted(self._live.values(), key=lambda lv: (lv.lifecycle.is_final, -lv.created_at.timestamp())):
                 if live.code_hash and verify_code(code, live.code_hash):
-                    if lo.failures:
-                        lo.success()
-                        self.journal.kv_set("guest_code_lockout", lo.state())
+                    # a right code does not reset the count: someone holding one code
+                    # must not be able to guess others by alternating (failures fade
+                    # after 15 minutes instead)
                     return live
         lo.failure(now)
         self.journal.kv_set("guest_code_lockout", lo.state())
         raise WrongCode(_("That code does not match a session. Check the code on your ticket and try again."))
 
     def attach(self, code: str) -> SessionView:
-        """The session of the guest code's holder. Raises :class:`WrongCode`."""
+        """The session of the guest code's holder. Raises :class:`WrongCode`.
+
+        Cheap (one hash for a running session) and without network: the UI may call it
+        to refresh its view; :meth:`refresh` polls the service now."""
         live = self._find_by_code(code)
-        if live.charge_session_id and not live.lifecycle.is_final:
-            live.wake.set()
         return self._view(live)
 
     async def stop(self, code: str) -> SessionView:

@@ -168,3 +168,31 @@ def test_codes_and_pins_are_not_stored_in_clear(charge_env):
         assert secret.encode() not in raw, "a guest code or PIN is in the journal in clear"
     assert re.search(rb"scrypt\$", raw)
     assert evse.evse_uid.encode() in raw  # the search itself works on this file
+
+
+def test_a_known_code_does_not_reset_the_guessing_count(charge_env):
+    env = charge_env()
+    a, b = env.evses()[0], env.evses()[1]
+    clock = FakeClock()
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client, clock=clock)
+            mine = await svc.start(a.location_id, a.evse_uid, a.connectors[0].id, env.pm_id)
+            other = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
+            guesses = [f"{n:06d}" for n in range(1000) if f"{n:06d}" not in (mine.code, other.code)]
+            locked = False
+            for g in guesses[:12]:
+                try:
+                    svc.attach(mine.code)       # alternate with my own, valid code
+                except WrongCode:
+                    locked = True
+                    break
+                try:
+                    svc.attach(g)
+                except WrongCode:
+                    pass
+            assert locked, "alternating with a valid code must not allow unlimited guesses"
+            await svc.aclose()
+
+    env.run(scenario)

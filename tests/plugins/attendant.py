@@ -139,3 +139,17 @@ async def _drain(timeout: float = 5.0) -> None:
     pending = [t for t in asyncio.all_tasks() if t is not me and not t.done() and is_slot(t)]
     if pending:
         await asyncio.wait(pending, timeout=timeout)
+
+
+def run_scenario(loop, coro):
+    """Run a test scenario on the qasync loop, then let the widgets' slot tasks still in
+    flight finish inside the running loop (pytest-qt processes Qt events after the test,
+    where a half-done HTTP request would find no running loop)."""
+
+    async def whole():
+        try:
+            return await coro
+        finally:
+            await _drain()
+
+    return loop.run_until_complete(whole())

@@ -8,7 +8,7 @@ from kiosk.config import load_settings
 from kiosk.logsetup import register_secret, ring, setup_logging
 from kiosk.scan import ScanWorker, SyntheticSource, make_decoder
 from kiosk.ui.attendant import _doctor_checks
-from tests.plugins.attendant import APP_TOKEN, wait_until
+from tests.plugins.attendant import run_scenario, APP_TOKEN, wait_until
 
 
 def test_diagnostics_shows_doctor_checks_logs_version_and_live_test_scan(qtbot, ui_loop, sim, desk_factory,
@@ -61,7 +61,7 @@ def test_diagnostics_shows_doctor_checks_logs_version_and_live_test_scan(qtbot, 
         assert not workers[0].running
 
     try:
-        ui_loop.run_until_complete(scenario())
+        run_scenario(ui_loop, scenario())
     finally:
         for w in workers:
             w.stop(timeout=1.0)
@@ -89,4 +89,4 @@ def test_audit_view_lists_and_exports_who_did_what(qtbot, ui_loop, sim, desk_fac
         # the export itself is audited
         assert env.sessions.audit_log(env.area.attendant)[0].action == "audit.export"
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())

@@ -9,7 +9,7 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 
 from kiosk.services.history import CSV_COLUMNS
-from tests.plugins.attendant import venue_evses, wait_until, wallet_with_card
+from tests.plugins.attendant import run_scenario, venue_evses, wait_until, wallet_with_card
 
 NOON = datetime(2026, 11, 18, 11, 0, tzinfo=UTC)
 
@@ -91,4 +91,4 @@ def test_history_filters_totals_and_csv_export_match_the_simulator(qtbot, ui_loo
         await hist.refresh()
         assert t.rowCount() == 1 and t.item(0, 2).text() == "XY-99-Z" and t.item(0, 8).text() == "TIMEOUT"
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())

@@ -7,13 +7,14 @@ from kiosk.ui.attendant import connect_shell
 from kiosk.ui.base import Screen
 from kiosk.ui.screens.pin import PinScreen
 from kiosk.ui.shell import Shell
-from tests.plugins.attendant import PIN, wait_until
+from tests.plugins.attendant import run_scenario, PIN, wait_until
 
 
-def build_shell(qtbot, env):
+def build_shell(qtbot, env, closable=True):
     shell = Shell(idle_timeout_s=600)
     qtbot.addWidget(shell)
-    shell.allow_close()
+    if closable:
+        shell.allow_close()
     shell.add_screen("home", Screen())
     shell.add_screen("pin", PinScreen(shell))
     shell.add_screen("attendant", env.area)
@@ -35,10 +36,12 @@ def enter_pin(shell, pin):
     pad.ok_btn.click()
 
 
-def test_attendant_area_cannot_be_reached_without_the_pin(qtbot, ui_loop, sim, desk_factory):
+def test_attendant_area_cannot_be_reached_without_the_pin(qtbot, ui_loop, sim, desk_factory, qapp):
+    qapp.setQuitOnLastWindowClosed(False)    # closing the kiosk window must not stop the test's loop
+
     async def scenario():
         env = desk_factory(sim)
-        shell = build_shell(qtbot, env)
+        shell = build_shell(qtbot, env, closable=False)
         # navigating to it directly (no PIN) bounces back to the guest side, showing nothing
         shell.show_screen("attendant")
         await wait_until(lambda: shell.current_name() == "home", what="bounced home")
@@ -65,8 +68,22 @@ def test_attendant_area_cannot_be_reached_without_the_pin(qtbot, ui_loop, sim, d
         await wait_until(lambda: shell.current_name() == "home", what="bounced again")
         audit = [e.action for e in env.sessions.journal.audit_entries(50)]
         assert "attendant.pin_failed" in audit and "attendant.login" in audit
+        # "Quit kiosk" (after a PIN) closes the kiosk window, which refuses every other close
+        shell.close()
+        assert shell.isVisible()
+        tap_corner(shell)
+        enter_pin(shell, PIN)
+        await wait_until(lambda: shell.current_name() == "attendant", what="desk open again")
+        quits = []
+        shell.exit_requested.connect(lambda: quits.append(True))
+        env.area.quit_btn.click()
+        assert quits == [True] and not shell.isVisible()
+        assert env.sessions.journal.audit_entries(1)[0].action == "kiosk.quit"
 
-    ui_loop.run_until_complete(scenario())
+    try:
+        run_scenario(ui_loop, scenario())
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
 
 
 def test_lockout_is_visible_and_survives_a_restart(qtbot, ui_loop, sim, desk_factory, tmp_path):
@@ -115,4 +132,4 @@ def test_lockout_is_visible_and_survives_a_restart(qtbot, ui_loop, sim, desk_fac
         enter_pin(shell3, PIN)
         await wait_until(lambda: shell3.current_name() == "attendant", what="desk open after lockout")
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())

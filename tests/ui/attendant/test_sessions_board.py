@@ -3,7 +3,7 @@
 from PySide6.QtCore import Qt
 
 from kiosk.services.sessions import WrongCode
-from tests.plugins.attendant import venue_evses, wait_until, wallet_with_card
+from tests.plugins.attendant import run_scenario, venue_evses, wait_until, wallet_with_card
 
 
 def cell(table, row, col):
@@ -63,7 +63,7 @@ def test_attendant_stops_another_guests_session_with_an_audit_entry(qtbot, ui_lo
         st = await env.client.session_history(statuses=["STOPPING", "COMPLETED", "CDR_AVAILABLE"])
         assert guest_b.session.charge_session_id in {h.charge_session_id for h in st}
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())
 
 
 def test_stop_needs_a_reason(qtbot, ui_loop, sim, desk_factory):
@@ -81,7 +81,7 @@ def test_stop_needs_a_reason(qtbot, ui_loop, sim, desk_factory):
         await wait_until(lambda: board.message.is_error and "reason" in board.message.text(), what="refusal")
         assert env.sessions.view(g.session.key, env.area.attendant).state not in ("STOPPING", "COMPLETED")
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())
 
 
 def test_new_guest_code_replaces_the_lost_one_and_receipt_is_shown_again(qtbot, ui_loop, sim, desk_factory):
@@ -124,7 +124,7 @@ def test_new_guest_code_replaces_the_lost_one_and_receipt_is_shown_again(qtbot, 
         assert number and number in board.detail.text()
         assert "Total" in board.detail.text()
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())
 
 
 def test_failed_start_shows_why(qtbot, ui_loop, sim, desk_factory):
@@ -143,4 +143,4 @@ def test_failed_start_shows_why(qtbot, ui_loop, sim, desk_factory):
         r = row_of(board.table, "Room 7")
         assert "car" in cell(board.table, r, 7).lower()
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())

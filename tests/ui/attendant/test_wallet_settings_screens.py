@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 
 from kiosk.services.attendant import RuntimeSettings, bind_venue_payment
 from kiosk.services.venue import VenueService
-from tests.plugins.attendant import CARD, venue_evses, wait_until, wallet_with_card
+from tests.plugins.attendant import run_scenario, CARD, venue_evses, wait_until, wallet_with_card
 
 
 def find_row(table, text, col=0):
@@ -50,7 +50,7 @@ def test_wallet_screen_change_is_used_by_the_next_start(qtbot, ui_loop, sim, des
         actions = [e.action for e in env.sessions.audit_log(env.area.attendant)]
         assert "wallet.add_external" in actions and "wallet.set_default" in actions
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())
 
 
 def test_wallet_screen_adds_a_card_masked_and_explains_refusals(qtbot, ui_loop, sim, desk_factory):
@@ -84,7 +84,7 @@ def test_wallet_screen_adds_a_card_masked_and_explains_refusals(qtbot, ui_loop, 
         await wait_until(lambda: w.table.rowCount() == 0, what="removed")
         assert await env.client.wallet() == []
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())
 
 
 def test_settings_screen_applies_without_restart_and_persists(qtbot, ui_loop, sim, desk_factory):
@@ -121,4 +121,4 @@ def test_settings_screen_applies_without_restart_and_persists(qtbot, ui_loop, si
         await wait_until(lambda: shell.idle_timeout_s == 60 and shell.high_contrast is False, what="reverted")
         assert s.idle.value() == 60
 
-    ui_loop.run_until_complete(scenario())
+    run_scenario(ui_loop, scenario())

@@ -30,7 +30,8 @@ Live use: ``budget_ms`` bounds the work per frame. When a frame exceeds it, the 
 frame continues with the next fallback stage (round robin), and the motion stage with its
 next smear hypothesis, so in live video all stages get their turn across a few frames
 while each frame stays cheap (a single step can still overrun the budget by one
-deconvolution or one zbar call). ``budget_ms=None``
+deconvolution or one zbar call). A live frame in which zxing located no symbol at all
+gets fallbacks only every ``weak_every``-th time (default 2). ``budget_ms=None``
 (benchmark, ``kiosk qr decode``) runs every gated stage on the one frame.
 """
 
@@ -208,8 +209,12 @@ class PipelineDecoder:
     name = "zxing"
 
     def __init__(self, budget_ms: float | None = None, second_opinion: bool = True,
-                 stages: tuple[str, ...] | None = None) -> None:
+                 stages: tuple[str, ...] | None = None, weak_every: int = 2) -> None:
         self.budget_ms = budget_ms
+        # live: a frame in which zxing located no symbol at all gets the fallbacks only
+        # every ``weak_every``-th time (an empty view is what the camera mostly sees)
+        self.weak_every = max(1, int(weak_every))
+        self._weak = 0
         self._zbar = None
         if second_opinion:
             from kiosk.scan.decoders import DecoderUnavailable, PyzbarDecoder  # noqa: PLC0415
@@ -247,6 +252,10 @@ class PipelineDecoder:
         if found and not symbols:
             self.stage_hits["fast"] += 1
             return found
+        if self.budget_ms is not None and not symbols and not found:
+            self._weak += 1
+            if self._weak % self.weak_every:
+                return found
         fr = _Frame(gray, symbols)
         self._deadline = t0 + self.budget_ms / 1000 if self.budget_ms is not None else None
         n = len(self._stages)

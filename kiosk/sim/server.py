@@ -106,6 +106,8 @@ ROUTES = [
     Route("POST", "/_sim/scenario/no-car", "sim_no_car", {}),
     Route("POST", "/_sim/scenario/block", "sim_block", {}),
     Route("POST", "/_sim/scenario/car", "sim_car", {}),
+    Route("POST", "/_sim/scenario/unplug", "sim_unplug", {}),
+    Route("POST", "/_sim/scenario/fault", "sim_fault", {}),
     Route("POST", "/_sim/clock", "sim_clock", {}),
 ]
 NO_AUTH = {"/servicestatus"}
@@ -593,6 +595,12 @@ class Api:
         except (TypeError, ValueError) as e:
             raise bad(str(e)) from None
         return 200, self.st.scenario.to_json()
+
+    def sim_unplug(self, r: Request):
+        return 200, {"unplugged": self.st.scenario.unplug(self._evse_arg(r.json()))}
+
+    def sim_fault(self, r: Request):
+        return 200, {"failed": self.st.scenario.fault(self._evse_arg(r.json()))}
 
     def sim_clock(self, r: Request):
         data = r.json()

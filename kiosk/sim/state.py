@@ -245,6 +245,35 @@ class Scenario:
         with self._state.lock:
             self._cars[self._uid(evse_uid)] = Car(battery_kwh, soc, ac_max_kw, dc_max_kw)
 
+    def unplug(self, evse_uid: str) -> bool:
+        """The driver pulls the cable: the running session there ends (STOPPING ->
+        COMPLETED -> CDR_AVAILABLE) without a stop command. False if none was running."""
+        st = self._state
+        with st.lock:
+            now = st.now()
+            st.advance(now)
+            s = st.kiosk_session_on(st.venue.evse(self._uid(evse_uid)))
+            if s is None or s.status not in ("STARTING", "CHARGING", "PARKING"):
+                return False
+            s.stop_at = now
+            st._advance_session(s, now)
+            return True
+
+    def fault(self, evse_uid: str, message: str = "The charger reported a fault and stopped charging.") -> bool:
+        """The station fails: the running session there ends in ERROR (no receipt)."""
+        st = self._state
+        with st.lock:
+            now = st.now()
+            st.advance(now)
+            s = st.kiosk_session_on(st.venue.evse(self._uid(evse_uid)))
+            if s is None:
+                return False
+            s.error, s.error_message = "UNKNOWN", message
+            s.power_kw = 0.0
+            s.end_time = now
+            st._set(s, "ERROR", now)
+            return True
+
     def take_no_car(self, uid: str) -> bool:
         if uid in self._no_car:
             self._no_car.discard(uid)

@@ -54,7 +54,6 @@ def prop_sim():
     yield srv
     srv.stop()
     assert not srv.errors, "\n".join(srv.errors)
-    # the id swapping made the run reach the success path of every operation
 
 
 def _swap(container: dict | None, known: dict) -> None:

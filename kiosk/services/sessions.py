@@ -544,7 +544,11 @@ class SessionService:
             if other is not None and not other.charge_session_id:
                 # an earlier start on this EVSE lost its answer: look before starting again
                 live = self._get(other.key)
-                await self._resolve(live)
+                try:
+                    await self._resolve(live)
+                except errors.ApiError:
+                    raise StartPending(_("We are still confirming this session with the charger. "
+                                         "Try again in a minute.")) from None
                 other = self.journal.open_on_evse(evse_uid)
             if other is not None:
                 raise StartPending(_("A session is already running or starting on this charger. "
@@ -614,6 +618,8 @@ class SessionService:
         from kiosk.api import errors
 
         if tariff is not None:
+            if hasattr(tariff, "model_dump"):  # an api model instead of its JSON
+                tariff = tariff.model_dump(by_alias=True, mode="json")
             return json.dumps(tariff, default=str)
         try:
             items = await self.client.tariffs(location_id, evse_uid, connector_id)

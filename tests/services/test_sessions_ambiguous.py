@@ -88,3 +88,30 @@ def test_unreachable_service_shows_unknown_then_recovers(charge_env):
             await svc.aclose()
 
     env.run(scenario)
+
+
+def test_lost_start_answer_while_history_is_down_resolves_in_the_background(charge_env):
+    env = charge_env()
+    evse = env.evses()[0]
+    env.sim.faults.set("POST /session/start", drop_after_action=True, times=1)
+    env.sim.faults.set("GET /token/{appToken}/sessions", error_rate=1.0, error_status=503)
+
+    async def scenario():
+        async with env.client(timeout=2.0) as client:
+            svc = env.service(client)
+            st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            assert st.session.state == "UNKNOWN" and st.session.next_step
+            # a second start on the bay is refused while the first is unresolved
+            import pytest
+
+            from kiosk.services.sessions import StartPending
+            with pytest.raises(StartPending):
+                await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            env.sim.faults.clear()
+            await wait_for(lambda: svc.attach(st.code).state == "CHARGING", timeout=30)
+            assert svc.journal.get(st.session.key).adopted
+            hist = await client.session_history()
+            assert len([h for h in hist if h.evse_uid == evse.evse_uid]) == 1
+            await svc.aclose()
+
+    env.run(scenario)

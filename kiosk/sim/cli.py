@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from pathlib import Path
 
 from kiosk.sim.server import DEMO_API_KEY
 
@@ -22,7 +23,36 @@ def register(subparsers) -> None:
     p.add_argument("--api-key", default=DEMO_API_KEY, help=f"the API key accepted (default {DEMO_API_KEY!r})")
     p.add_argument("--no-traffic", action="store_true", help="no other drivers occupying bays")
     p.add_argument("--no-external-payments", action="store_true", help="refuse external payment methods")
+    p.add_argument("--qr-dir", metavar="DIR",
+                   help="also write each charger's QR code as PNG plus an index.html to print or show a camera")
     p.set_defaults(func=run)
+
+
+def write_qr_codes(venue, directory: str) -> Path:
+    """One PNG per venue EVSE (named by its uid) and an index.html sheet with labels."""
+    import html
+
+    import segno
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for e in venue.venue_evses():
+        name = e.evse_uid.replace("*", "_") + ".png"
+        segno.make(e.qr_url, error="m").save(out / name, scale=8, border=4)
+        loc = venue.locations[e.location_id].static["displayName"]
+        rows.append(
+            f'<figure><img src="{html.escape(name)}" alt="QR code of {html.escape(e.display_name)}">'
+            f"<figcaption>{html.escape(loc)}<br><b>{html.escape(e.display_name)}</b> "
+            f"({e.power_type} {e.max_kw:g} kW)<br><small>{html.escape(e.evse_id)}</small></figcaption></figure>"
+        )
+    (out / "index.html").write_text(
+        "<!doctype html><meta charset=utf-8><title>Charger QR codes</title>"
+        "<style>body{font-family:sans-serif}figure{display:inline-block;width:45%;text-align:center;"
+        "page-break-inside:avoid}img{width:60%}</style>\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
     for e in v.venue_evses():
         loc = v.locations[e.location_id].static["displayName"]
         print(f"  {loc:32} {e.display_name:16} {e.evse_uid:18} {e.power_type} {e.max_kw:g} kW  {e.qr_url}")
+    if args.qr_dir:
+        print(f"QR codes written to {write_qr_codes(v, args.qr_dir)}/index.html")
     print("Demo charge card: NL-GFX-C12345678-X (cards numbered C999... fail verification).")
     print(f"Control API: {srv.base_url}/_sim/state, /_sim/venue, /_sim/faults, /_sim/scenario, /_sim/clock")
     print("Ctrl+C stops.", flush=True)

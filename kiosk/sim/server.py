@@ -801,6 +801,8 @@ class SimServer:
         host = self.host if ":" not in self.host else f"[{self.host}]"
         if host in ("0.0.0.0", ""):
             host = "127.0.0.1"
+        elif host == "[::]":
+            host = "[::1]"
         return f"http://{host}:{self.port}"
 
     def auth_headers(self, style: str = "authorization") -> dict[str, str]:
@@ -815,7 +817,10 @@ class SimServer:
         if self._httpd is not None:
             return self
         handler = type("SimHandler", (_Handler,), {"sim": self})
-        httpd = ThreadingHTTPServer((self.host, self.port), handler)
+        server_cls = ThreadingHTTPServer
+        if ":" in self.host:  # an IPv6 address such as "::1" or "::"
+            server_cls = type("SimHTTPServer6", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6})
+        httpd = server_cls((self.host, self.port), handler)
         httpd.daemon_threads = True
         self._httpd = httpd
         self.port = httpd.server_address[1]

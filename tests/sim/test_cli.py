@@ -59,3 +59,22 @@ def test_kiosk_sim_reports_a_busy_port():
     finally:
         s.close()
     assert r.returncode == 1 and "cannot listen" in r.stdout
+
+
+def test_qr_codes_written_for_printing_decode_to_the_printed_urls(tmp_path):
+    import cv2
+    import zxingcpp
+
+    from kiosk.sim import build_venue
+    from kiosk.sim.cli import write_qr_codes
+
+    venue = build_venue(1)
+    out = write_qr_codes(venue, str(tmp_path / "qr"))
+    pngs = sorted(out.glob("*.png"))
+    assert len(pngs) == len(venue.evses)
+    index = (out / "index.html").read_text()
+    for e in venue.evses:
+        png = out / (e.evse_uid + ".png")
+        decoded = zxingcpp.read_barcodes(cv2.imread(str(png), cv2.IMREAD_GRAYSCALE))
+        assert [d.text for d in decoded] == [e.qr_url]
+        assert e.display_name in index and png.name in index

@@ -162,3 +162,16 @@ def test_sim_server_context_manager(seed):
         assert httpx.get(srv.base_url + "/servicestatus").status_code == 200
     with pytest.raises(httpx.TransportError):
         httpx.get(srv.base_url + "/servicestatus", timeout=1)
+
+
+def test_ipv6_loopback(sim_factory):
+    import socket
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        srv = sim_factory(host="::1")
+    except OSError:
+        pytest.skip("IPv6 loopback not configured")
+    assert srv.base_url.startswith("http://[::1]:")
+    assert httpx.get(srv.base_url + "/servicestatus").status_code == 200

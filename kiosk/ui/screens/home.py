@@ -152,7 +152,11 @@ class HomeScreen(Screen):
             ctx.scan.frame.connect(self.camera.set_frame)
             ctx.scan.code.connect(self.on_code)
             ctx.scan.state.connect(self._scan_state)
-        ctx.signals.updated.connect(lambda _u: self._rebuild_board())
+        ctx.signals.updated.connect(self._on_session_update)
+
+    def _on_session_update(self, _upd: Any) -> None:
+        if self.ctx.shell.current_name() == "home":   # off screen: rebuilt on enter()
+            self._rebuild_board()
 
     # -- texts ---------------------------------------------------------------------------
     def retranslate(self) -> None:

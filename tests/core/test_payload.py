@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 
 from kiosk.core.payload import MAX_LENGTH, Payload, PayloadKind, classify
 
+# the shared test machine is slow at times: judge outcomes, not per-example time
+relaxed = settings(deadline=None)
+
 HOSTS = ["a.greenflux.app", "qr.greenflux.com"]
 UUID = "3f2a1b2c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 GOOD_URL = f"https://a.greenflux.app/qr/gsop/greenflux/{UUID}"
@@ -110,7 +113,7 @@ any_input = st.one_of(
 )
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_input, st.lists(st.text(max_size=30), max_size=3))
 def test_never_raises_and_always_answers(value, hosts):
     p = classify(value, allowed_hosts=hosts)
@@ -123,11 +126,13 @@ def test_never_raises_and_always_answers(value, hosts):
         assert p.value == "" and p.message
 
 
+@relaxed
 @given(st.text(min_size=MAX_LENGTH + 1, max_size=MAX_LENGTH * 3))
 def test_oversize_is_rejected(text):
     assert classify(text, allowed_hosts=HOSTS).kind is PayloadKind.INVALID
 
 
+@relaxed
 @given(st.binary(min_size=1, max_size=300))
 def test_binary_is_never_a_charger_code(data):
     try:
@@ -145,6 +150,7 @@ ascii_label = st.text(alphabet=string.ascii_lowercase + string.digits + "-", min
 path = st.text(alphabet=string.ascii_letters + string.digits + "/-_", min_size=1, max_size=40)
 
 
+@relaxed
 @given(ascii_label, path)
 def test_subdomains_and_suffixes_of_allowed_hosts_are_rejected(label, p):
     for host in (f"a.greenflux.app.{label}.com", f"{label}.a.greenflux.app", f"a.greenflux.app{label}.io",
@@ -152,6 +158,7 @@ def test_subdomains_and_suffixes_of_allowed_hosts_are_rejected(label, p):
         assert classify(f"https://{host}/{p}", allowed_hosts=HOSTS).kind is PayloadKind.INVALID
 
 
+@relaxed
 @given(st.text(min_size=1, max_size=10).filter(lambda s: "/" not in s and "@" not in s), path)
 def test_userinfo_tricks_are_rejected(user, p):
     for url in (f"https://a.greenflux.app@{user}/{p}", f"https://{user}@a.greenflux.app/{p}",
@@ -162,6 +169,7 @@ def test_userinfo_tricks_are_rejected(user, p):
 CONFUSABLES = {"a": "аɑα", "e": "еҽ", "o": "оο0", "p": "р", "l": "ӏ1I", "n": "ո", "x": "х", "g": "ɡ", "u": "υ"}
 
 
+@relaxed
 @given(st.data())
 def test_unicode_confusables_of_the_host_are_rejected(data):
     host = "a.greenflux.app"
@@ -171,11 +179,13 @@ def test_unicode_confusables_of_the_host_are_rejected(data):
     assert classify(f"https://{spoof}/qr/x", allowed_hosts=HOSTS).kind is PayloadKind.INVALID
 
 
+@relaxed
 @given(st.sampled_from(["http", "ftp", "file", "javascript", "data", "intent", "tel", "sms", "mailto", "wss"]), path)
 def test_other_schemes_are_rejected(scheme, p):
     assert classify(f"{scheme}://a.greenflux.app/{p}", allowed_hosts=HOSTS).kind is PayloadKind.INVALID
 
 
+@relaxed
 @given(st.sampled_from(["*", "-"]), st.from_regex(r"\A[A-Z0-9]{1,12}\Z"), st.integers(1, 9))
 def test_both_evse_spellings_normalise_to_the_same_id(sep, outlet, n):
     text = sep.join(["NL", "GFX", f"E{outlet}", str(n)])

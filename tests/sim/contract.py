@@ -9,6 +9,7 @@ statuses must be asked for (``undocumented_ok``) and then carry ProblemDetails.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -118,3 +119,32 @@ class ContractClient:
         if expect is not None:
             assert resp.status_code == expect, f"{method} {url}: {resp.status_code} {resp.text[:300]}"
         return resp, body
+
+
+@cache
+def _template_patterns() -> list[tuple[re.Pattern[str], str, set[str]]]:
+    out = []
+    for template, ops in spec()["paths"].items():
+        rx = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        out.append((re.compile(rx), template, {m.upper() for m in ops}))
+    # literal paths first (/locations/nearby before /locations/{id})
+    out.sort(key=lambda x: x[1].count("{"))
+    return out
+
+
+def template_for(method: str, path: str) -> str | None:
+    for rx, template, methods in _template_patterns():
+        if method in methods and rx.match(path):
+            return template
+    return None
+
+
+def validating_hook(response: httpx.Response) -> None:
+    """httpx response hook: check every answer of a contract path against openapi.json."""
+    req = response.request
+    template = template_for(req.method, req.url.path)
+    if template is None:
+        return
+    response.read()
+    undocumented_ok = response.status_code in (401, 405, 429) or response.status_code >= 500
+    check_response(req.method, template, response, undocumented_ok=undocumented_ok)

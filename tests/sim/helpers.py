@@ -8,6 +8,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from tests.sim.contract import validating_hook
+
 CARD = "NL-GFX-C12345678-X"
 
 
@@ -21,7 +23,9 @@ class Flow:
     def __init__(self, sim, token: str = "kiosk-test") -> None:
         self.sim = sim
         self.token = token
-        self.c = httpx.Client(base_url=sim.base_url, headers=sim.auth_headers(), timeout=10)
+        # every answer of a contract path is validated against openapi.json on the way in
+        self.c = httpx.Client(base_url=sim.base_url, headers=sim.auth_headers(), timeout=10,
+                              event_hooks={"response": [validating_hook]})
         self.c.put(f"/token/{token}").raise_for_status()
 
     def close(self) -> None:

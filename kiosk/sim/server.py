@@ -9,6 +9,7 @@ for that path and status (a JSON string, a ``ValidationResponse`` or a
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import logging
 import re
@@ -671,15 +672,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     def _authorised(self) -> bool:
-        key = self.sim.api_key
+        key = self.sim.api_key.encode()
         auth = self.headers.get("Authorization") or ""
-        if auth[:7].lower() == "apikey " and auth[7:].strip() == key:
+        if auth[:7].lower() == "apikey " and hmac.compare_digest(auth[7:].strip().encode(), key):
             return True
-        return (self.headers.get("Ocp-Apim-Subscription-Key") or "").strip() == key
+        return hmac.compare_digest((self.headers.get("Ocp-Apim-Subscription-Key") or "").strip().encode(), key)
 
     def _handle(self) -> None:
         sim = self.sim
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            b, ct = error_body(None, 400, ApiError(400, "Invalid Content-Length"))
+            self._send(400, b, ct)
+            return
         body = self.rfile.read(length) if length > 0 else b""
         split = urlsplit(self.path)
         segments = [unquote(s) for s in split.path.strip("/").split("/")]

@@ -135,3 +135,28 @@ def test_resume_after_restart_continues_polling(charge_env):
             await svc2.aclose()
 
     env.run(scenario)
+
+
+def test_cable_pulled_and_station_fault_end_the_session_and_free_the_bay(charge_env):
+    env = charge_env()
+    a, b = env.evses()[0], env.evses()[1]
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client)
+            sa = await svc.start(a.location_id, a.evse_uid, a.connectors[0].id, env.pm_id)
+            sb = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
+            await wait_for(lambda: svc.attach(sa.code).state == "CHARGING" and svc.attach(sb.code).state == "CHARGING")
+            assert env.sim.scenario.unplug(a.evse_uid)
+            assert env.sim.scenario.fault(b.evse_uid)
+            await wait_for(lambda: svc.attach(sa.code).state == "CDR_AVAILABLE", timeout=30)
+            await wait_for(lambda: svc.attach(sb.code).state == "ERROR", timeout=30)
+            vb = svc.attach(sb.code)
+            assert vb.is_final and vb.error_message and vb.next_step
+            assert svc.receipt(sa.session.key, code=sa.code).total_incl_vat is not None
+            # both bays can be started again
+            await svc.start(a.location_id, a.evse_uid, a.connectors[0].id, env.pm_id)
+            await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
+            await svc.aclose()
+
+    env.run(scenario)

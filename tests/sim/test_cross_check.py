@@ -55,7 +55,7 @@ def test_simulator_bill_matches_the_kiosk_tariff_engine(sim, pick, tolerance):
         sim.scenario.car(ev.evse_uid, battery_kwh=60, soc=0.7, ac_max_kw=11, dc_max_kw=150)
         item = flow.c.get(f"/tariff/{flow.token}/evse/{ev.location_id}/{ev.evse_uid}").json()["data"][0]
         sid = flow.start(ev, card["id"], ev.connector_ids[0])["chargeSessionId"]
-        flow.wait_for(sid, {"CHARGING"}, timeout=3)
+        flow.wait_for(sid, {"CHARGING"})
         sim.clock.advance(3 * 3600 + 17)  # charge to full, then park for a while
         flow.stop(sid)
         sim.clock.advance(20)

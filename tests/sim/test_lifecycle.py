@@ -43,7 +43,7 @@ def test_full_flow_register_card_qr_tariff_start_charge_stop_receipt(sim, flow):
     sid = started["chargeSessionId"]
     first = flow.status(sid)
     assert first["status"] in ("REQUESTED", "STARTING")
-    charging = flow.wait_for(sid, {"CHARGING"}, timeout=3)
+    charging = flow.wait_for(sid, {"CHARGING"})
     assert charging["startTime"] and charging["currentPowerInKw"] > 0
     loc = flow.c.get(f"/locations/{ev.location_id}").json()
     assert next(e for e in loc["evses"] if e["uid"] == ev.evse_uid)["status"] == "CHARGING"
@@ -52,7 +52,7 @@ def test_full_flow_register_card_qr_tariff_start_charge_stop_receipt(sim, flow):
     assert mid["energyInKwh"] == pytest.approx(11 * 0.5, rel=0.05)  # 11 kW car on an 11 kW socket, or less
     stopping = flow.stop(sid)
     assert stopping["status"] == "STOPPING" and stopping["endTime"]
-    done = flow.wait_for(sid, {"CDR_AVAILABLE"}, timeout=3)
+    done = flow.wait_for(sid, {"CDR_AVAILABLE"})
     energy = Decimal(str(done["energyInKwh"]))
     # AMSTELKADE-AC: EUR 0.50 per session + EUR 0.32 per kWh, plus 21 % VAT (hand computation)
     expected = cents((Decimal("0.50") + energy * Decimal("0.32")) * Decimal("1.21"))
@@ -81,12 +81,12 @@ def test_states_pass_in_order_with_polling_hints(sim, flow):
     st, date = flow.status_with_date(sid)
     wait = (parse_ts(st["nextStatusCall"]) - date).total_seconds()
     assert 3 <= wait <= 5.5, "poll every 3-5 s while starting"
-    st = flow.wait_for(sid, {"CHARGING"}, timeout=3)
+    st = flow.wait_for(sid, {"CHARGING"})
     st, date = flow.status_with_date(sid)
     wait = (parse_ts(st["nextStatusCall"]) - date).total_seconds()
     assert 29 <= wait <= 61, "longer polls while charging"
     flow.stop(sid)
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         s = flow.status(sid)["status"]
         if not seen or seen[-1] != s:
@@ -109,7 +109,7 @@ def test_timeout_when_no_car_is_plugged_in(sim, flow):
     ev = sim.venue.venue_evses()[2]
     sim.scenario.no_car(ev.evse_uid)
     sid = flow.start(ev, card["id"])["chargeSessionId"]
-    st = flow.wait_for(sid, {"STARTING"}, timeout=2)
+    st = flow.wait_for(sid, {"STARTING"})
     assert st["status"] == "STARTING"
     st = flow.wait_for(sid, {"TIMEOUT", "CHARGING"}, timeout=5)
     assert st["status"] == "TIMEOUT" and st["error"] == "SOFT_TIME_OUT" and "plugged" in st["errorMessage"]
@@ -118,7 +118,7 @@ def test_timeout_when_no_car_is_plugged_in(sim, flow):
     assert 29 <= span <= 31
     # the scenario is used up: the next start on that EVSE charges
     sid2 = flow.start(ev, card["id"])["chargeSessionId"]
-    assert flow.wait_for(sid2, {"CHARGING", "TIMEOUT"}, timeout=3)["status"] == "CHARGING"
+    assert flow.wait_for(sid2, {"CHARGING", "TIMEOUT"})["status"] == "CHARGING"
 
 
 def test_blocked_evse_rejects_and_reads_blocked(sim, flow):
@@ -128,23 +128,23 @@ def test_blocked_evse_rejects_and_reads_blocked(sim, flow):
     avail = flow.c.post("/locations/availability", json={"locationIds": [ev.location_id]}).json()["data"][0]
     assert next(e for e in avail["evses"] if e["uid"] == ev.evse_uid)["status"] == "BLOCKED"
     sid = flow.start(ev, card["id"])["chargeSessionId"]
-    st = flow.wait_for(sid, {"REJECTED", "CHARGING"}, timeout=2)
+    st = flow.wait_for(sid, {"REJECTED", "CHARGING"})
     assert st["status"] == "REJECTED" and st["error"] == "EVSE_NOT_AVAILABLE" and st["errorMessage"]
     sim.scenario.unblock(ev.evse_uid)
     sid = flow.start(ev, card["id"])["chargeSessionId"]
-    assert flow.wait_for(sid, {"REJECTED", "CHARGING"}, timeout=2)["status"] == "CHARGING"
+    assert flow.wait_for(sid, {"REJECTED", "CHARGING"})["status"] == "CHARGING"
 
 
 def test_out_of_order_and_busy_evses_reject(sim, flow):
     card = flow.add_card()
     broken = next(e for e in sim.venue.venue_evses() if e.base_status == "OUTOFORDER")
     sid = flow.start(broken, card["id"])["chargeSessionId"]
-    assert flow.wait_for(sid, {"REJECTED", "CHARGING"}, timeout=2)["error"] == "EVSE_NOT_AVAILABLE"
+    assert flow.wait_for(sid, {"REJECTED", "CHARGING"})["error"] == "EVSE_NOT_AVAILABLE"
     ev = sim.venue.venue_evses()[4]
     first = flow.start(ev, card["id"])["chargeSessionId"]
     second = flow.start(ev, card["id"])["chargeSessionId"]
-    assert flow.wait_for(second, {"REJECTED", "CHARGING"}, timeout=2)["status"] == "REJECTED"
-    assert flow.wait_for(first, {"CHARGING"}, timeout=2)["status"] == "CHARGING"
+    assert flow.wait_for(second, {"REJECTED", "CHARGING"})["status"] == "REJECTED"
+    assert flow.wait_for(first, {"CHARGING"})["status"] == "CHARGING"
 
 
 @pytest.mark.parametrize("case", ["unknown", "invalid-card", "pending-card"])
@@ -162,7 +162,7 @@ def test_invalid_payment_methods_reject(sim, flow, case):
     else:
         pm_id = flow.add_card(verified=False)["id"]
     sid = flow.start(ev, pm_id)["chargeSessionId"]
-    st = flow.wait_for(sid, {"REJECTED", "CHARGING"}, timeout=2)
+    st = flow.wait_for(sid, {"REJECTED", "CHARGING"})
     assert st["status"] == "REJECTED" and st["error"] == "INVALID_TOKEN" and st["errorMessage"]
 
 
@@ -187,12 +187,12 @@ def test_external_payments_room_numbers(sim, flow):
     assert pm["type"] == "EXTERNAL" and pm["verificationStatus"] == "VALID" and pm["displayName"] == "Room 214"
     ev = sim.venue.venue_evses()[0]
     sid = flow.start(ev, pm["id"])["chargeSessionId"]
-    assert flow.wait_for(sid, {"CHARGING", "REJECTED"}, timeout=2)["paymentMethod"]["type"] == "EXTERNAL"
+    assert flow.wait_for(sid, {"CHARGING", "REJECTED"})["paymentMethod"]["type"] == "EXTERNAL"
     # not usable on a public street charger that takes cards only
     street = next(e for e in sim.venue.all_evses if e.location_id not in sim.venue.location_ids
                   and not sim.venue.locations[e.location_id].static.get("isPrivateLocation"))
     sid = flow.start(street, pm["id"])["chargeSessionId"]
-    assert flow.wait_for(sid, {"CHARGING", "REJECTED"}, timeout=2)["status"] == "REJECTED"
+    assert flow.wait_for(sid, {"CHARGING", "REJECTED"})["status"] == "REJECTED"
     sim.scenario.external_payments = False
     r = flow.c.put(f"/payment/{flow.token}/external", json={"externalPaymentMethodId": "ROOM-215"})
     assert r.status_code == 400 and "not enabled" in r.json()
@@ -203,7 +203,7 @@ def test_full_battery_goes_parking_and_bills_parking_time(sim, flow):
     ev = sim.venue.venue_evses()[0]  # AMSTELKADE-AC: parking EUR 1.20/h, step 300 s
     sim.scenario.car(ev.evse_uid, battery_kwh=40, soc=0.95, ac_max_kw=11)
     sid = flow.start(ev, card["id"])["chargeSessionId"]
-    st = flow.wait_for(sid, {"CHARGING"}, timeout=2)
+    st = flow.wait_for(sid, {"CHARGING"})
     assert st["currentPowerInKw"] < 11  # tapering above 90 %
     sim.clock.advance(3 * 3600)
     st = flow.status(sid)
@@ -229,7 +229,7 @@ def test_power_tapers_with_state_of_charge_on_dc(sim, flow):
               and e.base_status == "AVAILABLE")
     sim.scenario.car(ev.evse_uid, battery_kwh=77, soc=0.2, dc_max_kw=175)
     sid = flow.start(ev, card["id"])["chargeSessionId"]
-    st = flow.wait_for(sid, {"CHARGING"}, timeout=2)
+    st = flow.wait_for(sid, {"CHARGING"})
     powers, socs = [st["currentPowerInKw"]], [st["stateOfCharge"]]
     assert powers[0] == pytest.approx(150, rel=0.01)
     for _ in range(8):
@@ -241,14 +241,14 @@ def test_power_tapers_with_state_of_charge_on_dc(sim, flow):
     assert powers == sorted(powers, reverse=True) and powers[-1] < 0.5 * powers[0]
     ac = sim.venue.venue_evses()[1]
     sid_ac = flow.start(ac, card["id"])["chargeSessionId"]
-    assert flow.wait_for(sid_ac, {"CHARGING"}, timeout=2)["stateOfCharge"] is None  # AC cars do not tell
+    assert flow.wait_for(sid_ac, {"CHARGING"})["stateOfCharge"] is None  # AC cars do not tell
 
 
 def test_data_points_respect_max_and_grow(sim, flow):
     card = flow.add_card()
     ev = sim.venue.venue_evses()[1]
     sid = flow.start(ev, card["id"])["chargeSessionId"]
-    flow.wait_for(sid, {"CHARGING"}, timeout=2)
+    flow.wait_for(sid, {"CHARGING"})
     sim.clock.advance(3600)
     st = flow.status(sid, maxDataPoints=10)
     pts = st["usageSummary"]["dataPoints"]
@@ -267,7 +267,7 @@ def test_history_filters_and_order(sim, flow):
     evs = sim.venue.venue_evses()
     ids = [flow.start(evs[i], card["id"])["chargeSessionId"] for i in (0, 1, 2)]
     for sid in ids:
-        flow.wait_for(sid, {"CHARGING"}, timeout=2)
+        flow.wait_for(sid, {"CHARGING"})
     flow.stop(ids[0])
     sim.clock.advance(30)
     hist = flow.history()
@@ -300,14 +300,14 @@ def test_one_card_serves_several_sessions_at_once(sim, flow):
     evs = sim.venue.venue_evses()[:3]
     sids = [flow.start(e, card["id"])["chargeSessionId"] for e in evs]
     assert len(set(sids)) == 3
-    assert {flow.wait_for(s, {"CHARGING"}, timeout=2)["status"] for s in sids} == {"CHARGING"}
+    assert {flow.wait_for(s, {"CHARGING"})["status"] for s in sids} == {"CHARGING"}
 
 
 def test_stop_before_charging_cancels(sim, flow):
     card = flow.add_card()
     sid = flow.start(sim.venue.venue_evses()[0], card["id"])["chargeSessionId"]
     flow.stop(sid)
-    st = flow.wait_for(sid, {"CANCELLED", "CDR_AVAILABLE"}, timeout=2)
+    st = flow.wait_for(sid, {"CANCELLED", "CDR_AVAILABLE"})
     assert st["status"] == "CANCELLED" and st["energyInKwh"] == 0
     r = flow.c.post("/session/stop", params={"appToken": flow.token}, json={"chargeSessionId": sid})
     assert r.status_code == 400  # nothing left to stop
@@ -316,7 +316,7 @@ def test_stop_before_charging_cancels(sim, flow):
 def test_stop_is_idempotent_while_stopping(sim, flow):
     card = flow.add_card()
     sid = flow.start(sim.venue.venue_evses()[0], card["id"])["chargeSessionId"]
-    flow.wait_for(sid, {"CHARGING"}, timeout=2)
+    flow.wait_for(sid, {"CHARGING"})
     a = flow.stop(sid)
     b = flow.stop(sid)
     assert a["endTime"] == b["endTime"] and b["status"] in ("STOPPING", "COMPLETED")
@@ -337,8 +337,8 @@ def test_speed_compresses_time(sim_factory):
         card = f.add_card()
         t = time.monotonic()
         sid = f.start(fast.venue.venue_evses()[0], card["id"])["chargeSessionId"]
-        f.wait_for(sid, {"CHARGING"}, timeout=2)
-        assert time.monotonic() - t < 1.0  # ~5-8 virtual seconds
+        f.wait_for(sid, {"CHARGING"})
+        assert time.monotonic() - t < 3.0  # ~5-8 virtual seconds (5-8 s at speed 1)
     finally:
         f.close()
 
@@ -347,13 +347,13 @@ def test_cable_pulled_ends_the_session_without_a_stop(sim, flow):
     card = flow.add_card()
     ev = sim.venue.evses[0]
     sid = flow.start(ev, card["id"])["chargeSessionId"]
-    flow.wait_for(sid, {"CHARGING"}, timeout=2)
+    flow.wait_for(sid, {"CHARGING"})
     sim.clock.advance(600)
     r = flow.c.post("/_sim/scenario/unplug", json={"evseUid": ev.evse_uid})
     assert r.json() == {"unplugged": True}
     st = flow.status(sid)
     assert st["status"] == "STOPPING" and st["endTime"]
-    done = flow.wait_for(sid, {"CDR_AVAILABLE"}, timeout=2)
+    done = flow.wait_for(sid, {"CDR_AVAILABLE"})
     assert done["totalCosts"] > 0 and done["receiptNumber"]
     assert sim.scenario.unplug(ev.evse_uid) is False  # nothing left to unplug
 
@@ -362,7 +362,7 @@ def test_station_fault_ends_in_error(sim, flow):
     card = flow.add_card()
     ev = sim.venue.evses[1]
     sid = flow.start(ev, card["id"])["chargeSessionId"]
-    flow.wait_for(sid, {"CHARGING"}, timeout=2)
+    flow.wait_for(sid, {"CHARGING"})
     assert sim.scenario.fault(ev.evse_uid) is True
     st = flow.status(sid)
     assert st["status"] == "ERROR" and st["error"] == "UNKNOWN" and st["errorMessage"]

@@ -11,6 +11,8 @@
 #   --no-start       enable the service for the next boot but do not start it now
 #   --demo           write KIOSK_DEMO=true into kiosk.env (try it without credentials)
 #   --dry-run        print what would be done
+#   --uninstall      remove what a source-tree setup installed (--purge: also settings,
+#                    API key, journal and the kiosk user); a package: apt-get remove/purge
 #
 # From the source tree it does what the package does: system packages, the "kiosk" user,
 # the virtual environment /opt/charge-assist-kiosk with the project (PySide6-Essentials
@@ -32,6 +34,8 @@ ENABLE=1
 START=1
 DEMO=0
 DRY=0
+UNINSTALL=0
+PURGE=0
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -40,6 +44,8 @@ while [ $# -gt 0 ]; do
         --no-start) START=0; shift ;;
         --demo) DEMO=1; shift ;;
         --dry-run) DRY=1; shift ;;
+        --uninstall) UNINSTALL=1; shift ;;
+        --purge) UNINSTALL=1; PURGE=1; shift ;;
         -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "setup-device: unknown option $1" >&2; exit 2 ;;
     esac
@@ -51,6 +57,26 @@ say() { printf '==> %s\n' "$*"; }
 if [ "$(id -u)" != 0 ] && [ "$DRY" = 0 ]; then
     echo "setup-device: run as root (sudo)" >&2
     exit 1
+fi
+
+if [ "$UNINSTALL" = 1 ]; then
+    if dpkg-query -W -f='${Status}' $PKG 2>/dev/null | grep -q "ok installed"; then
+        echo "setup-device: $PKG is installed as a package: apt-get remove (or purge) $PKG" >&2
+        exit 1
+    fi
+    if [ -d /run/systemd/system ]; then
+        run systemctl disable --now $PKG.service $PKG-recovery.service || true
+    fi
+    run rm -rf "$VENV" /etc/systemd/system/$PKG.service /etc/systemd/system/$PKG-recovery.service \
+        /etc/systemd/system/$PKG.service.d /etc/pam.d/$PKG /usr/bin/kiosk /usr/share/$PKG \
+        /usr/share/applications/$PKG-attendant.desktop /usr/share/icons/hicolor/scalable/apps/$PKG.svg
+    if [ "$PURGE" = 1 ]; then
+        run rm -rf "$ETC" /var/lib/$PKG /var/log/$PKG
+        if getent passwd kiosk >/dev/null; then run userdel kiosk; fi
+        if getent group kiosk >/dev/null; then run groupdel kiosk || true; fi
+    fi
+    if [ -d /run/systemd/system ]; then run systemctl daemon-reload; fi
+    exit 0
 fi
 
 # --- what are we on ----------------------------------------------------------------------

@@ -104,3 +104,20 @@ def test_start_watchdog_pings_from_the_loop_and_stops_when_it_is_blocked(notify_
         loop.close()
     assert running >= 4, running
     assert frozen == 0
+
+
+def test_helper_stays_dependency_free():
+    """The app imports it from its event loop and the recovery screen/service scripts may too:
+    standard library only (no Qt, no kiosk layers), so it can never fail to import."""
+    import ast
+    import sys
+    from pathlib import Path
+
+    tree = ast.parse(Path(systemd.__file__).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert imported - {"__future__"} <= set(sys.stdlib_module_names), imported

@@ -163,8 +163,9 @@ def _alive(pid: int) -> bool:
 
 
 def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000, seed: int = 1,
-        evse_count: int = 4) -> Report:
-    """Drive start/charge/stop cycles with random SIGKILLs until ``min_kills`` kills."""
+        evse_count: int = 4, min_recoveries: int = 0) -> Report:
+    """Drive start/charge/stop cycles with random SIGKILLs until ``min_kills`` kills and at
+    least ``min_recoveries`` starts whose answer was lost or not recorded (then resolved)."""
     from kiosk.api import ChargeAssistClient
 
     rng = random.Random(seed)
@@ -244,7 +245,21 @@ def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000
             rep.worker_errors.append(err.read_text()[-400:])
 
     try:
-        while rep.total_kills < min_kills and rep.cycles < max_cycles:
+        def recoveries() -> int:
+            if not journal.exists():
+                return 0
+            import sqlite3
+
+            db = sqlite3.connect(str(journal), timeout=30)
+            try:
+                return db.execute("SELECT COUNT(*) FROM sessions WHERE start_phase != 'confirmed' "
+                                  "OR adopted = 1").fetchone()[0]
+            except sqlite3.Error:
+                return 0
+            finally:
+                db.close()
+
+        while (rep.total_kills < min_kills or recoveries() < min_recoveries) and rep.cycles < max_cycles:
             rep.cycles += 1
             e = evses[rep.cycles % len(evses)]
             drop = rng.random() < 0.5

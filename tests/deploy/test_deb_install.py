@@ -313,6 +313,56 @@ def test_recovery_command_under_headless_cage(package, shared_tmp):
         svc.close()
 
 
+def test_doctor_reads_the_api_key_from_the_systemd_credential(package, shared_tmp):
+    """README step 6: the installed ``kiosk doctor`` as the kiosk user, with the key only in
+    $CREDENTIALS_DIRECTORY (as LoadCredential= provides it), against the simulator."""
+    import socket
+
+    key = "s3cret-kiosk-key-for-doctor"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sim = subprocess.Popen(["/usr/bin/kiosk", "sim", "--port", str(port), "--api-key", key],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline and sim.poll() is None, "simulator did not start"
+            time.sleep(0.2)
+        cred = shared_tmp / "credentials"
+        data = shared_tmp / "data"
+        cred.mkdir()
+        data.mkdir()
+        (cred / "kiosk_api_key").write_text(key + "\n")
+        for path, mode in ((cred / "kiosk_api_key", 0o400), (cred, 0o500), (data, 0o700)):
+            shutil.chown(path, "kiosk", "kiosk")
+            path.chmod(mode)
+        env = unit_environment(parse_unit(UNIT))
+        env.update(read_env_file(ETC / "kiosk.env"))
+        env.update(CREDENTIALS_DIRECTORY=str(cred), KIOSK_BASE_URL=f"http://127.0.0.1:{port}",
+                   KIOSK_APP_TOKEN="kiosk-doctor-test", KIOSK_PAYMENT_EXTERNAL_REF="venue-doctor",
+                   KIOSK_DATA_DIR=str(data), KIOSK_LOG_DIR=str(data), KIOSK_CAMERA="none", HOME=str(data))
+        # first run: registers the appToken and names the missing wallet entry
+        first = as_kiosk("/usr/bin/kiosk", "doctor", env=env, check=False)
+        assert first.returncode != 0 and "wallet" in first.stdout, first.stdout + first.stderr
+        as_kiosk("/usr/bin/kiosk", "api", "add-external", "venue-doctor", env=env)
+        out = as_kiosk("/usr/bin/kiosk", "doctor", env=env, check=False)
+        text = out.stdout + out.stderr
+        assert out.returncode == 0, text
+        assert "API key" in text and "is up" in text
+        assert key not in text
+        # without the credential the doctor names the missing key and fails
+        env["CREDENTIALS_DIRECTORY"] = str(shared_tmp / "none")
+        out = as_kiosk("/usr/bin/kiosk", "doctor", env=env, check=False)
+        assert out.returncode != 0 and "kiosk_api_key" in out.stdout + out.stderr
+    finally:
+        sim.terminate()
+        sim.wait(10)
+
+
 def test_remove_then_purge_leaves_nothing(package):
     sh("dpkg", "--remove", PKG)
     assert not installed()

@@ -75,8 +75,10 @@ install -d "$SHARE/wheels" "$SHARE/systemd" "$SHARE/lib" "$R/usr/bin" "$R/usr/li
 
 cp "$WHEEL" "$SHARE/wheels/"
 REQ="$(pyside_requirement)"
-printf '%s\n' "$REQ" > "$SHARE/pyside-requirement.txt"
 if [ "$BUNDLE_WHEELS" = 1 ]; then
+    # the bundled PySide6 wheel is for this machine; without bundled wheels postinst
+    # decides on the device (6.8.0.2 on a Bookworm Pi)
+    printf '%s\n' "$REQ" > "$SHARE/pyside-requirement.txt"
     log "downloading dependency wheels for $(uname -m), Python $PYVER ($REQ)"
     "$BUILD_VENV/bin/python" -m pip download -q --only-binary=:all: -d "$SHARE/wheels" "$WHEEL" "$REQ" 2>&1 \
         | grep -v "is ignored: it is neither a file nor a directory" >&2 || true

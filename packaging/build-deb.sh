@@ -80,8 +80,12 @@ if [ "$BUNDLE_WHEELS" = 1 ]; then
     # decides on the device (6.8.0.2 on a Bookworm Pi)
     printf '%s\n' "$REQ" > "$SHARE/pyside-requirement.txt"
     log "downloading dependency wheels for $(uname -m), Python $PYVER ($REQ)"
-    "$BUILD_VENV/bin/python" -m pip download -q --only-binary=:all: -d "$SHARE/wheels" "$WHEEL" "$REQ" 2>&1 \
-        | grep -v "is ignored: it is neither a file nor a directory" >&2 || true
+    if ! "$BUILD_VENV/bin/python" -m pip download -q --only-binary=:all: -d "$SHARE/wheels" "$WHEEL" "$REQ" \
+            2> "$BUILD/pip-download.err"; then
+        grep -v "is ignored: it is neither a file nor a directory" "$BUILD/pip-download.err" >&2
+        echo "build-deb: could not download the dependency wheels (or use BUNDLE_WHEELS=0)" >&2
+        exit 1
+    fi
 fi
 # Translations live in resources/ next to the package, which the wheel does not carry
 # (see the report to the lead): ship them and link them into the venv at postinst.

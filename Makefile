@@ -11,6 +11,9 @@ STAMP  := $(VENV)/.installed
 DEB_PACKAGES := libzbar0 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 # Screenshots and a real window without a display need a virtual one.
 DEB_DEMO_PACKAGES := xvfb
+# The tests also press real keys on a virtual display, verify the systemd units and
+# validate the desktop entry.
+DEB_TEST_PACKAGES := xvfb xdotool systemd desktop-file-utils
 
 .PHONY: demo test test-fast bench deb test-deploy system-deps lint clean help
 
@@ -46,6 +49,7 @@ demo: $(STAMP)
 	$(VENV)/bin/kiosk demo
 
 test: $(STAMP)
+	@$(MAKE) --no-print-directory system-deps EXTRA_DEB="$(DEB_TEST_PACKAGES)"
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

@@ -25,11 +25,12 @@ import io
 import threading
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from kiosk.paths import resources_dir
 
 LANGUAGES: tuple[str, ...] = ("en", "nl", "de", "fr")
 DEFAULT_LANGUAGE = "en"
@@ -37,7 +38,7 @@ LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "fr": "F
 #: Babel locale used for number, currency and date formatting per language.
 BABEL_LOCALES = {"en": "en_GB", "nl": "nl_NL", "de": "de_DE", "fr": "fr_FR"}
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "resources" / "locale"
+LOCALE_DIR = resources_dir() / "locale"
 
 _state = threading.local()
 _default = {"lang": DEFAULT_LANGUAGE}

@@ -95,10 +95,8 @@ class KioskApp:
             return None
 
     def build(self) -> Any:
-        from kiosk.api import ChargeAssistClient
         from kiosk.i18n import set_language
         from kiosk.logsetup import register_secret
-        from kiosk.services.sessions import SessionService
         from kiosk.services.venue import VenueService
         from kiosk.ui.context import AppContext
         from kiosk.ui.errors import ErrorNotifier
@@ -132,15 +130,13 @@ class KioskApp:
         default_lang = rt("default_language")
         set_language(default_lang)
         time_scale = self.options.time_scale or (_sim_speed(self.sim) if self.sim is not None else 1.0)
-        client = self._client or ChargeAssistClient.from_settings(s)
-        self._client = client
-        s.data_dir.mkdir(parents=True, exist_ok=True)
-        sessions = SessionService(client, s.journal_path(), time_scale=time_scale,
-                                  attendant_pin=s.attendant_pin.get_secret_value() if s.attendant_pin else None)
-        ctx = AppContext(settings=s, client=client, venue=None, sessions=sessions, runtime=runtime, sim=self.sim,
+        # The client and the session service (httpx, pydantic models, the journal) are
+        # created in services(), after the first frame: start-up time. The venue service
+        # gets its client then; screens reach both only on a guest's action.
+        ctx = AppContext(settings=s, client=None, venue=None, sessions=None, runtime=runtime, sim=self.sim,
                          time_scale=time_scale)
         ctx.venue = VenueService(
-            client, location_ids=list(s.venue_location_ids), qr_hosts=list(s.qr_hosts),
+            None, location_ids=list(s.venue_location_ids), qr_hosts=list(s.qr_hosts),
             payment_method_id=rt("payment_method_id"),
             payment_card=s.payment_card.get_secret_value() if s.payment_card else None,
             payment_external_ref=s.payment_external_ref, room_payment=s.room_payment,
@@ -152,7 +148,6 @@ class KioskApp:
         cam = self._camera()
         ctx.scan = ScanBridge(cam, decoder=s.decoder, confirmations=s.scan_confirmations, parent=shell) \
             if cam is not None else None
-        self._unsub = sessions.subscribe(ctx.signals.updated.emit)
         shell.add_screen("home", HomeScreen(ctx))
         shell.add_screen("charger", ChargerScreen(ctx))
         shell.add_screen("room", RoomScreen(ctx))
@@ -164,7 +159,7 @@ class KioskApp:
         shell.add_screen("stopping", StoppingScreen(ctx))
         shell.add_screen("receipt", ReceiptScreen(ctx))
         shell.add_screen("pin", PinScreen(shell))
-        shell.set_pin_verifier(self._default_pin_verifier(sessions))
+        shell.set_pin_verifier(self._default_pin_verifier(ctx))
         shell.apply_theme()
         if runtime is not None:
             runtime.subscribe(self._runtime_changed)
@@ -173,12 +168,33 @@ class KioskApp:
         self.ctx = ctx
         return ctx
 
-    def _default_pin_verifier(self, sessions: Any) -> Any:
+    def services(self) -> Any:
+        """Create the API client and the session service and hand them to the screens."""
+        from kiosk.api import ChargeAssistClient
+        from kiosk.services.sessions import SessionService
+
+        ctx, s = self.ctx, self.settings
+        if ctx.sessions is not None:
+            return ctx
+        client = self._client or ChargeAssistClient.from_settings(s)
+        self._client = client
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        sessions = SessionService(client, s.journal_path(), time_scale=ctx.time_scale,
+                                  attendant_pin=s.attendant_pin.get_secret_value() if s.attendant_pin else None)
+        ctx.client, ctx.sessions = client, sessions
+        ctx.venue.client = client
+        self._unsub = sessions.subscribe(ctx.signals.updated.emit)
+        return ctx
+
+    def _default_pin_verifier(self, ctx: Any) -> Any:
         s = self.settings
         fallback = s.attendant_pin.get_secret_value() if s.attendant_pin else ("1234" if s.demo else None)
 
         def verify(pin: str) -> bool:
+            sessions = ctx.sessions
             try:
+                if sessions is None:
+                    raise NotImplementedError
                 sessions.attendant_login(pin)
                 return True
             except NotImplementedError:
@@ -232,9 +248,12 @@ class KioskApp:
             else:
                 ctx.shell.show()
         self.watchdog.start()
+        if show:
+            ctx.shell.repaint()       # the first frame: before the heavy imports below
+        await asyncio.sleep(0)
+        self.services()
         # The attendant desk is installed right after the first frame (it is reached only
         # through the PIN corner, seconds later at the earliest): start-up time.
-        await asyncio.sleep(0)
         self._install_attendant(ctx.shell, ctx)
         await self.connect()
         if ctx.scan is not None and self.options.start_camera:
@@ -297,10 +316,11 @@ class KioskApp:
         if self._unsub:
             self._unsub()
         try:
-            await ctx.sessions.aclose()
+            if ctx.sessions is not None:
+                await ctx.sessions.aclose()
         except Exception:  # noqa: BLE001
             log.exception("closing sessions failed")
-        if hasattr(ctx.client, "aclose"):
+        if ctx.client is not None and hasattr(ctx.client, "aclose"):
             await ctx.client.aclose()
         ctx.shell.allow_close()
         ctx.shell.close()

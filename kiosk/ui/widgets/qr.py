@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
+import shiboken6
+
 import segno
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -21,8 +24,6 @@ def _matrix(data: str) -> list[list[bool]]:
 
 
 class QrView(QWidget):
-    _encoded = Signal(str, object)
-
     def __init__(self, data: str = "", size: int = 240, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumSize(size, size)
@@ -30,7 +31,6 @@ class QrView(QWidget):
         self.setFixedSize(size, size)
         self._matrix: list[list[bool]] = []
         self._data = ""
-        self._encoded.connect(self._on_encoded)
         self.set_data(data)
 
     def data(self) -> str:
@@ -45,17 +45,31 @@ class QrView(QWidget):
             self._matrix = _matrix(data)
         elif data:
             # a short-lived worker per receipt (a few per guest): nothing to shut down later
-            threading.Thread(target=self._encode, args=(data,), name="qr-encode", daemon=True).start()
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is None:
+                self._matrix = _matrix(data)
+            else:
+                threading.Thread(target=self._encode, args=(data, loop), name="qr-encode", daemon=True).start()
         self.update()
 
     def ready(self) -> bool:
         return bool(self._matrix) or not self._data
 
-    def _encode(self, data: str) -> None:   # worker thread; the signal is queued to the UI thread
+    def _encode(self, data: str, loop: asyncio.AbstractEventLoop) -> None:
+        """Worker thread. The result goes back through the event loop, never by touching
+        the widget (which the UI thread may be deleting) from this thread."""
+        matrix = _matrix(data)
         try:
-            self._encoded.emit(data, _matrix(data))
-        except RuntimeError:   # the widget is gone
+            loop.call_soon_threadsafe(self._on_encoded_safe, data, matrix)
+        except RuntimeError:   # the loop is closed: the app is gone
             pass
+
+    def _on_encoded_safe(self, data: str, matrix: list[list[bool]]) -> None:
+        if shiboken6.isValid(self):
+            self._on_encoded(data, matrix)
 
     def _on_encoded(self, data: str, matrix: list[list[bool]]) -> None:
         if data == self._data:

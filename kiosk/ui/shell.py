@@ -248,6 +248,7 @@ class Shell(QWidget):
     # -- guests, language ------------------------------------------------------------------
     def set_language(self, lang: str) -> None:
         i18n.set_language(lang)   # listeners call retranslate()
+        self.touch()
 
     def retranslate(self) -> None:
         for w in self._screens.values():
@@ -295,7 +296,9 @@ class Shell(QWidget):
         if self.idle_prompt.isVisible():
             return
         w = self.current_screen()
-        if w is None or not getattr(w, "idle_applies", True) or self._current == self.HOME:
+        # Home holds nothing of a guest, except a language they chose: that is reset too.
+        at_rest = self._current == self.HOME and i18n.current_language() == self.default_language
+        if w is None or at_rest or (self._current != self.HOME and not getattr(w, "idle_applies", True)):
             self._idle_timer.stop()
             return
         self._idle_timer.start(max(1, self.idle_timeout_s - self.idle_prompt_s) * 1000)

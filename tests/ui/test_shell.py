@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel
@@ -151,5 +153,21 @@ def test_high_contrast_theme_switches_at_run_time(kiosk_factory, sim, ui_loop):
         assert sh.palette_.bg == "#000000" and sh.palette_.text == "#ffffff"
         live = sh.screen("live")
         assert live.gauge.color.name() == "#ffff00"      # painted widgets follow the theme too
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_a_language_chosen_on_home_is_reset_for_the_next_guest(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim, idle_prompt_s=1)
+        ctx = await app.start()
+        sh = ctx.shell
+        sh.set_idle_timeout(2)
+        await asyncio.sleep(2.5)
+        assert not sh.idle_prompt.isVisible()          # nothing to forget on an untouched home
+        click(sh.screen("home").lang_buttons["fr"])
+        await poll_until(lambda: sh.idle_prompt.isVisible(), 5, what="still-there prompt")
+        await poll_until(lambda: current_language() == "en", 5, what="language reset")
+        assert sh.screen("home").my_session.text() == "My session: see or stop my charging"
 
     ui_loop.run_until_complete(scenario())

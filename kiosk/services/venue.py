@@ -163,6 +163,8 @@ class VenueService:
 
     async def load(self) -> list[Bay]:
         """Fetch the venue's locations (full details). Offline: keep what we have."""
+        if self.client is None:
+            return self.bays
         results = await asyncio.gather(*(self.client.location(lid) for lid in self.location_ids),
                                        return_exceptions=True)
         for lid, res in zip(self.location_ids, results, strict=True):
@@ -196,6 +198,8 @@ class VenueService:
 
     async def board(self) -> list[Bay]:
         """Refresh the board's availability (POST /locations/availability)."""
+        if self.client is None:      # not connected yet (the window shows before the client exists)
+            return self.bays
         if not self.locations:
             await self.load()
             if not self.locations:

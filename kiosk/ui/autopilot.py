@@ -153,7 +153,12 @@ class Autopilot:
         await ctx.venue.board()
         home._rebuild_board()
         if capture:
+            if ctx.scan is not None and ctx.scan.worker is not None:
+                ctx.scan.paused = True     # hold the scan until Home is photographed
+                await self.until(lambda: home.camera.frames_shown > 0, "camera preview", 20)
             await self.shot("home")
+            if ctx.scan is not None:
+                ctx.scan.paused = False
         # 1. scan -> charger screen with details
         charger = sh.screen("charger")
         t = time.monotonic()

@@ -179,8 +179,8 @@ class AttendantArea(QWidget):
         self.attendant = None
         self.desk.attendant = None
         self.tabs.setEnabled(False)
-        self.sessions_screen.timer.stop()
-        self.diagnostics_screen.stop_scan()
+        self.sessions_screen.deactivate()
+        self.diagnostics_screen.deactivate()
         self.retranslate()
 
     def _set_actor(self, name: str) -> None:
@@ -210,11 +210,15 @@ class AttendantArea(QWidget):
         self.logout()
 
     def _tab_changed(self, index: int) -> None:
+        w = self.tabs.widget(index)
+        if w is not self.sessions_screen:
+            self.sessions_screen.deactivate()
+        if w is not self.diagnostics_screen:
+            self.diagnostics_screen.deactivate()
         if self.attendant is None:
             return
-        w = self.tabs.widget(index)
         if w is self.sessions_screen:
-            self.sessions_screen.refresh()
+            self.sessions_screen.activate()
         elif w is self.history_screen:
             self.history_screen.refresh()
         elif w is self.wallet_screen:

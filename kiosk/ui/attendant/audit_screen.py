@@ -61,7 +61,7 @@ class AuditScreen(QWidget):
     @asyncSlot()
     async def refresh(self) -> None:
         try:
-            self.entries = list(await asyncio.to_thread(self.entries_fn))
+            self.entries = list(self.entries_fn())   # a local SQLite read of <= 500 rows
         except Exception as exc:  # noqa: BLE001
             self.message.error(_("The audit log could not be read: {error}", error=type(exc).__name__))
             return
@@ -78,7 +78,7 @@ class AuditScreen(QWidget):
     @asyncSlot()
     async def on_export(self) -> None:
         try:
-            entries = list(await asyncio.to_thread(self.entries_fn))
+            entries = list(self.entries_fn())
             self.export_dir.mkdir(parents=True, exist_ok=True)
             path = self.export_dir / f"audit-{datetime.now().strftime('%Y%m%d-%H%M%S')}.csv"
             await asyncio.to_thread(path.write_text, audit_to_csv(entries), encoding="utf-8-sig")

@@ -186,13 +186,11 @@ class DiagnosticsScreen(QWidget):
     def _on_state(self, state: str) -> None:
         self.scan_state.setText(_("Camera: {state}", state=state))
 
-    def hideEvent(self, event: Any) -> None:  # noqa: N802 - Qt naming
-        self.scan_btn.setChecked(False)
-        super().hideEvent(event)
-
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
+    def deactivate(self) -> None:
+        """The tab is left or the attendant logged out: the camera test stops."""
+        if self.scan_btn.isChecked():
+            self.scan_btn.setChecked(False)   # toggled -> stop_scan
         self.stop_scan()
-        super().closeEvent(event)
 
 
 def _process_start() -> float:

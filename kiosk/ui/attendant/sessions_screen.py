@@ -93,14 +93,18 @@ class SessionsScreen(QWidget):
         if self.rows:
             self._fill()
 
-    def showEvent(self, ev: Any) -> None:  # noqa: N802 - Qt naming
-        super().showEvent(ev)
+    # (no showEvent/hideEvent overrides: Qt calls them while a widget is being destroyed,
+    # and a Python override running then can crash PySide; the area calls these instead)
+    def activate(self) -> None:
+        """The tab is shown: refresh now and every few seconds."""
         self.timer.start()
+        self.refresh()
 
-    def hideEvent(self, ev: Any) -> None:  # noqa: N802
+    def deactivate(self) -> None:
+        """The tab is left (or the attendant logged out): stop refreshing, hide the code."""
         self.timer.stop()
+        self.code_timer.stop()
         self.code.clear()
-        super().hideEvent(ev)
 
     def selected(self) -> DeskRow | None:
         key = selected_key(self.table)

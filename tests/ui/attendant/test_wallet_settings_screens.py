@@ -98,14 +98,16 @@ def test_settings_screen_applies_without_restart_and_persists(qtbot, ui_loop, si
         shell.allow_close()
         shell.add_screen("attendant", env.area)
         connect_shell(shell, env.area)
+        shell.show()
         env.login("desk-eve")
+        shell.show_screen("attendant")
         s = env.area.settings_screen
         env.area.tabs.setCurrentWidget(s)
         await wait_until(lambda: s.payment.count() >= 1, what="settings loaded")
         s.idle.setValue(120)
         s.language.setCurrentIndex(s.language.findData("de"))
         s.contrast.setChecked(True)
-        qtbot.mouseClick(s.save, Qt.MouseButton.LeftButton)
+        s.save.click()
         await wait_until(lambda: "Saved" in s.message.text(), what="saved")
         # applied at once to the running shell
         assert shell.idle_timeout_s == 120

@@ -171,3 +171,31 @@ def test_a_language_chosen_on_home_is_reset_for_the_next_guest(kiosk_factory, si
         assert sh.screen("home").my_session.text() == "My session: see or stop my charging"
 
     ui_loop.run_until_complete(scenario())
+
+
+def test_unexpected_errors_become_a_guest_safe_message(kiosk_factory, sim, ui_loop):
+    import sys
+    import threading
+
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        sh = ctx.shell
+
+        def boom():
+            raise ValueError("secret internals NL-GFX-C12345678-X")
+
+        t = threading.Thread(target=boom)       # threading.excepthook -> queued to the UI
+        t.start()
+        t.join()
+        await poll_until(lambda: sh.toast.isVisible(), what="message shown")
+        assert "Something went wrong" in sh.toast.text.text()
+        assert "secret" not in sh.toast.text.text()
+        sh.toast.hide()
+        try:
+            raise RuntimeError("in a slot")
+        except RuntimeError:
+            sys.excepthook(*sys.exc_info())     # where qasync sends slot exceptions
+        assert sh.toast.isVisible() and app.errors.count == 2
+
+    ui_loop.run_until_complete(scenario())

@@ -14,6 +14,7 @@ thread the test started is still running.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from typing import Any
@@ -49,6 +50,10 @@ def ui_loop(qapp):
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         asyncio.set_event_loop(None)
         loop.close()
+        # Free the Qt wrappers of this test on the main thread now: left to a later cyclic
+        # collection they may be freed on a simulator thread, and Qt's timer code then
+        # crashes (seen under -n 2 with the attendant tests).
+        gc.collect()
 
 
 @pytest.fixture

@@ -668,9 +668,7 @@ def bind_venue_payment(runtime: RuntimeSettings, venue: Any, configured_id: str 
     def apply(_changed: dict[str, Any] | None = None) -> None:
         chosen = runtime.payment_method_id or configured_id
         if getattr(venue, "payment_method_id", None) != chosen:
-            venue.payment_method_id = chosen
-            if hasattr(venue, "_pm_cache"):
-                venue._pm_cache = None   # forget a wallet look-up made for the old choice
+            venue.set_payment_method(chosen)   # also forgets a wallet look-up made for the old choice
 
     apply()
     return runtime.subscribe(lambda changed: apply(changed) if "payment_method_id" in changed else None)

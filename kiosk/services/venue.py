@@ -130,6 +130,7 @@ class VenueService:
         self.last_updated: datetime | None = None
         self.last_error: str | None = None
         self._pm_cache: str | None = None
+        self._pm_generation = 0      # bumped by set_payment_method: a look-up in flight for the old choice is not cached
         self._lock = asyncio.Lock()
 
     # -- venue -----------------------------------------------------------------------------
@@ -342,6 +343,17 @@ class VenueService:
         details.example_text = example_cost(sched, lang=lang)
 
     # -- payment ---------------------------------------------------------------------------
+    def set_payment_method(self, payment_method_id: str | None) -> None:
+        """Start the next sessions with this payment method (staff chose it at run time);
+        ``None``: back to the configured card / external reference / wallet default.
+
+        Forgets the wallet look-up made for the previous choice, so the next
+        :meth:`venue_payment_method` looks again (a removed or replaced method is not reused).
+        """
+        self.payment_method_id = payment_method_id or None
+        self._pm_cache = None
+        self._pm_generation += 1
+
     async def venue_payment_method(self) -> str:
         """The venue's payment method id: configured id, else the wallet entry matching the
         venue card / external reference (created when missing), else the wallet's default."""
@@ -352,6 +364,7 @@ class VenueService:
         async with self._lock:
             if self._pm_cache:
                 return self._pm_cache
+            generation = self._pm_generation
             wallet = await self.client.wallet()
             pm = None
             if self.payment_card:
@@ -368,7 +381,8 @@ class VenueService:
                 pm = next((w for w in wallet if getattr(w, "is_default", False)), None) or (wallet[0] if wallet else None)
             if pm is None or not pm.id:
                 raise ResolveError("no_payment")
-            self._pm_cache = pm.id
+            if generation == self._pm_generation:
+                self._pm_cache = pm.id
             return pm.id
 
     async def room_payment_method(self, room: str) -> str:

@@ -76,6 +76,42 @@ async def finished_session(client, sim, evse, pm_id: str, minutes: float = 30) -
 PIN = "2468"
 
 
+# --- the real shell with its PIN screen, as the kiosk shows it ----------------------------
+
+def build_shell(qtbot, env, closable=True):
+    """A Shell with the real PIN screen and ``env.area`` plugged in by ``connect_shell``."""
+    from kiosk.ui.attendant import connect_shell
+    from kiosk.ui.base import Screen
+    from kiosk.ui.screens.pin import PinScreen
+    from kiosk.ui.shell import Shell
+
+    shell = Shell(idle_timeout_s=600)
+    qtbot.addWidget(shell)
+    if closable:
+        shell.allow_close()
+    shell.add_screen("home", Screen())
+    shell.add_screen("pin", PinScreen(shell))
+    shell.add_screen("attendant", env.area)
+    connect_shell(shell, env.area)
+    shell.show()
+    shell.go_home()
+    return shell
+
+
+def tap_corner(shell):
+    """The hidden corner, three taps."""
+    for _ in range(3):
+        shell.corner.click()
+
+
+def enter_pin(shell, pin):
+    """Type ``pin`` on the PIN screen's keypad and tap OK."""
+    pad = shell.screen("pin").keypad
+    pad.clear()
+    pad.type(pin)
+    pad.ok_btn.click()
+
+
 class DeskEnv:
     """The attendant area on a real SessionService, client and simulator."""
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWid
 
 from kiosk.i18n import Translator
 from kiosk.services.attendant import (
+    PinChange,
     RuntimeSettings,
     bind_venue_payment,
     SessionsDesk,
@@ -114,7 +115,8 @@ class AttendantArea(QWidget):
             scan_factory=services.scan_factory)
         self.audit_screen = AuditScreen(self._audit_entries, services.export_dir or services.data_dir / "exports",
                                         record=audit_record)
-        self.settings_screen = SettingsScreen(services.runtime, services.wallet, audit=audit_record)
+        self.settings_screen = SettingsScreen(services.runtime, services.wallet, audit=audit_record,
+                                              pin_change=self._pin_change)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("attendant-tabs")
         self.tabs.tabBar().setMinimumHeight(TOUCH)
@@ -181,12 +183,18 @@ class AttendantArea(QWidget):
         self.tabs.setEnabled(False)
         self.sessions_screen.deactivate()
         self.diagnostics_screen.deactivate()
+        self.settings_screen.close_pin_change()
         self.retranslate()
 
     def _set_actor(self, name: str) -> None:
         self.desk.attendant = self.attendant
         for w in (self.history_screen, self.wallet_screen, self.audit_screen, self.settings_screen):
             w.actor = name
+
+    def _pin_change(self) -> PinChange | None:
+        if self.attendant is None or not hasattr(self.services.sessions, "set_attendant_pin"):
+            return None
+        return PinChange(self.services.sessions, self.attendant)
 
     def _audit_entries(self) -> list[Any]:
         if self.attendant is None:
@@ -215,6 +223,8 @@ class AttendantArea(QWidget):
             self.sessions_screen.deactivate()
         if w is not self.diagnostics_screen:
             self.diagnostics_screen.deactivate()
+        if w is not self.settings_screen:
+            self.settings_screen.close_pin_change()
         if self.attendant is None:
             return
         if w is self.sessions_screen:

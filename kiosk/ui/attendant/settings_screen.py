@@ -1,25 +1,29 @@
 """Settings staff may change without a restart: idle timeout, default language, venue
 payment method, high-contrast default. Saved to the runtime settings file; listeners (the
-shell) apply them at once."""
+shell) apply them at once. Below them, "Change PIN" opens the PIN change
+(:class:`~kiosk.ui.attendant.pin_change.PinChangePanel`) in place of the form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
 from kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from kiosk.services.attendant import RuntimeSettingError, RuntimeSettings, WalletError
 
 from .common import TOUCH, MessageLine, TouchButton, combo, spin
+from .pin_change import PinChangePanel
 
 _ = Translator("attendant")
 
 
 class SettingsScreen(QWidget):
     def __init__(self, runtime: RuntimeSettings, wallet: Any = None, audit: Any = None,
-                 actor: str = "attendant", parent: QWidget | None = None) -> None:
+                 actor: str = "attendant", pin_change: Callable[[], Any] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("attendant-settings")
         self.runtime = runtime
@@ -51,12 +55,35 @@ class SettingsScreen(QWidget):
         buttons.addWidget(self.save)
         buttons.addWidget(self.revert)
         buttons.addStretch(1)
+        # security: the attendant PIN (changed on its own panel, never saved with the form)
+        self.security_title = QLabel()
+        self.security_title.setObjectName("subtitle")
+        self.l_pin = QLabel()
+        self.change_pin = TouchButton(name="change-pin")
+        security = QHBoxLayout()
+        security.addWidget(self.l_pin)
+        security.addWidget(self.change_pin)
+        security.addStretch(1)
+        self.form_page = QWidget()
+        page = QVBoxLayout(self.form_page)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addWidget(self.title)
+        page.addLayout(self.form)
+        page.addLayout(buttons)
+        page.addWidget(self.message)
+        page.addWidget(self.security_title)
+        page.addLayout(security)
+        page.addStretch(1)
+        self.pin_panel = PinChangePanel(pin_change or (lambda: None))
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.form_page)
+        self.pages.addWidget(self.pin_panel)
+        for w in (self.security_title, self.l_pin, self.change_pin):
+            w.setVisible(pin_change is not None)
         lay = QVBoxLayout(self)
-        lay.addWidget(self.title)
-        lay.addLayout(self.form)
-        lay.addLayout(buttons)
-        lay.addWidget(self.message)
-        lay.addStretch(1)
+        lay.addWidget(self.pages)
+        self.change_pin.clicked.connect(self.open_pin_change)
+        self.pin_panel.closed.connect(self.close_pin_change)
         self.save.clicked.connect(self.on_save)
         self.revert.clicked.connect(self.on_revert)
         self._unsub = runtime.subscribe(lambda _changed: self.show_values())
@@ -72,6 +99,22 @@ class SettingsScreen(QWidget):
         self.l_contrast.setText(_("High contrast by default"))
         self.save.setText(_("Save"))
         self.revert.setText(_("Back to configuration file"))
+        self.security_title.setText(_("Security"))
+        self.l_pin.setText(_("Attendant PIN"))
+        self.change_pin.setText(_("Change PIN"))
+        self.pin_panel.retranslate()
+
+    # -- PIN change --------------------------------------------------------------------
+    def open_pin_change(self) -> None:
+        if self.pin_panel.start():
+            self.pages.setCurrentWidget(self.pin_panel)
+        else:
+            self.message.error(_("Enter the attendant PIN first."))
+
+    def close_pin_change(self) -> None:
+        """Back to the form; whatever was typed is forgotten (tab change, logout)."""
+        self.pin_panel.reset()
+        self.pages.setCurrentWidget(self.form_page)
 
     def show_values(self) -> None:
         v = self.runtime.as_dict()

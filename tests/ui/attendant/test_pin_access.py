@@ -3,37 +3,7 @@ lockout after repeated wrong PINs is shown and survives a restart."""
 
 from datetime import UTC, datetime, timedelta
 
-from kiosk.ui.attendant import connect_shell
-from kiosk.ui.base import Screen
-from kiosk.ui.screens.pin import PinScreen
-from kiosk.ui.shell import Shell
-from tests.plugins.attendant import run_scenario, PIN, wait_until
-
-
-def build_shell(qtbot, env, closable=True):
-    shell = Shell(idle_timeout_s=600)
-    qtbot.addWidget(shell)
-    if closable:
-        shell.allow_close()
-    shell.add_screen("home", Screen())
-    shell.add_screen("pin", PinScreen(shell))
-    shell.add_screen("attendant", env.area)
-    connect_shell(shell, env.area)
-    shell.show()
-    shell.go_home()
-    return shell
-
-
-def tap_corner(shell):
-    for _ in range(3):
-        shell.corner.click()
-
-
-def enter_pin(shell, pin):
-    pad = shell.screen("pin").keypad
-    pad.clear()
-    pad.type(pin)
-    pad.ok_btn.click()
+from tests.plugins.attendant import PIN, build_shell, enter_pin, run_scenario, tap_corner, wait_until
 
 
 def test_attendant_area_cannot_be_reached_without_the_pin(qtbot, ui_loop, sim, desk_factory, qapp):

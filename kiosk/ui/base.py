@@ -34,6 +34,32 @@ class Screen(QWidget):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setProperty("screen", True)
+        self.compact = False
+        self._adaptive: list[tuple[Any, Any, Any]] = []
+
+    def adaptive(self, apply: Any, normal: Any, compact: Any) -> None:
+        """Register a setting that differs in the compact layout (window below 1024x700,
+        e.g. the Pi's 800x480): ``apply(value)`` runs now and on every switch.
+        ``adaptive(box.setContentsMargins, (120, 40, 120, 30), (24, 8, 24, 8))``."""
+        self._adaptive.append((apply, normal, compact))
+        self._apply_adaptive(apply, compact if self.compact else normal)
+
+    @staticmethod
+    def _apply_adaptive(apply: Any, value: Any) -> None:
+        if isinstance(value, tuple):
+            apply(*value)
+        else:
+            apply(value)
+
+    def set_compact(self, compact: bool) -> None:
+        """Called by the shell when the window crosses the compact size."""
+        self.compact = compact
+        for apply, normal, small in self._adaptive:
+            self._apply_adaptive(apply, small if compact else normal)
+        self.compact_changed(compact)
+
+    def compact_changed(self, compact: bool) -> None:
+        """Hook for layout changes beyond :meth:`adaptive` (e.g. board columns)."""
 
     def go(self, name: str, **params: Any) -> None:
         self.navigate.emit(name, params)

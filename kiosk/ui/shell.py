@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from kiosk import i18n
 from kiosk.ui.base import Screen, TouchButton, label
-from kiosk.ui.theme import palette, stylesheet
+from kiosk.ui.theme import base_px, palette, stylesheet
 from kiosk.i18n import Translator
 
 _ = Translator("ui")
@@ -48,6 +48,12 @@ PinVerifier = Callable[[str], "bool | Awaitable[bool]"]
 
 #: Default window size (also the screenshot size): a common 10" kiosk panel.
 DEFAULT_SIZE = (1280, 800)
+#: Below this width or height the screens use their compact layout (the Pi's 7" 800x480).
+COMPACT_BELOW = (1024, 700)
+
+
+def is_compact(width: int, height: int) -> bool:
+    return width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
 
 
 class IdlePrompt(QFrame):
@@ -152,7 +158,17 @@ class Shell(QWidget):
         super().__init__(parent)
         self.setObjectName("shell")
         self.setWindowTitle("Charge Assist")
-        self.resize(*DEFAULT_SIZE)
+        # Text size and the compact layouts follow the window size (resizeEvent); start from
+        # what the screen offers, so a 800x480 panel never sees the 10" layout first.
+        w, h = DEFAULT_SIZE
+        scr = QApplication.primaryScreen() if QApplication.instance() is not None else None
+        if scr is not None:
+            avail = scr.availableGeometry()
+            if avail.width() > 0 and avail.height() > 0:
+                w, h = min(w, avail.width()), min(h, avail.height())
+        self.base_px = base_px(h)
+        self.compact = is_compact(w, h)
+        self.resize(w, h)
         self.venue_color = venue_color
         self.high_contrast = high_contrast
         self.default_language = default_language
@@ -166,6 +182,9 @@ class Shell(QWidget):
         self.stack = QStackedWidget(self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        # The layout must not raise the window's minimum size to the current (font-size
+        # dependent) hint: shrinking the window first shrinks the fonts (resizeEvent).
+        lay.setSizeConstraint(QVBoxLayout.SizeConstraint.SetNoConstraint)
         lay.addWidget(self.stack)
 
         self.idle_prompt = IdlePrompt(self)
@@ -202,6 +221,8 @@ class Shell(QWidget):
         nav = getattr(widget, "navigate", None)
         if nav is not None:
             nav.connect(lambda n, p: self.show_screen(n, **p))
+        if hasattr(widget, "set_compact"):
+            widget.set_compact(self.compact)
         if hasattr(widget, "retranslate"):
             widget.retranslate()
         return widget
@@ -278,7 +299,7 @@ class Shell(QWidget):
         if high_contrast is not None:
             self.high_contrast = high_contrast
         self.palette_ = palette(self.venue_color, self.high_contrast)
-        qss = stylesheet(self.palette_)
+        qss = stylesheet(self.palette_, self.base_px)
         if qss != self._qss:      # re-polishing every widget costs tens of ms: only on change
             self._qss = qss
             self.setStyleSheet(qss)
@@ -372,6 +393,20 @@ class Shell(QWidget):
         self.toast.setGeometry(20, h - 120, w - 40, 100)
         self.corner.move(0, 0)
 
+    def _adapt(self, w: int, h: int) -> None:
+        """Text size from the window height, compact layouts below COMPACT_BELOW: only on a
+        change (re-polishing costs tens of ms)."""
+        px, compact = base_px(h), is_compact(w, h)
+        if compact != self.compact:
+            self.compact = compact
+            for scr in self._screens.values():
+                if hasattr(scr, "set_compact"):
+                    scr.set_compact(compact)
+        if px != self.base_px:
+            self.base_px = px
+            if self._qss is not None:
+                self.apply_theme()
+
     def _raise_overlays(self) -> None:
         self.corner.raise_()
         if self.idle_prompt.isVisible():
@@ -381,6 +416,7 @@ class Shell(QWidget):
 
     def resizeEvent(self, ev: Any) -> None:  # noqa: N802
         super().resizeEvent(ev)
+        self._adapt(self.width(), self.height())
         self._place_overlays()
         self._raise_overlays()
 

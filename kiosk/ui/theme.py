@@ -42,8 +42,15 @@ def palette(venue_color: str = "#0b7a53", high_contrast: bool = False) -> Palett
                    ok="#0b7a53")
 
 
+def base_px(height: int) -> int:
+    """Body text size in px for a window ``height`` px high: 20 at 800 (10" panel), 14 at
+    480 (the Pi's 7" touchscreen), at most 26 on a 1080p screen."""
+    return max(14, min(26, round(height * 0.025)))
+
+
 def stylesheet(p: Palette, base_pt: int = 20) -> str:
     big = base_pt * 2
+    key_h = max(56, round(base_pt * 3.6))   # keypad keys: 72 at 20 px, never below the touch minimum
     title = int(base_pt * 1.6)
     sub = int(base_pt * 1.2)
     small = max(12, int(base_pt * 0.8))
@@ -73,10 +80,11 @@ def stylesheet(p: Palette, base_pt: int = 20) -> str:
     QPushButton[role="danger"] {{ background: {p.danger}; color: #ffffff; border: 2px solid {p.danger};
                                   font-weight: bold; }}
     QPushButton[role="link"] {{ background: transparent; border: none; text-decoration: underline; }}
-    QPushButton[role="lang"] {{ min-width: 64px; }}
+    QPushButton[role="lang"] {{ min-width: 56px; padding: 6px 8px; }}
     QPushButton[role="lang"]:checked {{ background: {p.primary}; color: {p.on_primary}; }}
-    QPushButton[role="choice"]:checked {{ background: {p.primary}; color: {p.on_primary}; font-weight: bold; }}
-    QPushButton[role="key"] {{ font-size: {title}px; min-width: 88px; min-height: 72px; }}
+    QPushButton[role="choice"]:checked {{ background: {p.primary}; color: {p.on_primary}; }}
+    QPushButton[role="key"] {{ font-size: {title}px; min-width: 56px; min-height: {key_h}px; }}
+    QPushButton#keypad_ok {{ min-height: {key_h}px; }}
     QPushButton:disabled {{ color: {p.muted}; border-color: {p.border}; background: {p.bg}; }}
     QPushButton[role="corner"] {{ background: transparent; border: none; min-height: 56px; }}
     QScrollArea {{ border: none; }}

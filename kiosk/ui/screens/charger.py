@@ -7,13 +7,14 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.i18n import current_language
 from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import RESOLVE, UNUSABLE, number, status_text
 from kiosk.ui.widgets.connector import ConnectorIcon, standard_name
-from kiosk.ui.widgets.keypad import Keypad
+from kiosk.ui.widgets.keypad import Keypad, keypad_screen
 from kiosk.i18n import Translator
 
 _ = Translator("ui")
@@ -93,7 +94,7 @@ class ChargerScreen(Screen):
         for b in (self.pay_venue, self.pay_room):
             b.setCheckable(True)
             self.pay_group.addButton(b)
-            pay_row.addWidget(b)
+            pay_row.addWidget(b, 1)
         self.pay_venue.setChecked(True)
         self.pay_venue.clicked.connect(lambda: self._pay("venue"))
         self.pay_room.clicked.connect(lambda: self._pay("room"))
@@ -103,10 +104,18 @@ class ChargerScreen(Screen):
         tl.addWidget(self.room_text)
         tl.addStretch(1)
 
-        cols = QHBoxLayout()
+        # the two cards scroll when a long tariff or directions do not fit (800x480)
+        cols_box = QWidget()
+        cols = QHBoxLayout(cols_box)
+        cols.setContentsMargins(0, 0, 0, 0)
         cols.setSpacing(16)
         cols.addWidget(info, 1)
         cols.addWidget(tariff, 1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("charger_scroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(cols_box)
         self.back = TouchButton("", "secondary")
         self.back.setObjectName("charger_back")
         self.back.clicked.connect(self.ctx_home)
@@ -115,7 +124,7 @@ class ChargerScreen(Screen):
         self.board.clicked.connect(self.ctx_home)
         self.start = TouchButton("", "primary")
         self.start.setObjectName("start_charging")
-        self.start.setMinimumHeight(72)
+        self.adaptive(self.start.setMinimumHeight, 72, 56)
         self.start.clicked.connect(self._start)
         bottom = QHBoxLayout()
         bottom.addWidget(self.back)
@@ -123,11 +132,12 @@ class ChargerScreen(Screen):
         bottom.addStretch(1)
         bottom.addWidget(self.start, 2)
         box = QVBoxLayout(self)
-        box.setContentsMargins(96, 16, 24, 16)
+        self.adaptive(box.setContentsMargins, (96, 16, 24, 16), (88, 6, 12, 6))
+        self.adaptive(box.setSpacing, 6, 4)
         box.addWidget(self.title)
         box.addWidget(self.status)
         box.addWidget(self.reason)
-        box.addLayout(cols, 1)
+        box.addWidget(self.scroll, 1)
         box.addLayout(bottom)
         self._clear()
 
@@ -291,19 +301,14 @@ class RoomScreen(Screen):
         super().__init__()
         self.ctx = ctx
         self.setObjectName("room")
-        self.title = label("", "title", center=True)
-        self.hint = label("", "body", center=True)
+        self.title = label("", "title")
+        self.hint = label("", "body")
         self.keypad = Keypad(max_len=8, letters=True)
         self.keypad.setObjectName("room_keypad")
         self.keypad.submitted.connect(lambda v: self.go("charger", room=v))
         self.cancel = TouchButton("", "secondary")
         self.cancel.clicked.connect(lambda: self.go("charger"))
-        box = QVBoxLayout(self)
-        box.setContentsMargins(300, 20, 300, 20)
-        box.addWidget(self.title)
-        box.addWidget(self.hint)
-        box.addWidget(self.keypad, 1)
-        box.addWidget(self.cancel)
+        keypad_screen(self, [self.title, self.hint], self.keypad, self.cancel)
 
     def retranslate(self) -> None:
         self.title.setText(_("Your room number"))

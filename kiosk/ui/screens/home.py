@@ -70,14 +70,14 @@ class HomeScreen(Screen):
         header = QFrame()
         header.setProperty("role", "header")
         hl = QHBoxLayout(header)
-        hl.setContentsMargins(96, 8, 16, 8)
+        self.adaptive(hl.setContentsMargins, (96, 8, 16, 8), (88, 4, 8, 4))
         self.logo = QLabel()
         if getattr(s, "venue_logo", None):
             pm = QPixmap(str(s.venue_logo))
             if not pm.isNull():
                 self.logo.setPixmap(pm.scaledToHeight(56, Qt.TransformationMode.SmoothTransformation))
         hl.addWidget(self.logo)
-        self.venue_name = label(s.venue_name or "", "title", wrap=False)
+        self.venue_name = label(s.venue_name or "", "title")
         hl.addWidget(self.venue_name, 1)
         self.status = label("", "body", wrap=False)
         self.status.setObjectName("service_status")
@@ -107,6 +107,7 @@ class HomeScreen(Screen):
         self.scan_title = label("", "subtitle")
         self.camera = CameraView()
         self.camera.setObjectName("camera")
+        self.adaptive(self.camera.setMinimumSize, (320, 240), (200, 150))
         left.addWidget(self.scan_title)
         left.addWidget(self.camera, 1)
         self.scan_msg = label("", "warning")
@@ -128,12 +129,12 @@ class HomeScreen(Screen):
         right.addWidget(self.board_empty)
         self.my_session = TouchButton("", "primary")
         self.my_session.setObjectName("my_session")
-        self.my_session.setMinimumHeight(72)
+        self.adaptive(self.my_session.setMinimumHeight, 72, 56)
         self.my_session.clicked.connect(lambda: self.go("code"))
         right.addWidget(self.my_session)
         body = QHBoxLayout()
-        body.setContentsMargins(20, 12, 20, 16)
-        body.setSpacing(20)
+        self.adaptive(body.setContentsMargins, (20, 12, 20, 16), (12, 6, 12, 6))
+        self.adaptive(body.setSpacing, 20, 12)
         body.addLayout(left, 5)
         body.addLayout(right, 6)
         box = QVBoxLayout(self)
@@ -153,6 +154,11 @@ class HomeScreen(Screen):
             ctx.scan.code.connect(self.on_code)
             ctx.scan.state.connect(self._scan_state)
         ctx.signals.updated.connect(self._on_session_update)
+
+    def compact_changed(self, compact: bool) -> None:
+        if self.bay_buttons:      # one column of bays on a narrow screen
+            self.bay_buttons = []
+            self._rebuild_board()
 
     def _on_session_update(self, _upd: Any) -> None:
         if self.ctx.shell.current_name() == "home":   # off screen: rebuilt on enter()
@@ -230,13 +236,14 @@ class HomeScreen(Screen):
                     w.deleteLater()
             self.bay_buttons = []
             row, col, last_loc = 0, 0, None
+            cols = 1 if self.compact else 2
             for bay in bays:
                 if bay.location_id != last_loc:
                     if col:
                         row, col = row + 1, 0
                     loc = self.ctx.venue.locations.get(bay.location_id)
                     head = label(getattr(loc, "name", "") or "", "small")
-                    self.board_grid.addWidget(head, row, 0, 1, 2)
+                    self.board_grid.addWidget(head, row, 0, 1, cols)
                     row, last_loc = row + 1, bay.location_id
                 btn = BayButton(bay)
                 btn.clicked.connect(lambda _=False, bay=bay: self.open_bay(bay))
@@ -244,7 +251,7 @@ class HomeScreen(Screen):
                 self.board_grid.addWidget(btn, row, col)
                 self.bay_buttons.append(btn)
                 col += 1
-                if col == 2:
+                if col == cols:
                     row, col = row + 1, 0
         self.board_empty.setText("" if bays else _("Loading the chargers…"))
         self.venue_name.setText(self.ctx.settings.venue_name or self.ctx.venue.display_name() or _("EV charging"))

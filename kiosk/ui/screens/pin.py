@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 from qasync import asyncSlot
 
 from kiosk.ui.base import Screen, TouchButton, label
-from kiosk.ui.widgets.keypad import Keypad
+from kiosk.ui.widgets.keypad import Keypad, keypad_screen
 from kiosk.i18n import Translator
 
 _ = Translator("ui")
@@ -18,23 +17,15 @@ class PinScreen(Screen):
     def __init__(self, shell: Any) -> None:
         super().__init__()
         self.shell = shell
-        self.title = label("", "title", center=True)
-        self.hint = label("", "body", center=True)
-        self.error = label("", "error", center=True)
+        self.title = label("", "title")
+        self.hint = label("", "body")
+        self.error = label("", "error")
         self.keypad = Keypad(max_len=12, secret=True)
         self.keypad.submitted.connect(self._submit)
         self.cancel = TouchButton("", "secondary")
         self.cancel.setObjectName("pin_cancel")
         self.cancel.clicked.connect(self._cancel)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(300, 30, 300, 30)
-        box.addWidget(self.title)
-        box.addWidget(self.hint)
-        box.addWidget(self.error)
-        box.addWidget(self.keypad, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.cancel)
-        box.addLayout(row)
+        keypad_screen(self, [self.title, self.hint, self.error], self.keypad, self.cancel)
 
     def retranslate(self) -> None:
         self.title.setText(_("Staff only"))

@@ -4,12 +4,31 @@ display label. No system on-screen keyboard, no QLineEdit focus games."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.ui.base import TouchButton
 from kiosk.i18n import Translator
 
 _ = Translator("ui")
+
+
+def keypad_screen(screen: Any, texts: list[QWidget], keypad: "Keypad", back: QWidget) -> QHBoxLayout:
+    """Lay out a keypad screen (room, My session, PIN): the texts and Back in a column
+    beside the keypad, so it fits a 800x480 panel as well as a 10" one."""
+    side = QVBoxLayout()
+    for w in texts:
+        side.addWidget(w)
+    side.addStretch(1)
+    side.addWidget(back)
+    box = QHBoxLayout(screen)
+    screen.adaptive(box.setContentsMargins, (120, 40, 120, 40), (88, 8, 12, 8))
+    screen.adaptive(box.setSpacing, 48, 16)
+    box.addLayout(side, 1)
+    box.addWidget(keypad, 1)
+    keypad.setMaximumWidth(560)
+    return box
 
 
 class Keypad(QWidget):
@@ -30,7 +49,7 @@ class Keypad(QWidget):
         self.display = QLabel()
         self.display.setProperty("role", "big")
         self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.display.setMinimumHeight(72)
+        self.display.setMinimumHeight(56)
         self.display.setObjectName("keypad_display")
         grid = QGridLayout()
         grid.setSpacing(8)
@@ -45,12 +64,12 @@ class Keypad(QWidget):
         self._add_key(grid, "0", 3, 1)
         self.ok_btn = TouchButton("", "primary")
         self.ok_btn.setProperty("role", "primary")
-        self.ok_btn.setMinimumHeight(72)
+        self.ok_btn.setObjectName("keypad_ok")   # as high as the keys (style sheet)
         self.ok_btn.clicked.connect(self._submit)
         grid.addWidget(self.ok_btn, 3, 2)
-        if letters:
+        if letters:   # two columns beside the digits: the keypad stays 4 keys high (800x480)
             for i, ch in enumerate("ABCDEF"):
-                self._add_key(grid, ch, 4 + i // 3, i % 3)
+                self._add_key(grid, ch, i // 2, 3 + i % 2)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.display)

@@ -33,6 +33,11 @@ class QrView(QWidget):
         self._data = ""
         self.set_data(data)
 
+    def set_side(self, size: int) -> None:
+        """The QR code's side in px (smaller in the compact layout)."""
+        self.setMinimumSize(size, size)
+        self.setFixedSize(size, size)
+
     def data(self) -> str:
         return self._data
 

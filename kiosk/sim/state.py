@@ -782,6 +782,8 @@ class SimState:
             dt = min(dt, (until - s.cursor).total_seconds())
             if dt <= 1e-6:
                 break
+            slice_start, wh_before, soc_before = s.cursor, s.energy_wh, s.car.soc
+            full = False
             if s.status == "CHARGING":
                 p = self._power(s)
                 need_kwh = (1.0 - s.car.soc) * s.car.battery_kwh / eff
@@ -796,18 +798,28 @@ class SimState:
                 s.power_kw = p
                 s.cursor += timedelta(seconds=dt)
                 if full:
-                    s.power_kw = 0.0
-                    self._set(s, "PARKING", s.cursor)
+                    s.power_kw = 0.0  # PARKING is set below, after the data points of this slice
                 else:
                     s.power_kw = self._power(s)
             else:
                 s.slices.append(Slice(s.cursor, dt, 0.0, 0.0, 0.0, False))
                 s.cursor += timedelta(seconds=dt)
+            # A data point carries the energy (and SoC) at its own timestamp: interpolated inside
+            # the slice just integrated (power is constant over a slice), not the slice's end value.
             while s.next_point is not None and s.next_point <= s.cursor:
+                f = (s.next_point - slice_start) / (s.cursor - slice_start)
+                wh = wh_before + (s.energy_wh - wh_before) * f
+                soc = soc_before + (s.car.soc - soc_before) * f
+                inside = s.next_point < s.cursor
+                power = s.slices[-1].power_kw if inside else s.power_kw
+                status = "CHARGING" if inside and s.slices[-1].charging else ("PARKING" if full else s.status)
                 s.points.append(
-                    DataPoint(s.next_point, round(s.energy_wh / 1000, 3), round(s.power_kw, 2), s.status, s.soc_percent())
+                    DataPoint(s.next_point, round(wh / 1000, 3), round(power, 2), status,
+                              round(soc * 100, 1) if s.is_dc else None)
                 )
                 s.next_point += timedelta(seconds=DATAPOINT_S if s.status == "CHARGING" else PARKING_STEP_S)
+            if full:
+                self._set(s, "PARKING", s.cursor)
 
     def next_call(self, s: Session, now: datetime) -> datetime:
         if s.status in ("REQUESTED", "STARTING"):

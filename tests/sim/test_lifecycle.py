@@ -369,3 +369,29 @@ def test_station_fault_ends_in_error(sim, flow):
     assert st["currentPowerInKw"] == 0 and st.get("receiptNumber") is None
     loc = flow.c.get(f"/locations/{ev.location_id}").json()
     assert next(e for e in loc["evses"] if e["uid"] == ev.evse_uid)["status"] == "AVAILABLE"
+
+
+@pytest.mark.parametrize("point_interval_s", [60.0, 65.0])  # 65: points fall inside integration slices
+def test_each_data_point_carries_the_energy_at_its_own_timestamp(sim, flow, monkeypatch, point_interval_s):
+    """A chart of energy over time must not run ahead of the clock: at a constant 11 kW a
+    point's energy is 11 kW x (its timestamp - startTime), whatever the integration step."""
+    from kiosk.sim import state as sim_state
+
+    monkeypatch.setattr(sim_state, "DATAPOINT_S", point_interval_s)
+    card = flow.add_card()
+    ev = next(e for e in sim.venue.venue_evses() if e.power_type == "AC" and e.max_kw >= 11
+              and e.base_status == "AVAILABLE" and len(e.connectors) == 1)
+    sim.scenario.car(ev.evse_uid, battery_kwh=100, soc=0.1, ac_max_kw=11)  # far below the taper
+    sid = flow.start(ev, card["id"])["chargeSessionId"]
+    st = flow.wait_for(sid, {"CHARGING"})
+    for advance in (7.3, 64.1, 3.9, 131.7, 45.5, 300.2):  # uneven polls cut slices anywhere
+        sim.clock.advance(advance)
+        flow.status(sid)
+    st = flow.status(sid, maxDataPoints=1000)
+    start = parse_ts(st["startTime"])
+    charging = [p for p in st["usageSummary"]["dataPoints"] if p["status"] == "CHARGING"
+                and parse_ts(p["timestamp"]) > start]
+    assert len(charging) >= 8
+    for p in charging:
+        expected = 11.0 * (parse_ts(p["timestamp"]) - start).total_seconds() / 3600
+        assert p["energyInKwh"] == pytest.approx(expected, abs=0.0011), p  # 10 s at 11 kW = 0.031 kWh

@@ -8,7 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from qasync import asyncSlot
 
 from kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
@@ -75,8 +85,14 @@ class SettingsScreen(QWidget):
         page.addLayout(security)
         page.addStretch(1)
         self.pin_panel = PinChangePanel(pin_change or (lambda: None))
+        # on a 7" 800x480 panel the form is taller than the tab: it scrolls instead of squeezing
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setWidget(self.form_page)
+        self.form_scroll.verticalScrollBar().setStyleSheet("QScrollBar:vertical { width: 40px; }")   # finger-wide
         self.pages = QStackedWidget()
-        self.pages.addWidget(self.form_page)
+        self.pages.addWidget(self.form_scroll)
         self.pages.addWidget(self.pin_panel)
         for w in (self.security_title, self.l_pin, self.change_pin):
             w.setVisible(pin_change is not None)
@@ -114,7 +130,7 @@ class SettingsScreen(QWidget):
     def close_pin_change(self) -> None:
         """Back to the form; whatever was typed is forgotten (tab change, logout)."""
         self.pin_panel.reset()
-        self.pages.setCurrentWidget(self.form_page)
+        self.pages.setCurrentWidget(self.form_scroll)
 
     def show_values(self) -> None:
         v = self.runtime.as_dict()

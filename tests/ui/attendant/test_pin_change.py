@@ -66,7 +66,7 @@ def test_change_pin_in_settings_then_only_the_new_pin_opens_the_desk(qtbot, ui_l
         assert not panel.message.is_error and "changed" in panel.message.text()
         assert not panel.keypad.isVisible()
         click(panel.back)
-        assert screen.pages.currentWidget() is screen.form_page
+        assert screen.pages.currentWidget() is screen.form_scroll
 
         # the audit says who changed the PIN, never which PIN
         entries = env.sessions.journal.audit_entries(100)
@@ -122,11 +122,11 @@ def test_leaving_the_settings_tab_forgets_a_half_typed_change(qtbot, ui_loop, si
         env.area.tabs.setCurrentWidget(env.area.audit_screen)
         env.area.tabs.setCurrentWidget(screen)
         # back on the form; a new change starts from the current PIN again
-        assert screen.pages.currentWidget() is screen.form_page
+        assert screen.pages.currentWidget() is screen.form_scroll
         click(screen.change_pin)
         assert screen.pin_panel.step == PinChange.CURRENT
         # logging out (idle timeout, exit) closes it too
         env.area.logout()
-        assert screen.pages.currentWidget() is screen.form_page and screen.pin_panel.change is None
+        assert screen.pages.currentWidget() is screen.form_scroll and screen.pin_panel.change is None
 
     run_scenario(ui_loop, scenario())

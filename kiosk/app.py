@@ -231,7 +231,8 @@ class KioskApp:
     # -- running -----------------------------------------------------------------------------
     async def start(self, show: bool = True) -> Any:
         """Show the window first, then talk to the service: the first frame never waits
-        on the network (the board says "Loading the chargers…" until it is filled)."""
+        on the network (the board says "Loading the chargers…" until it is filled).
+        systemd gets READY=1 right after that first frame."""
         ctx = self.ctx or self.build()
         from PySide6.QtWidgets import QApplication
 
@@ -247,9 +248,18 @@ class KioskApp:
                 ctx.shell.showFullScreen()
             else:
                 ctx.shell.show()
-        self.watchdog.start()
+        self.watchdog.start()         # also pings systemd's watchdog from the event loop
         if show:
             ctx.shell.repaint()       # the first frame: before the heavy imports below
+        # READY=1 now, not after the network: with the network down at boot connect() can
+        # take longer than TimeoutStartSec and systemd would give up on a kiosk that works
+        # (it shows the offline banner and retries by itself).
+        try:
+            from kiosk.deploy import systemd
+
+            systemd.notify_ready()
+        except Exception:  # noqa: BLE001 - never fail the kiosk for the service manager
+            log.debug("sd_notify READY failed", exc_info=True)
         await asyncio.sleep(0)
         self.services()
         # The attendant desk is installed right after the first frame (it is reached only
@@ -265,12 +275,6 @@ class KioskApp:
         gc.collect()
         gc.freeze()
         self.watchdog.reset()
-        try:
-            from kiosk.deploy import systemd
-
-            systemd.notify_ready()
-        except Exception:  # noqa: BLE001
-            pass
         return ctx
 
     async def connect(self) -> None:

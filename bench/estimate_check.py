@@ -93,9 +93,9 @@ async def one_session(i: int, evse, svc: SessionService, sim: SimServer, pm_id: 
         "diff": str(diff) if diff is not None else None,
         "diff_at_stop_answer": str(rec.difference) if rec.difference is not None else None,
         "estimate_lines": est_lines, "sim_lines": sim_lines,
-        # the simulator rounds charging TIME up to its step even when parking follows;
-        # OCPI 2.2.1 (mod_tariffs step_size examples) does not: see the README of kiosk/core
-        "time_step_conflict": {"TIME", "PARKING_TIME"} <= {ln.dimension for ln in bill.lines}
+        # charging TIME with a step followed by parking: OCPI 2.2.1 rounds only the parking
+        # total; these sessions are where a wrong step rule would show (reported separately)
+        "time_step_then_parking": {"TIME", "PARKING_TIME"} <= {ln.dimension for ln in bill.lines}
         and any(ln.dimension == "TIME" and int(ln.component.get("stepSize") or 1) > 1 for ln in bill.lines),
     }
 
@@ -152,7 +152,7 @@ async def main_async(args) -> dict:
         t["sessions"] += 1
         t["max_abs_diff"] = str(max(Decimal(t["max_abs_diff"]), abs(Decimal(r["diff"]))))
     worst = sorted(done, key=lambda r: abs(Decimal(r["diff"])), reverse=True)[:5]
-    worst += sorted((r for r in done if not r["time_step_conflict"] and r not in worst),
+    worst += sorted((r for r in done if r["time_step_then_parking"] and r not in worst),
                     key=lambda r: abs(Decimal(r["diff"])), reverse=True)[:2]
     for r in done:
         if r not in worst:
@@ -167,9 +167,9 @@ async def main_async(args) -> dict:
         "max_abs_diff": str(max(diffs)) if diffs else None,
         "median_abs_diff": str(statistics.median(diffs)) if diffs else None,
         "within_one_cent": sum(1 for d in diffs if d <= Decimal("0.01")),
-        "sessions_with_time_step_conflict": sum(1 for r in done if r["time_step_conflict"]),
-        "max_abs_diff_without_time_step_conflict": str(max(
-            [abs(Decimal(r["diff"])) for r in done if not r["time_step_conflict"]], default=Decimal(0))),
+        "sessions_time_step_then_parking": sum(1 for r in done if r["time_step_then_parking"]),
+        "max_abs_diff_time_step_then_parking": str(max(
+            [abs(Decimal(r["diff"])) for r in done if r["time_step_then_parking"]], default=Decimal(0))),
         "max_abs_diff_using_stop_answer": str(max(at_stop)) if at_stop else None,
         "per_tariff": per_tariff,
         "worst": worst,
@@ -189,7 +189,7 @@ def main() -> int:
     out = asyncio.run(main_async(args))
     print(json.dumps(out, indent=1))
     ok = out["sessions_compared"] >= min(50, args.sessions) \
-        and Decimal(out["max_abs_diff_without_time_step_conflict"]) <= Decimal("0.01")
+        and out["max_abs_diff"] is not None and Decimal(out["max_abs_diff"]) <= Decimal("0.01")
     return 0 if ok else 1
 
 

@@ -27,11 +27,15 @@ guest-facing message that says what happened and what to do next.
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
+import hmac
 import json
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -368,6 +372,14 @@ class SessionService:
         self._attendants: set[str] = set()
         self._starting: set[str] = set()
         self._closed = False
+        # Journal writes (SQLite, synchronous=FULL: an fsync each) run on one worker thread,
+        # off the UI's event loop; one worker keeps them in the order they were issued.
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-journal")
+        # code -> (session key, its code hash) for codes already verified in this process,
+        # keyed by an HMAC with a per-process random key (memory only): the UI refreshes a
+        # guest's view with attach(code) often, and each scrypt costs ~6 ms on the UI loop.
+        self._code_key = secrets.token_bytes(32)
+        self._known_codes: dict[bytes, tuple[str, str]] = {}
         if attendant_pin and not self.journal.kv_get("attendant_pin_hash"):
             self.journal.kv_set("attendant_pin_hash", hash_secret(attendant_pin, strong=True))
         for row in self.journal.sessions(limit=200):
@@ -375,6 +387,12 @@ class SessionService:
                 self._live[row.key] = self._from_row(row)
 
     # -- helpers ------------------------------------------------------------------------
+    async def _write(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Run a journal write on the journal thread, in issue order; awaiting it means it
+        is on disk. Shielded: a cancelled caller does not drop a write already issued."""
+        fut = asyncio.get_running_loop().run_in_executor(self._io, functools.partial(fn, *args, **kwargs))
+        return await asyncio.shield(fut)
+
     def _too_old(self, row: Any) -> bool:
         return (self.clock() - row.updated_at).total_seconds() > self.recent_s
 
@@ -518,6 +536,7 @@ class SessionService:
                 await t
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
+        await asyncio.to_thread(self._io.shutdown, wait=True)  # issued writes reach the disk
         self.journal.close()
 
     # -- start --------------------------------------------------------------------------
@@ -555,30 +574,31 @@ class SessionService:
                                      "Choose another charger or ask the front desk."))
             tariff_json = await self._tariff_json(location_id, evse_uid, connector_id, payment_method_id, tariff)
             code = new_code()
+            code_hash = await asyncio.to_thread(hash_code, code)  # scrypt: ~6 ms
             try:
-                row = self.journal.create_intent(location_id=location_id, evse_uid=evse_uid,
-                                                 connector_id=str(connector_id),
-                                                 payment_method_id=payment_method_id, tag=(tag or None),
-                                                 code_hash=hash_code(code), tariff_json=tariff_json)
+                row = await self._write(self.journal.create_intent, location_id=location_id, evse_uid=evse_uid,
+                                        connector_id=str(connector_id),
+                                        payment_method_id=payment_method_id, tag=(tag or None),
+                                        code_hash=code_hash, tariff_json=tariff_json)
             except EvseBusy:
                 raise StartPending(_("A session is already running or starting on this charger. "
                                      "Choose another charger or ask the front desk.")) from None
             server_now = self.server_clock.now()
             if server_now is not None:
-                self.journal.update(row.key, intent_server_at=server_now)
+                await self._write(self.journal.update, row.key, intent_server_at=server_now)
             live = self._live[row.key] = self._from_row(self.journal.get(row.key))
             live.intent_server_at = server_now
             try:
                 resp = await self.client.start_session(location_id, evse_uid, str(connector_id), payment_method_id)
             except errors.ApiError as exc:
                 if exc.may_have_taken_effect or isinstance(exc, errors.TransportError):
-                    self.journal.mark_ambiguous(row.key, type(exc).__name__)
+                    await self._write(self.journal.mark_ambiguous, row.key, type(exc).__name__)
                     live.start_phase = "ambiguous"
                     try:
                         found = await self._resolve(live, settle=True)
                     except errors.ApiError:
                         live.lifecycle.unreachable()
-                        self.journal.update(live.key, state=live.lifecycle.state, known_state=live.lifecycle.known)
+                        await self._write(self.journal.update, live.key, state=live.lifecycle.state, known_state=live.lifecycle.known)
                         self._ensure_task(live)
                         self._notify(live, State.PENDING)
                         return StartedSession(self._view(live), code)
@@ -587,14 +607,14 @@ class SessionService:
                     self._ensure_task(live)
                     self._notify(live, State.PENDING)
                     return StartedSession(self._view(live), code)
-                self.journal.close_not_started(row.key, f"{type(exc).__name__}: {exc.status}")
+                await self._write(self.journal.close_not_started, row.key, f"{type(exc).__name__}: {exc.status}")
                 live.lifecycle.not_started()
                 self._notify(live, State.PENDING)
                 raise _start_error(exc) from exc
             csid = resp.charge_session_id
             if not csid:
                 # answered without an id: treat like a lost answer
-                self.journal.mark_ambiguous(row.key, "no chargeSessionId")
+                await self._write(self.journal.mark_ambiguous, row.key, "no chargeSessionId")
                 live.start_phase = "ambiguous"
                 found = await self._resolve(live, settle=True)
                 if not found:
@@ -603,7 +623,7 @@ class SessionService:
                 self.server_clock.saw(resp.server_time)
                 live.server_time = _aware(resp.server_time)
                 live.next_status_call = _aware(resp.next_status_call)
-                self.journal.record_started(row.key, csid)
+                await self._write(self.journal.record_started, row.key, csid)
                 live.charge_session_id = csid
                 live.start_phase = "confirmed"
                 live.lifecycle.apply(State.REQUESTED)
@@ -664,7 +684,7 @@ class SessionService:
                     st < live.intent_server_at - timedelta(seconds=60):
                 continue
             state = parse_state(getattr(it, "status", None)) or State.REQUESTED
-            self.journal.record_started(live.key, csid, adopted=True, state=State.REQUESTED)
+            await self._write(self.journal.record_started, live.key, csid, adopted=True, state=State.REQUESTED)
             live.charge_session_id = csid
             live.start_phase = "confirmed"
             live.lifecycle = Lifecycle(State.REQUESTED, State.REQUESTED)
@@ -674,7 +694,7 @@ class SessionService:
             except Exception:  # noqa: BLE001 - the loop polls again
                 pass
             return True
-        self.journal.close_not_started(live.key, "no session found in the service's history")
+        await self._write(self.journal.close_not_started, live.key, "no session found in the service's history")
         prev = live.lifecycle.state
         live.lifecycle.not_started()
         live.finished_local = self.clock()
@@ -716,7 +736,7 @@ class SessionService:
                 live.failures += 1
                 prev = live.lifecycle.state
                 if live.failures >= 2 and live.lifecycle.unreachable():
-                    self.journal.update(live.key, state=live.lifecycle.state, known_state=live.lifecycle.known,
+                    await self._write(self.journal.update, live.key, state=live.lifecycle.state, known_state=live.lifecycle.known,
                                         event="unreachable")
                     self._notify(live, prev)
             except asyncio.CancelledError:
@@ -789,12 +809,12 @@ class SessionService:
                 "estimate_incl_vat": str(est) if est is not None else None,
                 "difference": str(live.difference) if live.difference is not None else None})
             if first:
-                self.journal.add_event(live.key, "reconciled", {
+                await self._write(self.journal.add_event, live.key, "reconciled", {
                     "total_costs": str(total), "estimate_incl_vat": str(est) if est is not None else None,
                     "difference": str(live.difference) if live.difference is not None else None})
             if receipt:
-                self.journal.add_event(live.key, "receipt", {"receipt_number": receipt})
-        self.journal.update(live.key, event=event, detail=detail, **fields)
+                await self._write(self.journal.add_event, live.key, "receipt", {"receipt_number": receipt})
+        await self._write(self.journal.update, live.key, event=event, detail=detail, **fields)
         if live.lifecycle.is_final and live.finished_local is None:
             live.finished_local = self.clock()
         self._notify(live, prev if changed else None)
@@ -825,7 +845,7 @@ class SessionService:
             return  # a newer answer was priced already, or the final cost is known
         live.est_applied = seq
         live.estimate = q
-        self.journal.update(live.key, estimate_json=json.dumps(
+        await self._write(self.journal.update, live.key, estimate_json=json.dumps(
             {"currency": q.currency, "incl": str(q.incl_vat), "excl": str(q.excl_vat)}))
         self._notify(live, None)
 
@@ -840,13 +860,21 @@ class SessionService:
         wait = lo.remaining(now)
         if wait > 0:
             raise WrongCode(_("Too many wrong codes. Try again in {seconds} seconds.", seconds=int(wait) + 1))
-        if len(normalise_code(code)) == CODE_LENGTH:
+        digits = normalise_code(code)
+        if len(digits) == CODE_LENGTH:
+            tag = hmac.new(self._code_key, digits.encode(), hashlib.sha256).digest()
+            known = self._known_codes.get(tag)
+            if known is not None:
+                live = self._live.get(known[0])
+                if live is not None and live.code_hash == known[1]:  # not reissued since
+                    return live
             # running sessions first, newest first: the usual code is found after one hash
             for live in sorted(self._live.values(), key=lambda lv: (lv.lifecycle.is_final, -lv.created_at.timestamp())):
-                if live.code_hash and verify_code(code, live.code_hash):
+                if live.code_hash and verify_code(digits, live.code_hash):
                     # a right code does not reset the count: someone holding one code
                     # must not be able to guess others by alternating (failures fade
                     # after 15 minutes instead)
+                    self._known_codes[tag] = (live.key, live.code_hash)
                     return live
         lo.failure(now)
         self.journal.kv_set("guest_code_lockout", lo.state())
@@ -874,7 +902,7 @@ class SessionService:
         if not live.charge_session_id:
             raise StopFailed(_("We are still confirming this session with the charger. Try again in a minute."))
         live.stop_requested = True
-        self.journal.update(live.key, stop_requested_at=self.clock(), event="stop_request",
+        await self._write(self.journal.update, live.key, stop_requested_at=self.clock(), event="stop_request",
                             detail={"actor": actor, "reason": reason})
         try:
             await self._send_stop(live)

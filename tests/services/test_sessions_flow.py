@@ -24,6 +24,8 @@ def test_start_charge_stop_receipt(charge_env):
             assert started.session.state in ("REQUESTED", "PENDING")
             await wait_for(lambda: svc.attach(code).state == "CHARGING")
             await wait_for(lambda: (svc.attach(code).energy_kwh or 0) > 0)
+            # the estimate is priced off the loop, a moment after the status that fed it
+            await wait_for(lambda: svc.active()[0].estimate is not None)
             board = svc.active()
             assert [e.key for e in board] == [started.session.key]
             assert board[0].state == "CHARGING" and board[0].estimate is not None
@@ -31,7 +33,9 @@ def test_start_charge_stop_receipt(charge_env):
             assert not hasattr(board[0], "tag")
             view = await svc.stop(code)
             assert view.state in ("STOPPING", "COMPLETED", "CHARGING")
-            await wait_for(lambda: svc.attach(code).state == "CDR_AVAILABLE")
+            # the final state is journaled, then announced to subscribers (the screen)
+            await wait_for(lambda: any(u.entry.state == "CDR_AVAILABLE" for u in updates))
+            assert svc.attach(code).state == "CDR_AVAILABLE"
             rec = svc.receipt(started.session.key, code=code)
             assert rec.final and rec.receipt_number and rec.total_incl_vat is not None
             assert rec.tag == "101"

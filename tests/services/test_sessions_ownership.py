@@ -196,3 +196,31 @@ def test_a_known_code_does_not_reset_the_guessing_count(charge_env):
             await svc.aclose()
 
     env.run(scenario)
+
+
+def test_refreshing_a_guest_view_hashes_the_code_once(charge_env, monkeypatch):
+    """The session screen re-reads the guest's view with attach(code) on the UI loop; a scrypt
+    per call (~6 ms, times the sessions tried) would stall it. A verified code is remembered
+    for the process (keyed by an HMAC, memory only) until the attendant reissues it."""
+    import kiosk.services.sessions as sessions_mod
+
+    calls = []
+    real = sessions_mod.verify_code
+    monkeypatch.setattr(sessions_mod, "verify_code", lambda c, h: calls.append(1) or real(c, h))
+    env = charge_env()
+    a, b = env.evses()[:2]
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client)
+            sa = await svc.start(a.location_id, a.evse_uid, a.connectors[0].id, env.pm_id)
+            sb = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
+            calls.clear()
+            for _ in range(20):
+                assert svc.attach(sa.code).key == sa.session.key
+                assert svc.attach(sb.code).key == sb.session.key
+            assert len(calls) <= 3  # sb: one hash; sa: at most two (sb is newer, tried first)
+            assert all(sa.code not in str(v) for v in vars(svc).values())  # no clear code kept
+            await svc.aclose()
+
+    env.run(scenario)

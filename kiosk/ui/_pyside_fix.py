@@ -5,10 +5,15 @@ call of a Qt method returning ``void`` drops one reference to ``None`` that it n
 after enough Qt calls and the interpreter aborts with "Fatal Python error: none_dealloc"
 (minutes into a kiosk's life, or at exit after a few autopilot cycles).
 
-:func:`pin_none` gives ``None``, ``True``, ``False`` (and the other objects 3.12 makes
-immortal) 2**40 extra references once, which is what PEP 683 does
-in effect: it can then never be deallocated. Called when :mod:`kiosk.ui` is imported, so
-every Qt user in the program (guest UI, attendant desk, tests) is covered.
+Applied ONLY when ``PySide6.__version__`` is 6.12.x and Python is older than 3.12 (CPython).
+pyproject.toml excludes PySide6 6.12 on Python < 3.12 (6.11.3 and 6.8.0.2 were measured
+clean), so this guards only installs that get 6.12 anyway (a pip override, a system
+package). Everywhere else it does nothing.
+
+:func:`pin_none` then gives ``None``, ``True``, ``False`` (and the other objects 3.12 makes
+immortal) 2**40 extra references once, which is what PEP 683 does in effect: they can then
+never be deallocated. Called when :mod:`kiosk.ui` is imported, so every Qt user in the
+program (guest UI, attendant desk, tests) is covered.
 """
 
 from __future__ import annotations
@@ -20,10 +25,24 @@ _PINNED = False
 EXTRA = 1 << 40
 
 
+def affected(pyside_version: str, python: tuple[int, ...] = tuple(sys.version_info[:2]),
+             implementation: str = sys.implementation.name) -> bool:
+    """Whether this PySide6 / Python combination has the ``None`` refcount bug."""
+    parts = pyside_version.split(".")
+    return (implementation == "cpython" and tuple(python[:2]) < (3, 12)
+            and len(parts) >= 2 and parts[0] == "6" and parts[1] == "12")
+
+
 def pin_none() -> bool:
-    """Make ``None`` effectively immortal on CPython < 3.12. Returns True when applied."""
+    """Make ``None`` effectively immortal when :func:`affected`. Returns True when applied."""
     global _PINNED
-    if _PINNED or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+    if _PINNED:
+        return False
+    try:
+        import PySide6
+    except ImportError:
+        return False
+    if not affected(getattr(PySide6, "__version__", "")):
         return False
     # ob_refcnt is the first field of every PyObject (Py_ssize_t) in release builds.
     # None, True/False and the small ints are immortal from 3.12 on; the bug hits

@@ -19,19 +19,6 @@ def _settings(args: argparse.Namespace, **extra):
     return load_settings(**over)
 
 
-def _finish(rc: int) -> int:
-    """Leave without Python's final garbage collection of Qt wrappers: PySide6 can abort
-    in it (a refcount error at interpreter shutdown) after everything was already closed
-    and written. Logs and output are flushed first."""
-    import logging
-    import sys
-
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(rc)
-
-
 def _headless() -> bool:
     return not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
 
@@ -45,8 +32,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if (args.autopilot or args.offscreen) and _headless():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     settings = _settings(args)
-    return _finish(run(settings, windowed=args.windowed, demo=args.demo, autopilot=args.autopilot,
-                       report=Path(args.report) if args.report else None, scan_mode=args.scan))
+    return run(settings, windowed=args.windowed, demo=args.demo, autopilot=args.autopilot,
+               report=Path(args.report) if args.report else None, scan_mode=args.scan)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -60,9 +47,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         settings = _settings(args, demo=True, sim_speed=args.sim_speed or 60.0, camera="synthetic")
         rc = run(settings, demo=True, screens_dir=out, scan_mode="camera")
         print(f"Screenshots of every screen: {out}", flush=True)
-        return _finish(rc)
+        return rc
     settings = _settings(args, demo=True, camera="synthetic")
-    return _finish(run(settings, windowed=True, demo=True))
+    return run(settings, windowed=True, demo=True)
 
 
 def cmd_screenshots(args: argparse.Namespace) -> int:
@@ -76,7 +63,7 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     settings = _settings(args, demo=True, sim_speed=args.sim_speed or 60.0, camera="none")
     rc = run(settings, demo=True, screens_dir=out, scan_mode="inject", languages=list(LANGUAGES))
     print(f"Screenshots in {out} (one folder per language; index.json lists them)", flush=True)
-    return _finish(rc)
+    return rc
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -388,8 +388,9 @@ class SessionService:
 
     # -- helpers ------------------------------------------------------------------------
     async def _write(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        """Run a journal write on the journal thread, in issue order; awaiting it means it
-        is on disk. Shielded: a cancelled caller does not drop a write already issued."""
+        """Run a journal call on the journal thread, in issue order: awaiting a write means
+        it is on disk; a read sees every write issued before it. Shielded: a cancelled caller
+        does not drop a write already issued."""
         fut = asyncio.get_running_loop().run_in_executor(self._io, functools.partial(fn, *args, **kwargs))
         return await asyncio.shield(fut)
 
@@ -559,7 +560,7 @@ class SessionService:
             raise StartPending(_("This charger is already being started. Wait a moment."))
         self._starting.add(evse_uid)
         try:
-            other = self.journal.open_on_evse(evse_uid)
+            other = await self._write(self.journal.open_on_evse, evse_uid)  # after every issued write
             if other is not None and not other.charge_session_id:
                 # an earlier start on this EVSE lost its answer: look before starting again
                 live = self._get(other.key)
@@ -568,7 +569,7 @@ class SessionService:
                 except errors.ApiError:
                     raise StartPending(_("We are still confirming this session with the charger. "
                                          "Try again in a minute.")) from None
-                other = self.journal.open_on_evse(evse_uid)
+                other = await self._write(self.journal.open_on_evse, evse_uid)  # after every issued write
             if other is not None:
                 raise StartPending(_("A session is already running or starting on this charger. "
                                      "Choose another charger or ask the front desk."))
@@ -793,6 +794,7 @@ class SessionService:
         total = _dec(getattr(st, "total_costs", None))
         event, detail = ("status", {"status": state.value}) if changed else (None, None)
         receipt = getattr(st, "receipt_number", None)
+        events: list[tuple[str, dict[str, Any]]] = []
         if total is not None and (live.total_costs is None or state == State.CDR_AVAILABLE):
             first = live.total_costs is None
             live.total_costs = total
@@ -809,18 +811,26 @@ class SessionService:
                 "estimate_incl_vat": str(est) if est is not None else None,
                 "difference": str(live.difference) if live.difference is not None else None})
             if first:
-                await self._write(self.journal.add_event, live.key, "reconciled", {
+                events.append(("reconciled", {
                     "total_costs": str(total), "estimate_incl_vat": str(est) if est is not None else None,
-                    "difference": str(live.difference) if live.difference is not None else None})
+                    "difference": str(live.difference) if live.difference is not None else None}))
             if receipt:
-                await self._write(self.journal.add_event, live.key, "receipt", {"receipt_number": receipt})
-        await self._write(self.journal.update, live.key, event=event, detail=detail, **fields)
+                events.append(("receipt", {"receipt_number": receipt}))
+        # one submission, with no await since the lifecycle changed: a journal read issued
+        # after this point (e.g. start()'s open_on_evse) sees the new state
+        await self._write(self._persist, live.key, events, event, detail, fields)
         if live.lifecycle.is_final and live.finished_local is None:
             live.finished_local = self.clock()
         self._notify(live, prev if changed else None)
         if observed and live.tariff is not None and live.total_costs is None and state in _PRICED:
             await self._estimate(live, force=force_estimate or changed or state not in (State.CHARGING,
                                                                                          State.PARKING))
+
+    def _persist(self, key: str, events: list[tuple[str, dict[str, Any]]], event: str | None, detail: Any,
+                 fields: dict[str, Any]) -> None:
+        for kind, data in events:
+            self.journal.add_event(key, kind, data)
+        self.journal.update(key, event=event, detail=detail, **fields)
 
     async def _estimate(self, live: _Live, *, force: bool = False) -> None:
         """Re-price the observed profile (off the event loop: a long profile takes tens of ms).

@@ -164,3 +164,33 @@ def test_cable_pulled_and_station_fault_end_the_session_and_free_the_bay(charge_
             await svc.aclose()
 
     env.run(scenario)
+
+
+def test_the_next_guest_can_start_as_soon_as_the_bay_shows_the_last_session_ended(charge_env):
+    """The board (memory) and the journal must agree: once a session reads as ended, a start
+    on the same charger is accepted, not refused as 'already running', even while the
+    journal's disk write of that end is still under way (slow storage, made slow here)."""
+    import time
+
+    env = charge_env()
+    evse = env.evses()[0]
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client)
+            real_update = svc.journal.update
+
+            def slow_update(*args, **kwargs):
+                time.sleep(0.05)  # on the journal thread
+                return real_update(*args, **kwargs)
+
+            svc.journal.update = slow_update
+            first = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            await wait_for(lambda: svc.attach(first.code).state == "CHARGING")
+            await svc.stop(first.code)
+            await wait_for(lambda: next(e for e in svc.active() if e.key == first.session.key).is_final)
+            second = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            assert second.session.key != first.session.key
+            await svc.aclose()
+
+    env.run(scenario)

@@ -64,8 +64,11 @@ def test_lost_stop_answer_still_ends_the_session(charge_env):
             st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
             await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
             env.sim.faults.set("POST /session/stop", drop_after_action=True, times=1)
-            await svc.stop(st.code)
+            view = await svc.stop(st.code)  # the answer is lost: no error for the guest
+            assert view.key == st.session.key
             await wait_for(lambda: svc.attach(st.code).state == "CDR_AVAILABLE", timeout=30)
+            rec = svc.receipt(st.session.key, code=st.code)
+            assert rec.final and rec.total_incl_vat is not None and rec.receipt_number
             await svc.aclose()
 
     env.run(scenario)

@@ -50,7 +50,9 @@ def base_px(height: int) -> int:
 
 def stylesheet(p: Palette, base_pt: int = 20) -> str:
     big = base_pt * 2
-    key_h = max(56, round(base_pt * 3.6))   # keypad keys: 72 at 20 px, never below the touch minimum
+    # Buttons: min-height is the content height; + 2x6 padding + 2x2 border = key_h outside:
+    # 72 px at 20 px text (10" panel), the 56-px touch minimum at 14 px (7" 800x480).
+    key_h = max(56, round(base_pt * 3.6))
     title = int(base_pt * 1.6)
     sub = int(base_pt * 1.2)
     small = max(12, int(base_pt * 0.8))
@@ -73,7 +75,7 @@ def stylesheet(p: Palette, base_pt: int = 20) -> str:
     QFrame[role="banner"] QLabel {{ color: #ffffff; font-weight: bold; }}
     QFrame[role="header"] {{ background: {p.primary}; }}
     QFrame[role="header"] QLabel {{ color: {p.on_primary}; }}
-    QPushButton {{ min-height: 56px; padding: 6px 18px; border-radius: 10px; font-size: {base_pt}px;
+    QPushButton {{ min-height: {key_h - 16}px; padding: 6px 18px; border-radius: 10px; font-size: {base_pt}px;
                    background: {p.surface}; color: {p.text}; border: 2px solid {p.border}; }}
     QPushButton[role="primary"] {{ background: {p.primary}; color: {p.on_primary}; border: 2px solid {p.primary};
                                    font-weight: bold; }}

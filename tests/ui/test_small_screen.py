@@ -78,9 +78,14 @@ def test_window_shrinks_to_800x480_and_text_follows_the_height(kiosk_factory, si
         assert sh.compact and sh.base_px < 20
         small = sh.screen("home").my_session.font().pixelSize()
         assert 0 < small < big
-        guest = [sh.screen(n) for n in GUEST]
-        assert all(_fits(s.minimumSizeHint(), 800, 480) for s in guest), \
-            {n: sh.screen(n).minimumSizeHint().toTuple() for n in GUEST}
+        too_big = {}
+        for n in GUEST:     # each page as a guest sees it (hidden pages keep stale layout caches)
+            sh.stack.setCurrentWidget(sh.screen(n))
+            await asyncio.sleep(0.02)
+            if not _fits(sh.screen(n).minimumSizeHint(), 800, 480):
+                too_big[n] = sh.screen(n).minimumSizeHint().toTuple()
+        sh.go_home()
+        assert not too_big
         sh.resize(1280, 800)
         await asyncio.sleep(0.05)
         assert not sh.compact and sh.screen("home").my_session.font().pixelSize() == big

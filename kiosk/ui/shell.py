@@ -162,7 +162,7 @@ class Shell(QWidget):
         # what the screen offers, so a 800x480 panel never sees the 10" layout first.
         w, h = DEFAULT_SIZE
         scr = QApplication.primaryScreen() if QApplication.instance() is not None else None
-        if scr is not None:
+        if scr is not None and QApplication.platformName() != "offscreen":   # offscreen: 800x600
             avail = scr.availableGeometry()
             if avail.width() > 0 and avail.height() > 0:
                 w, h = min(w, avail.width()), min(h, avail.height())
@@ -170,7 +170,9 @@ class Shell(QWidget):
         self.compact = is_compact(w, h)
         self.resize(w, h)
         self.venue_color = venue_color
-        self.high_contrast = high_contrast
+        self.high_contrast = high_contrast            # what is shown now
+        self.default_high_contrast = high_contrast    # the staff setting
+        self.guest_high_contrast: bool | None = None  # the current guest's choice on Home
         self.default_language = default_language
         self.languages = list(languages or i18n.LANGUAGES)
         self._pin_verifier = pin_verifier
@@ -289,15 +291,31 @@ class Shell(QWidget):
                 w.reset()
         if i18n.current_language() != self.default_language:
             self.set_language(self.default_language)
+        if self.guest_high_contrast is not None:
+            self.set_guest_high_contrast(None)
         self.go_home()
         self.guest_reset.emit()
 
     # -- theme -----------------------------------------------------------------------------
     def apply_theme(self, venue_color: str | None = None, high_contrast: bool | None = None) -> None:
+        """``high_contrast`` here is the staff setting (the default for every guest)."""
         if venue_color is not None:
             self.venue_color = venue_color
         if high_contrast is not None:
-            self.high_contrast = high_contrast
+            self.default_high_contrast = high_contrast
+            self.guest_high_contrast = None
+        self._apply_theme()
+
+    def set_guest_high_contrast(self, on: bool | None) -> None:
+        """The guest's own choice (Home's toggle); ``None`` returns to the staff setting.
+        Reset for each new guest, like the language."""
+        self.guest_high_contrast = None if on is None or on == self.default_high_contrast else on
+        self._apply_theme()
+        self.touch()
+
+    def _apply_theme(self) -> None:
+        self.high_contrast = (self.default_high_contrast if self.guest_high_contrast is None
+                              else self.guest_high_contrast)
         self.palette_ = palette(self.venue_color, self.high_contrast)
         qss = stylesheet(self.palette_, self.base_px)
         if qss != self._qss:      # re-polishing every widget costs tens of ms: only on change
@@ -318,7 +336,8 @@ class Shell(QWidget):
             return
         w = self.current_screen()
         # Home holds nothing of a guest, except a language they chose: that is reset too.
-        at_rest = self._current == self.HOME and i18n.current_language() == self.default_language
+        at_rest = (self._current == self.HOME and i18n.current_language() == self.default_language
+                   and self.guest_high_contrast is None)
         if w is None or at_rest or (self._current != self.HOME and not getattr(w, "idle_applies", True)):
             self._idle_timer.stop()
             return
@@ -405,7 +424,7 @@ class Shell(QWidget):
         if px != self.base_px:
             self.base_px = px
             if self._qss is not None:
-                self.apply_theme()
+                self._apply_theme()
 
     def _raise_overlays(self) -> None:
         self.corner.raise_()

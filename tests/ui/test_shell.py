@@ -199,3 +199,32 @@ def test_unexpected_errors_become_a_guest_safe_message(kiosk_factory, sim, ui_lo
         assert sh.toast.isVisible() and app.errors.count == 2
 
     ui_loop.run_until_complete(scenario())
+
+
+def test_guest_high_contrast_toggle_on_home_is_reset_for_the_next_guest(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        app = kiosk_factory(sim, idle_prompt_s=1)
+        ctx = await app.start()
+        sh = ctx.shell
+        home = sh.screen("home")
+        toggle = home.contrast
+        assert toggle.height() >= 56 and not toggle.isChecked()
+        assert sh.palette_.bg != "#000000"
+        click(toggle)
+        assert toggle.isChecked() and sh.palette_.bg == "#000000" and sh.palette_.text == "#ffffff"
+        sh.set_language("nl")
+        assert toggle.text() == "Hoog contrast"
+        # a guest who leaves it on: the idle timeout applies on Home and the next guest gets the default
+        sh.set_idle_timeout(2)
+        await poll_until(lambda: sh.idle_prompt.isVisible(), 5, what="still-there prompt")
+        await poll_until(lambda: sh.palette_.bg != "#000000", 5, what="contrast reset")
+        assert not toggle.isChecked() and current_language() == "en" and toggle.text() == "High contrast"
+        # staff made high contrast the default: a guest may turn it off, only for themselves
+        sh.apply_theme(high_contrast=True)
+        assert toggle.isChecked()
+        click(toggle)
+        assert sh.palette_.bg != "#000000"
+        sh.new_guest()
+        assert sh.palette_.bg == "#000000" and toggle.isChecked()
+
+    ui_loop.run_until_complete(scenario())

@@ -113,6 +113,13 @@ class HomeScreen(Screen):
         self.scan_msg = label("", "warning")
         self.scan_msg.setObjectName("scan_message")
         left.addWidget(self.scan_msg)
+        # the guest's own high contrast (reset for the next guest), level with "My session"
+        self.contrast = TouchButton("", "lang")
+        self.contrast.setObjectName("high_contrast")
+        self.contrast.setCheckable(True)
+        self.contrast.clicked.connect(lambda on: self.ctx.shell.set_guest_high_contrast(bool(on)))
+        self.adaptive(self.contrast.setMinimumHeight, 72, 56)
+        left.addWidget(self.contrast, 0, Qt.AlignmentFlag.AlignLeft)
         right = QVBoxLayout()
         self.board_title = label("", "subtitle")
         right.addWidget(self.board_title)
@@ -170,6 +177,8 @@ class HomeScreen(Screen):
         self.scan_title.setText(_("Scan the QR code on the charger"))
         self.board_title.setText(_("Or choose a charger"))
         self.my_session.setText(_("My session: see or stop my charging"))
+        self.contrast.setText(_("High contrast"))
+        self.contrast.setAccessibleName(_("High contrast: easier to read"))
         lang = current_language()
         for code, b in self.lang_buttons.items():
             b.setChecked(code == lang)
@@ -187,6 +196,8 @@ class HomeScreen(Screen):
         from PySide6.QtGui import QColor
 
         self.camera.frame_color = QColor(pal.primary)
+        shell = self.ctx.shell
+        self.contrast.setChecked(bool(shell.high_contrast) if shell is not None else False)
 
     # -- lifecycle -------------------------------------------------------------------------
     def enter(self, **params: Any) -> None:

@@ -13,6 +13,8 @@ PIN check (lockout, persisted) the shell's PIN verifier and applies the runtime 
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -158,17 +160,36 @@ class AttendantArea(QWidget):
 
     # -- PIN ---------------------------------------------------------------------------
     def login(self, pin: str, name: str = "attendant") -> bool:
-        """The shell's PIN verifier. Wrong PINs and the lockout raise the session service's
-        WrongPin / AttendantLocked; the message is kept in :attr:`last_error` and False returned."""
+        """Check the PIN on the calling thread (tests, scripted use). Wrong PINs and the
+        lockout raise the session service's WrongPin / AttendantLocked; the message is kept
+        in :attr:`last_error` and False returned."""
         from kiosk.services.sessions import SessionError
 
-        self.last_error = ""
         try:
-            self.attendant = self.services.sessions.attendant_login(pin, name=name)
+            attendant = self.services.sessions.attendant_login(pin, name=name)
         except SessionError as exc:
-            self.attendant = None
-            self.last_error = str(exc)
-            return False
+            return self._login_failed(exc)
+        return self._logged_in(attendant)
+
+    async def login_async(self, pin: str, name: str = "attendant") -> bool:
+        """The shell's PIN verifier: the same check with the PIN's key derivation (scrypt,
+        ~50 ms) on a worker thread, so the event loop never stalls on it."""
+        from kiosk.services.sessions import SessionError
+
+        try:
+            attendant = await asyncio.to_thread(self.services.sessions.attendant_login, pin, name=name)
+        except SessionError as exc:
+            return self._login_failed(exc)
+        return self._logged_in(attendant)
+
+    def _login_failed(self, exc: Exception) -> bool:
+        self.attendant = None
+        self.last_error = str(exc)
+        return False
+
+    def _logged_in(self, attendant: Any) -> bool:
+        self.last_error = ""
+        self.attendant = attendant
         self._set_actor(self.attendant.name)
         self.tabs.setEnabled(True)
         self.retranslate()
@@ -284,8 +305,8 @@ def install(shell: Any, ctx: Any) -> AttendantArea:
 
 def connect_shell(shell: Any, area: AttendantArea) -> None:
     """Verifier, exit/quit, lockout message on the PIN screen, runtime settings -> shell."""
-    def verify(pin: str) -> bool:
-        ok = area.login(pin)
+    async def verify(pin: str) -> bool:
+        ok = await area.login_async(pin)
         if not ok and area.last_error:
             _show_on_pin_screen(shell, area.last_error)
         return ok

@@ -304,6 +304,11 @@ class KioskApp:
             return
         from PySide6.QtWidgets import QApplication
 
+        # Order matters: first nothing new may start (spawn refuses, timers stop), then the
+        # pending tasks (board refreshes, charger loads) are cancelled and awaited, and only
+        # then the services and the client close. A refresh that ran on after the client
+        # was closed logged an AttributeError traceback from venue.load at every exit.
+        ctx.closing = True
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(ctx.shell)
@@ -313,9 +318,10 @@ class KioskApp:
             self.errors.uninstall()
         if ctx.scan is not None:
             ctx.scan.stop()
-        for w in ctx.shell.screens().values():
-            for t in w.findChildren(type(self.watchdog._timer)):
-                t.stop()
+        from PySide6.QtCore import QTimer
+
+        for t in ctx.shell.findChildren(QTimer):     # screens' refresh timers, idle timers
+            t.stop()
         await ctx.cancel_tasks()
         if self._unsub:
             self._unsub()
@@ -324,6 +330,7 @@ class KioskApp:
                 await ctx.sessions.aclose()
         except Exception:  # noqa: BLE001
             log.exception("closing sessions failed")
+        await ctx.cancel_tasks()      # anything an update spawned while the sessions closed
         if ctx.client is not None and hasattr(ctx.client, "aclose"):
             await ctx.client.aclose()
         ctx.shell.allow_close()

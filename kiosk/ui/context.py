@@ -33,6 +33,7 @@ class AppContext:
     station_timeout_s: float = 30.0  # server seconds a station waits for a car
     signals: SessionSignals = field(default_factory=SessionSignals)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    closing: bool = False           # set by KioskApp.aclose(): no new background work
 
     def in_use(self) -> set[str]:
         """EVSE uids with a session of this kiosk that is not final (bay view, no guest data)."""
@@ -44,7 +45,14 @@ class AppContext:
             return set()
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        """Run a coroutine on the qasync loop; keep a reference; log (not raise) failures."""
+        """Run a coroutine on the qasync loop; keep a reference; log (not raise) failures.
+        While the app shuts down nothing new starts: the coroutine is closed and a
+        cancelled future returned (a board refresh must not run on a closed client)."""
+        if self.closing:
+            coro.close()
+            fut: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
+            fut.cancel()
+            return fut  # type: ignore[return-value]
         task = asyncio.ensure_future(coro)
         self.tasks.add(task)
 

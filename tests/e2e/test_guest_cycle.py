@@ -79,3 +79,7 @@ def test_cli_autopilot_writes_report(tmp_path):
     assert set(rep["step_latency_ms"]) >= {"scan_to_charger", "start_to_charging", "stop_to_receipt"}
     assert rep["event_loop_stall_ms"]["samples"] > 0
     assert rep["rss_mb"]["start"] > 0 and rep["rss_mb"]["end"] > 0
+    # a clean exit: no traceback at shutdown (e.g. a board refresh on the closed client)
+    logs = "".join(p.read_text(errors="replace") for p in (tmp_path / "logs").glob("*.log*"))
+    assert logs, "the kiosk wrote no log"
+    assert "Traceback" not in logs and "Traceback" not in proc.stderr, (logs + proc.stderr)[-4000:]

@@ -213,3 +213,26 @@ async def _open_live_from_home(ctx, code):
     live = sh.screen("live")
     await poll_until(lambda: sh.current_name() == "live" and live.view is not None, what="live screen")
     return live
+
+
+def test_live_state_follows_a_language_switch(kiosk_factory, sim, ui_loop):
+    """The state line is translated when shown, so switching language mid-session never
+    leaves it in the previous language."""
+    from kiosk.i18n import set_language
+
+    async def scenario():
+        app = kiosk_factory(sim)
+        ctx = await app.start()
+        _evse, code = await _started_code(ctx, sim)
+        live = await _open_live(ctx, code)
+        await poll_until(lambda: live.view.state == "CHARGING", 30, what="charging")
+        assert live.state.text() == "Charging"
+        try:
+            set_language("de")
+            await poll_until(lambda: live.state.text() == "Lädt", 10, what="German state")
+            set_language("fr")
+            await poll_until(lambda: live.state.text() not in ("Charging", "Lädt"), 10, what="French state")
+        finally:
+            set_language("en")
+
+    ui_loop.run_until_complete(scenario())

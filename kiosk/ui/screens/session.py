@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
+from kiosk.core.session import describe_state
 from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import clock, duration, kw, kwh, money, number
 from kiosk.ui.widgets.chart import PowerChart
@@ -495,7 +496,9 @@ class LiveScreen(Screen):
         if v is None:
             return
         self.title.setText(_("Your charging"))
-        self.state.setText(v.state_text)
+        # translated here, at render time: a view built before a language switch keeps
+        # the state, not yesterday's language
+        self.state.setText(describe_state(v.state).title)
         self.coach.setText(_("Your car is full. Parking fees may apply: please move your car soon.")
                            if v.state == "PARKING" else "")
         self.offline.setText(_("No connection right now: showing the values of {time}. Your car keeps charging.",

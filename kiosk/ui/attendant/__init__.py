@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from kiosk.i18n import Translator
 from kiosk.services.attendant import (
@@ -134,9 +134,16 @@ class AttendantArea(QWidget):
         top.addWidget(self.title, 1)
         top.addWidget(self.exit_btn)
         top.addWidget(self.quit_btn)
+        # The desk shares the window with the guest screens: its pages need ~650 px of height,
+        # so they scroll on the 800x480 panel instead of forcing the window's minimum size.
+        scroll = QScrollArea()
+        scroll.setObjectName("attendant-scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.tabs)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
-        lay.addWidget(self.tabs, 1)
+        lay.addWidget(scroll, 1)
         self.exit_btn.clicked.connect(self.on_exit)
         self.quit_btn.clicked.connect(self.on_quit)
         self.tabs.currentChanged.connect(self._tab_changed)

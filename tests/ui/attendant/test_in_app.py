@@ -14,6 +14,10 @@ def test_desk_in_the_real_app(qtbot, ui_loop, sim, kiosk_factory):
         shell = ctx.shell
         area = shell.screen("attendant")
         assert isinstance(area, AttendantArea)
+        # the desk shares the window with the guest screens: it must not stop the window
+        # from fitting the official 7" panel (800x480)
+        hint = area.minimumSizeHint()
+        assert hint.width() <= 800 and hint.height() <= 480, hint
         # a guest session started through the kiosk's services (room tag, venue payment method)
         evse = next(e for e in sim.venue.venue_evses() if e.base_status == "AVAILABLE" and e.power_type == "AC"
                     and not ctx.in_use() & {e.evse_uid})

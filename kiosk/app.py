@@ -224,9 +224,8 @@ class KioskApp:
             sh.apply_theme(high_contrast=bool(changed["high_contrast"]))
         if "default_language" in changed:
             sh.default_language = changed["default_language"]
-        if "payment_method_id" in changed:
-            self.ctx.venue.payment_method_id = changed["payment_method_id"]
-            self.ctx.venue._pm_cache = None
+        # payment_method_id: applied by the attendant desk's bind_venue_payment, which also
+        # falls back to the configured method when staff clear their choice
 
     # -- running -----------------------------------------------------------------------------
     async def start(self, show: bool = True) -> Any:

@@ -42,6 +42,7 @@ async def _open_live(ctx, code):
     cs = sh.screen("code")
     for ch in code:
         click(cs.keypad.keys[ch])
+    assert code not in cs.keypad.display.text() and len(cs.keypad.display.text()) == len(code)  # masked
     click(cs.keypad.ok_btn)
     live = sh.screen("live")
     await poll_until(lambda: sh.current_name() == "live" and live.view is not None, what="live screen")

@@ -286,7 +286,9 @@ class CodeScreen(Screen):
         self.hint = label("", "body")
         self.error = label("", "error")
         self.error.setObjectName("code_error")
-        self.keypad = Keypad(max_len=10)
+        # dots, like a PIN: the guest code is on screen once, when it is issued, and never
+        # again (not for a passer-by, not in a screenshot)
+        self.keypad = Keypad(max_len=10, secret=True)
         self.keypad.setObjectName("code_keypad")
         self.keypad.submitted.connect(self.submit)
         self.back = TouchButton("", "secondary")

@@ -264,7 +264,7 @@ def test_service_command_under_headless_cage(package, shared_tmp, notify_listene
         assert svc.proc.poll() is None, svc.output()
         if shutil.which("grim"):
             img = svc.screenshot("charge-assist-kiosk-under-cage")
-            assert len(colours(img)) > 3, "the kiosk screen is blank"
+            assert len(colours(img)) > 3, f"the kiosk screen is blank\n{svc.output()}"
 
         t_stop = time.monotonic()
         rc = svc.stop()

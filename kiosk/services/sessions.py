@@ -317,6 +317,7 @@ class _Live:
     finished_local: datetime | None = None
     task: asyncio.Task | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    released: bool = False             # final: tracker and tariff dropped (the journal keeps them)
 
 
 class SessionService:
@@ -375,6 +376,11 @@ class SessionService:
         # Journal writes (SQLite, synchronous=FULL: an fsync each) run on one worker thread,
         # off the UI's event loop; one worker keeps them in the order they were issued.
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-journal")
+        # Guest-code scrypt (a 2 MB work buffer) runs on ONE thread of its own: spread over
+        # the loop's default executor (qasync: 10 threads, each with its own glibc arena),
+        # every thread kept its own 2 MB buffer after the first start it served (glibc's
+        # dynamic mmap threshold: +15 MB resident over the first guest cycles, issue 5).
+        self._hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-code-hash")
         # code -> (session key, its code hash) for codes already verified in this process,
         # keyed by an HMAC with a per-process random key (memory only): the UI refreshes a
         # guest's view with attach(code) often, and each scrypt costs ~6 ms on the UI loop.
@@ -425,6 +431,7 @@ class SessionService:
             live.intent_server_at = row.intent_server_at
         if lc.is_final:
             live.finished_local = row.updated_at
+            live.released = True
         return live
 
     def _get(self, key: str) -> _Live:
@@ -538,6 +545,7 @@ class SessionService:
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
         await asyncio.to_thread(self._io.shutdown, wait=True)  # issued writes reach the disk
+        self._hash_pool.shutdown(wait=False)
         self.journal.close()
 
     # -- start --------------------------------------------------------------------------
@@ -575,7 +583,7 @@ class SessionService:
                                      "Choose another charger or ask the front desk."))
             tariff_json = await self._tariff_json(location_id, evse_uid, connector_id, payment_method_id, tariff)
             code = new_code()
-            code_hash = await asyncio.to_thread(hash_code, code)  # scrypt: ~6 ms
+            code_hash = await asyncio.get_running_loop().run_in_executor(self._hash_pool, hash_code, code)  # ~6 ms
             try:
                 row = await self._write(self.journal.create_intent, location_id=location_id, evse_uid=evse_uid,
                                         connector_id=str(connector_id),
@@ -776,7 +784,7 @@ class SessionService:
             live.ended_at = end_time
         live.error_message = getattr(st, "error_message", None) or live.error_message
         usage = getattr(st, "usage_summary", None)
-        observed = not (live.lifecycle.has_ended and live.estimate is not None)
+        observed = not live.released and not (live.lifecycle.has_ended and live.estimate is not None)
         if observed:
             live.tracker.observe_status(start_time=start_time, server_time=live.server_time,
                                         status=state if state != State.UNKNOWN else None,
@@ -785,8 +793,9 @@ class SessionService:
                                         end_time=end_time if state in ENDED or state == State.STOPPING else None)
         fields: dict[str, Any] = dict(state=state, known_state=live.lifecycle.known, energy_kwh=live.energy_kwh,
                                       power_kw=live.power_kw, soc=live.soc, started_at=live.started_at,
-                                      ended_at=live.ended_at, error_message=live.error_message,
-                                      observations_json=live.tracker.to_json())
+                                      ended_at=live.ended_at, error_message=live.error_message)
+        if not live.released:   # a released session's observations stay as the journal has them
+            fields["observations_json"] = live.tracker.to_json()
         if live.estimate is not None:
             fields["estimate_json"] = json.dumps({"currency": live.estimate.currency,
                                                   "incl": str(live.estimate.incl_vat),
@@ -821,6 +830,15 @@ class SessionService:
         await self._write(self._persist, live.key, events, event, detail, fields)
         if live.lifecycle.is_final and live.finished_local is None:
             live.finished_local = self.clock()
+        if live.lifecycle.is_final and not live.released:
+            # like a final row loaded from the journal: the observations (every data point
+            # of the charge) and the tariff are on disk and no longer needed in memory; kept,
+            # they grew the process by every guest of the last ``recent_s`` seconds
+            live.tracker = EstimateTracker(tz=self.tz)
+            live.tariff = None
+            if live.estimate is not None and not isinstance(live.estimate, _StoredQuote):
+                live.estimate = _StoredQuote(live.estimate.currency, live.estimate.incl_vat, live.estimate.excl_vat)
+            live.released = True
         self._notify(live, prev if changed else None)
         if observed and live.tariff is not None and live.total_costs is None and state in _PRICED:
             await self._estimate(live, force=force_estimate or changed or state not in (State.CHARGING,

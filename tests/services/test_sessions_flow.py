@@ -194,3 +194,50 @@ def test_the_next_guest_can_start_as_soon_as_the_bay_shows_the_last_session_ende
             await svc.aclose()
 
     env.run(scenario)
+
+
+def test_finished_sessions_do_not_keep_their_charge_in_memory(charge_env, monkeypatch):
+    """Issue 5 (memory over 200 guest cycles): a finished session keeps only what its board
+    entry and receipt show; its observations and tariff stay on disk, and guest-code scrypt
+    (a 2 MB buffer) always runs on the one code-hash thread instead of spreading over the
+    loop's default executor, where every thread kept a buffer of its own."""
+    import threading
+
+    import kiosk.services.sessions as sessions_mod
+
+    hashed_on = []
+    real_hash = sessions_mod.hash_code
+
+    def recording_hash(code):
+        hashed_on.append(threading.current_thread().name)
+        return real_hash(code)
+
+    monkeypatch.setattr(sessions_mod, "hash_code", recording_hash)
+    env = charge_env()
+    a, b = env.evses()[0], env.evses()[1]
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client)
+            done = []
+            for evse in (a, b):
+                st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+                await wait_for(lambda: (svc.attach(st.code).energy_kwh or 0) > 0)
+                await wait_for(lambda: svc.active()[0].estimate is not None)
+                await svc.stop(st.code)
+                await wait_for(lambda: svc.attach(st.code).state == "CDR_AVAILABLE")
+                done.append(st)
+            for st in done:
+                key = st.session.key
+                live = svc._live[key]
+                assert live.tracker.observations == [] and live.tariff is None
+                # what the guest sees is unchanged: the receipt with its estimate and the code
+                rec = svc.receipt(key, code=st.code)
+                assert rec.final and rec.total_incl_vat is not None and rec.estimate_incl_vat is not None
+                assert svc.attach(st.code).key == key
+                # the journal still has the charge's observations
+                assert len(svc.journal.get(key).observations_json or "") > 10
+            assert len(hashed_on) == 2 and {n.split("_")[0] for n in hashed_on} == {"kiosk-code-hash"}
+            await svc.aclose()
+
+    env.run(scenario)

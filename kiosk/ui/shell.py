@@ -162,13 +162,20 @@ class Shell(QWidget):
         # what the screen offers, so a 800x480 panel never sees the 10" layout first.
         w, h = DEFAULT_SIZE
         scr = QApplication.primaryScreen() if QApplication.instance() is not None else None
+        pre = (w, h)
         if scr is not None and QApplication.platformName() != "offscreen":   # offscreen: 800x600
             avail = scr.availableGeometry()
             if avail.width() > 0 and avail.height() > 0:
                 w, h = min(w, avail.width()), min(h, avail.height())
+                # Never exactly the screen's size: under cage 0.1.4 with Qt 6.11 Wayland a
+                # window that already has the size of its fullscreen configure is never
+                # exposed and the screen stays black (headless 1280x720: black; 1280x700 or
+                # 1400x900: shown), which would hit the Pi's 800x480 too. One pixel more is
+                # cut to the screen and keeps the text size and layout.
+                pre = (w + 1, h + 1) if (w, h) == (avail.width(), avail.height()) else (w, h)
         self.base_px = base_px(h)
         self.compact = is_compact(w, h)
-        self.resize(w, h)
+        self.resize(*pre)
         self.venue_color = venue_color
         self.high_contrast = high_contrast            # what is shown now
         self.default_high_contrast = high_contrast    # the staff setting

@@ -230,6 +230,8 @@ def test_finished_sessions_do_not_keep_their_charge_in_memory(charge_env, monkey
             for st in done:
                 key = st.session.key
                 live = svc._live[key]
+                # the state turns final before its journal write returns; the release follows it
+                await wait_for(lambda: live.released)
                 assert live.tracker.observations == [] and live.tariff is None
                 # what the guest sees is unchanged: the receipt with its estimate and the code
                 rec = svc.receipt(key, code=st.code)

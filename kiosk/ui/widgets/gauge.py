@@ -34,9 +34,13 @@ class PowerGauge(QWidget):
     def paintEvent(self, ev) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        side = min(self.width(), self.height()) - 20
-        rect = QRectF((self.width() - side) / 2, 10, side, side)
-        pen = QPen(self.track, side * 0.09, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        # the arc's pen is drawn centred on the rect: inset by half its width (plus a margin)
+        # or the ring is cut off at the widget's edges
+        avail = min(self.width(), self.height())
+        pen_w = avail * 0.08
+        side = avail - pen_w - 4
+        rect = QRectF((self.width() - side) / 2, pen_w / 2 + 2, side, side)
+        pen = QPen(self.track, pen_w, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
         p.setPen(pen)
         start, span = 225 * 16, -270 * 16
         p.drawArc(rect, start, span)

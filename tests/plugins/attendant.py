@@ -13,21 +13,16 @@ under qasync must not share a task with closing the HTTP client).
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
 
 async def wait_until(pred, timeout: float = 10.0, interval: float = 0.01, what: str = "condition"):
-    """Poll ``pred()`` on the running loop until true; fail the test after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(interval)
+    """The UI tests' poll_until with the attendant tests' shorter default timeout (imported
+    here: this plugin loads before tests.plugins.ui, which pytest must rewrite first)."""
+    from tests.plugins.ui import poll_until
+
+    return await poll_until(pred, timeout, interval, what)
 
 
 # --- simulator helpers for the attendant tests ----------------------------------------

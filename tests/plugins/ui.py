@@ -34,6 +34,12 @@ async def poll_until(pred, timeout: float = 15.0, interval: float = 0.01, what: 
         await asyncio.sleep(interval)
 
 
+def free_evse(ctx, sim, exclude=()):
+    """A simulator EVSE of the venue that the kiosk's board shows as available."""
+    avail = {b.evse_uid for b in ctx.venue.bays if b.status == "AVAILABLE"} - set(exclude)
+    return next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
+
+
 @pytest.fixture
 def ui_loop(qapp):
     import qasync

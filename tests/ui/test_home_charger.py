@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.plugins.ui import click, poll_until
+from tests.plugins.ui import click, free_evse, poll_until
 
 
 def _venue_evse(sim, status="AVAILABLE", kind=None):
@@ -57,8 +57,7 @@ def test_scanned_qr_opens_the_charger_with_tariff_and_connectors(kiosk_factory, 
         sh = ctx.shell
         evse = next(e for e in sim.venue.venue_evses() if not sim.scenario.is_blocked(e.evse_uid))
         # what the scan worker does from its thread: emit the decoded text
-        avail = {b.evse_uid for b in ctx.venue.bays if b.status == "AVAILABLE"}
-        evse = next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
+        evse = free_evse(ctx, sim)
         ctx.scan_emit = None
         sh.screen("home").on_code(evse.qr_url)
         ch = sh.screen("charger")

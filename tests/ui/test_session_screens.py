@@ -3,14 +3,13 @@ TIMEOUT, the network lost in the middle of a session and regained."""
 
 from __future__ import annotations
 
-from tests.plugins.ui import click, poll_until
+from tests.plugins.ui import click, free_evse, poll_until
 
 
 async def _to_charger(ctx, sim, evse=None, exclude=()):
     sh = ctx.shell
     if evse is None:
-        avail = {b.evse_uid for b in ctx.venue.bays if b.status == "AVAILABLE"} - set(exclude)
-        evse = next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
+        evse = free_evse(ctx, sim, exclude)
     sh.show_screen("charger", location_id=evse.location_id, evse_uid=evse.evse_uid, connector_id=None)
     ch = sh.screen("charger")
     await poll_until(lambda: ch.details is not None, what="charger details")
@@ -95,8 +94,7 @@ def test_timeout_when_no_car_is_plugged_in(kiosk_factory, sim, ui_loop):
         app = kiosk_factory(sim)
         ctx = await app.start()
         sh = ctx.shell
-        avail = {b.evse_uid for b in ctx.venue.bays if b.status == "AVAILABLE"}
-        evse = next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
+        evse = free_evse(ctx, sim)
         sim.scenario.no_car(evse.evse_uid)
         _evse, st = await _start(ctx, sim, evse)
         await poll_until(lambda: "more second" in st.countdown.text() or st.failure, 20, what="countdown")

@@ -14,7 +14,7 @@ from kiosk.i18n import current_language
 from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import RESOLVE, UNUSABLE, number, status_text
 from kiosk.ui.widgets.connector import ConnectorIcon, standard_name
-from kiosk.ui.widgets.keypad import Keypad, keypad_screen
+from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
 from kiosk.i18n import Translator
 
 _ = Translator("ui")
@@ -294,7 +294,7 @@ class ChargerScreen(Screen):
                 payment_method_id=d.payment_method_id)
 
 
-class RoomScreen(Screen):
+class RoomScreen(KeypadScreen):
     """Room / folio number on the built-in keypad; goes back to the charger with it."""
 
     def __init__(self, ctx: Any) -> None:
@@ -316,8 +316,3 @@ class RoomScreen(Screen):
         self.cancel.setText(_("Back"))
         self.keypad.retranslate()
 
-    def enter(self, **params: Any) -> None:
-        self.keypad.clear()
-
-    def reset(self) -> None:
-        self.keypad.clear()

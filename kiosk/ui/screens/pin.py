@@ -6,14 +6,14 @@ from typing import Any
 
 from qasync import asyncSlot
 
-from kiosk.ui.base import Screen, TouchButton, label
-from kiosk.ui.widgets.keypad import Keypad, keypad_screen
+from kiosk.ui.base import TouchButton, label
+from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
 from kiosk.i18n import Translator
 
 _ = Translator("ui")
 
 
-class PinScreen(Screen):
+class PinScreen(KeypadScreen):
     def __init__(self, shell: Any) -> None:
         super().__init__()
         self.shell = shell
@@ -32,14 +32,6 @@ class PinScreen(Screen):
         self.hint.setText(_("Enter the attendant PIN."))
         self.cancel.setText(_("Back"))
         self.keypad.retranslate()
-
-    def enter(self, **params: Any) -> None:
-        self.keypad.clear()
-        self.error.setText("")
-
-    def reset(self) -> None:
-        self.keypad.clear()
-        self.error.setText("")
 
     def _cancel(self) -> None:
         self.keypad.clear()

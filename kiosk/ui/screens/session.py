@@ -19,7 +19,7 @@ from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import clock, duration, kw, kwh, money, number
 from kiosk.ui.widgets.chart import PowerChart
 from kiosk.ui.widgets.gauge import PowerGauge
-from kiosk.ui.widgets.keypad import Keypad, keypad_screen
+from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
 from kiosk.ui.widgets.qr import QrView
 from kiosk.i18n import Translator
 
@@ -275,7 +275,7 @@ class StartedScreen(Screen):
         self.done.setText(_("Done"))
 
 
-class CodeScreen(Screen):
+class CodeScreen(KeypadScreen):
     """My session: the guest types the one-time code."""
 
     def __init__(self, ctx: Any) -> None:
@@ -302,14 +302,6 @@ class CodeScreen(Screen):
         self.hint.setText(_("Enter the code you got when your charging started."))
         self.back.setText(_("Back"))
         self.keypad.retranslate()
-
-    def enter(self, **params: Any) -> None:
-        self.keypad.clear()
-        self.error.setText("")
-
-    def reset(self) -> None:
-        self.keypad.clear()
-        self.error.setText("")
 
     def submit(self, code: str) -> None:
         from kiosk.services.sessions import SessionError

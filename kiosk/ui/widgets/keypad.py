@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from kiosk.ui.base import TouchButton
+from kiosk.ui.base import Screen, TouchButton
 from kiosk.i18n import Translator
 
 _ = Translator("ui")
@@ -119,3 +119,22 @@ class Keypad(QWidget):
         self.display.setText(shown or "–")
         self.ok_btn.setEnabled(bool(self._value))
         self.changed.emit(self._value)
+
+
+class KeypadScreen(Screen):
+    """A screen built around a :class:`Keypad` (room, My session, PIN): every visit and
+    every new guest starts with an empty keypad and no error message."""
+
+    keypad: Keypad
+    error: QLabel | None = None
+
+    def enter(self, **params: Any) -> None:
+        self._clear()
+
+    def reset(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
+        self.keypad.clear()
+        if self.error is not None:
+            self.error.setText("")

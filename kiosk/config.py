@@ -4,22 +4,28 @@ configuration file (``KIOSK_CONFIG`` or ``<config dir>/kiosk.toml``).
 
 Every field is documented in the README's settings table; ``kiosk doctor`` checks them.
 Invalid settings raise :class:`SettingsError` with one message naming the setting.
+
+Why not pydantic-settings: the settings are needed before the kiosk's first frame, and
+importing pydantic + pydantic-settings alone took ~130 ms on the 2-core test machine, about
+as long as a whole bare PySide6 window takes to appear (issue 5's cold-start goal is 2x that
+window). The fields are declared once here (type, default, limits, description); a small
+loader reads the three sources with the standard library (``tomllib``, ``os.environ``) and
+checks every value against its declaration. pydantic stays for the API models, which are
+imported after the first frame.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
+import re
+import sys
+import types
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-
-import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
 
 APP_NAME = "charge-assist-kiosk"
 LANGUAGES = ("en", "nl", "de", "fr")
@@ -27,10 +33,17 @@ LANGUAGES = ("en", "nl", "de", "fr")
 DEMO_API_KEY = "demo-key"
 #: The file name of the API key under systemd's $CREDENTIALS_DIRECTORY (LoadCredential=).
 CREDENTIAL_NAME = "kiosk_api_key"
+ENV_PREFIX = "KIOSK_"
+
+
+def _platformdirs() -> Any:
+    import platformdirs   # ~4 ms: only when a default directory is needed
+
+    return platformdirs
 
 
 def default_config_file() -> Path:
-    return Path(os.environ.get("KIOSK_CONFIG") or Path(platformdirs.user_config_dir(APP_NAME)) / "kiosk.toml")
+    return Path(os.environ.get("KIOSK_CONFIG") or Path(_platformdirs().user_config_dir(APP_NAME)) / "kiosk.toml")
 
 
 class SettingsError(ValueError):
@@ -42,122 +55,103 @@ class SettingsError(ValueError):
         super().__init__(f"Setting {setting}: {problem}")
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="KIOSK_",
-        extra="forbid",
-        validate_default=True,
-        env_nested_delimiter=None,
-    )
+class Secret:
+    """A secret string: ``repr``/``str`` never show it; ``get_secret_value()`` does."""
 
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def setting(default: Any = None, description: str = "", *, factory: Any = None, gt: float | None = None,
+            ge: float | None = None, le: float | None = None, pattern: str | None = None) -> Any:
+    """Declare a setting: its default (or ``factory``), its description (the README table)
+    and its limits."""
+    meta = {"description": description, "gt": gt, "ge": ge, "le": le, "pattern": pattern}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _data_dir() -> Path:
+    return Path(_platformdirs().user_data_dir(APP_NAME))
+
+
+def _log_dir() -> Path:
+    return Path(_platformdirs().user_log_dir(APP_NAME))
+
+
+@dataclass(frozen=True)
+class Settings:
     # --- service -----------------------------------------------------------------------
-    base_url: str = Field("https://api-a.greenflux.app", description="Charge Assist base URL")
-    api_key: SecretStr | None = Field(None, description="API key (prefer api_key_file or a systemd credential)")
-    api_key_file: Path | None = Field(None, description="File holding the API key")
-    auth_header: Literal["authorization", "ocp-apim"] = Field(
+    base_url: str = setting("https://api-a.greenflux.app", "Charge Assist base URL")
+    api_key: Secret | None = setting(None, "API key (prefer api_key_file or a systemd credential)")
+    api_key_file: Path | None = setting(None, "File holding the API key")
+    auth_header: Literal["authorization", "ocp-apim"] = setting(
         "authorization",
-        description="'authorization' sends 'Authorization: ApiKey <key>'; 'ocp-apim' sends 'Ocp-Apim-Subscription-Key'",
-    )
-    app_token: str | None = Field(None, description="appToken that identifies this kiosk/venue")
-    request_timeout_s: float = Field(10.0, gt=0, le=120, description="Timeout of one API request")
+        "'authorization' sends 'Authorization: ApiKey <key>'; 'ocp-apim' sends 'Ocp-Apim-Subscription-Key'")
+    app_token: str | None = setting(None, "appToken that identifies this kiosk/venue")
+    request_timeout_s: float = setting(10.0, "Timeout of one API request", gt=0, le=120)
 
     # --- venue -------------------------------------------------------------------------
-    venue_name: str = Field("", description="Name shown on the home screen (else the location's branding)")
-    venue_color: str = Field("#0b7a53", pattern=r"^#[0-9a-fA-F]{6}$", description="Primary colour")
-    venue_logo: Path | None = Field(None, description="Logo image file")
-    venue_location_ids: list[str] = Field(default_factory=list, description="Locations on the chargers board")
-    payment_card: SecretStr | None = Field(None, description="Visual number of the venue's charge card")
-    payment_external_ref: str | None = Field(None, description="External payment reference of the venue")
-    payment_method_id: str | None = Field(None, description="Use this wallet payment method id as default")
-    room_payment: bool = Field(False, description="Offer room/folio numbers as external payment references")
+    venue_name: str = setting("", "Name shown on the home screen (else the location's branding)")
+    venue_color: str = setting("#0b7a53", "Primary colour", pattern=r"^#[0-9a-fA-F]{6}$")
+    venue_logo: Path | None = setting(None, "Logo image file")
+    venue_location_ids: list[str] = setting(factory=list, description="Locations on the chargers board")
+    payment_card: Secret | None = setting(None, "Visual number of the venue's charge card")
+    payment_external_ref: str | None = setting(None, "External payment reference of the venue")
+    payment_method_id: str | None = setting(None, "Use this wallet payment method id as default")
+    room_payment: bool = setting(False, "Offer room/folio numbers as external payment references")
 
     # --- guest experience --------------------------------------------------------------
-    default_language: Literal["en", "nl", "de", "fr"] = Field("en", description="Language for each new guest")
-    languages: list[Literal["en", "nl", "de", "fr"]] = Field(
-        default_factory=lambda: list(LANGUAGES), description="Languages offered"
-    )
-    idle_timeout_s: int = Field(60, ge=15, le=3600, description="Seconds without touch before returning home")
-    high_contrast: bool = Field(False, description="Start in the high-contrast theme")
+    default_language: Literal["en", "nl", "de", "fr"] = setting("en", "Language for each new guest")
+    languages: list[Literal["en", "nl", "de", "fr"]] = setting(factory=lambda: list(LANGUAGES),
+                                                               description="Languages offered")
+    idle_timeout_s: int = setting(60, "Seconds without touch before returning home", ge=15, le=3600)
+    high_contrast: bool = setting(False, "Start in the high-contrast theme")
 
     # --- scanning ----------------------------------------------------------------------
-    camera: str = Field(
-        "0",
-        description="Camera: index, /dev/videoN, video file, image folder, 'picamera2', 'synthetic' or 'none'",
-    )
-    camera_width: int = Field(1280, ge=160, le=4096)
-    camera_height: int = Field(720, ge=120, le=4096)
-    camera_fps: int = Field(15, ge=1, le=60)
-    decoder: Literal["zxing", "pyzbar"] = Field("zxing", description="QR decoder backend")
-    scan_confirmations: int = Field(2, ge=1, le=10, description="Consecutive decodes before a code is accepted")
-    qr_hosts: list[str] = Field(
-        default_factory=lambda: ["a.greenflux.app", "qr.greenflux.com"], description="Hosts accepted in QR URLs"
-    )
+    camera: str = setting("0", "Camera: index, /dev/videoN, video file, image folder, 'picamera2', 'synthetic' "
+                               "or 'none'")
+    camera_width: int = setting(1280, ge=160, le=4096)
+    camera_height: int = setting(720, ge=120, le=4096)
+    camera_fps: int = setting(15, ge=1, le=60)
+    decoder: Literal["zxing", "pyzbar"] = setting("zxing", "QR decoder backend")
+    scan_confirmations: int = setting(2, "Consecutive decodes before a code is accepted", ge=1, le=10)
+    qr_hosts: list[str] = setting(factory=lambda: ["a.greenflux.app", "qr.greenflux.com"],
+                                  description="Hosts accepted in QR URLs")
 
     # --- storage and logs --------------------------------------------------------------
-    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
-    log_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_log_dir(APP_NAME)))
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    data_dir: Path = setting(factory=_data_dir)
+    log_dir: Path = setting(factory=_log_dir)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting("INFO")
 
     # --- attendant ---------------------------------------------------------------------
-    attendant_pin: SecretStr | None = Field(
-        None, description="Initial attendant PIN (stored hashed on first start; change it in the attendant area)"
-    )
+    attendant_pin: Secret | None = setting(
+        None, "Initial attendant PIN (stored hashed on first start; change it in the attendant area)")
 
     # --- demo --------------------------------------------------------------------------
-    demo: bool = Field(False, description="Run against the built-in simulator with the demo venue")
-    sim_port: int = Field(0, ge=0, le=65535, description="Port of the demo simulator (0: any free port)")
-    sim_speed: float = Field(10.0, gt=0, le=1000, description="Time compression of the demo simulator")
+    demo: bool = setting(False, "Run against the built-in simulator with the demo venue")
+    sim_port: int = setting(0, "Port of the demo simulator (0: any free port)", ge=0, le=65535)
+    sim_speed: float = setting(10.0, "Time compression of the demo simulator", gt=0, le=1000)
 
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return v.rstrip("/")
-
-    @field_validator("languages")
-    @classmethod
-    def _langs(cls, v: list[str]) -> list[str]:
-        if not v:
-            raise ValueError("must name at least one language")
-        return list(dict.fromkeys(v))
-
-    @model_validator(mode="after")
-    def _load_key(self) -> Settings:
-        if self.api_key is None:
-            candidates: list[Path] = []
-            if self.api_key_file is not None:
-                if not self.api_key_file.is_file():
-                    raise ValueError(f"api_key_file: {self.api_key_file} is not a readable file")
-                candidates.append(self.api_key_file)
-            cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
-            if cred_dir:
-                candidates.append(Path(cred_dir) / CREDENTIAL_NAME)
-            for path in candidates:
-                if path.is_file():
-                    key = path.read_text(encoding="utf-8").strip()
-                    if key:
-                        self.api_key = SecretStr(key)
-                        break
-        if self.demo and self.api_key is None:
-            self.api_key = SecretStr(DEMO_API_KEY)
-        if self.demo and not self.app_token:
-            self.app_token = "kiosk-demo"
-        if self.default_language not in self.languages:
-            raise ValueError(f"default_language: {self.default_language!r} is not in languages")
-        return self
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=default_config_file())
-        return (init_settings, env_settings, toml)
+    #: names of the settings given explicitly (arguments, environment, file), not defaults
+    explicit: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     # --- helpers -----------------------------------------------------------------------
     def auth_headers(self) -> dict[str, str]:
@@ -182,26 +176,202 @@ class Settings(BaseSettings):
     def journal_path(self) -> Path:
         return self.data_dir / "journal.sqlite3"
 
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` (checked like any other source; they count as explicit)."""
+        values = {f.name: getattr(self, f.name) for f in setting_fields()}
+        values.update(changes)
+        return _build(values, explicit=self.explicit | set(changes), sources={k: "argument" for k in changes})
+
+
+def setting_fields() -> list[dataclasses.Field]:
+    """The declared settings (without the bookkeeping field ``explicit``)."""
+    return [f for f in dataclasses.fields(Settings) if f.name != "explicit"]
+
 
 def _field_env(name: str) -> str:
-    return f"KIOSK_{name.upper()}"
+    return f"{ENV_PREFIX}{name.upper()}"
+
+
+# -- checking one value ---------------------------------------------------------------------
+_TYPES: dict[str, Any] | None = None
+
+
+def _types() -> dict[str, Any]:
+    global _TYPES
+    if _TYPES is None:
+        _TYPES = typing.get_type_hints(Settings, globalns=vars(sys.modules[__name__]))
+    return _TYPES
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(tp: Any, value: Any, from_text: bool) -> Any:
+    """``value`` as type ``tp``; ``from_text``: it came from an environment variable."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or (from_text and value == ""):
+            return None
+        return _coerce(args[0], value, from_text)
+    if value is None:
+        raise ValueError("must be set")
+    if origin is Literal:
+        choices = typing.get_args(tp)
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(repr(c) for c in choices)}, not {value!r}")
+        return value
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        if from_text:
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
+        if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+            raise ValueError("must be a list")
+        return [_coerce(item, v, False) for v in value]
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ValueError(f"must be true or false, not {value!r}")
+    if tp is int:
+        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"must be a whole number, not {value!r}")
+        try:
+            return int(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be a whole number, not {value!r}") from None
+    if tp is float:
+        if isinstance(value, bool):
+            raise ValueError(f"must be a number, not {value!r}")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be a number, not {value!r}") from None
+    if tp is Path:
+        if not isinstance(value, str | Path) or not str(value):
+            raise ValueError(f"must be a path, not {value!r}")
+        return Path(value).expanduser()
+    if tp is Secret:
+        if isinstance(value, Secret):
+            return value
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        return Secret(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ValueError(f"must be text, not {value!r}")
+        return value
+    raise TypeError(f"unsupported setting type {tp!r}")  # pragma: no cover - a declaration error
+
+
+def _check_limits(f: dataclasses.Field, value: Any) -> None:
+    m = f.metadata
+    if value is None:
+        return
+    if m.get("gt") is not None and not value > m["gt"]:
+        raise ValueError(f"must be greater than {m['gt']}")
+    if m.get("ge") is not None and not value >= m["ge"]:
+        raise ValueError(f"must be at least {m['ge']}")
+    if m.get("le") is not None and not value <= m["le"]:
+        raise ValueError(f"must be at most {m['le']}")
+    if m.get("pattern") and not re.fullmatch(m["pattern"], value):
+        raise ValueError(f"must match {m['pattern']}, not {value!r}")
+
+
+def _check(f: dataclasses.Field, value: Any, from_text: bool) -> Any:
+    value = _coerce(_types()[f.name], value, from_text)
+    _check_limits(f, value)
+    if f.name == "base_url":
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        value = value.rstrip("/")
+    elif f.name == "languages":
+        if not value:
+            raise ValueError("must name at least one language")
+        value = list(dict.fromkeys(value))
+    return value
+
+
+# -- loading ----------------------------------------------------------------------------------
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return data
+
+
+def _build(values: dict[str, Any], *, explicit: set[str] | frozenset[str], sources: dict[str, str]) -> Settings:
+    """Check every given value, fill defaults, apply the cross-field rules."""
+    out: dict[str, Any] = {}
+    for f in setting_fields():
+        if f.name in values:
+            try:
+                out[f.name] = _check(f, values[f.name], sources.get(f.name) == "environment")
+            except ValueError as exc:
+                raise SettingsError(f"{f.name} ({_field_env(f.name)})", str(exc)) from None
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+        else:
+            out[f.name] = f.default
+    _load_key(out)
+    if out["demo"] and out["api_key"] is None:
+        out["api_key"] = Secret(DEMO_API_KEY)
+    if out["demo"] and not out["app_token"]:
+        out["app_token"] = "kiosk-demo"
+    if out["default_language"] not in out["languages"]:
+        raise SettingsError(f"default_language ({_field_env('default_language')})",
+                            f"{out['default_language']!r} is not in languages")
+    return Settings(**out, explicit=frozenset(explicit))
+
+
+def _load_key(out: dict[str, Any]) -> None:
+    """The API key from ``api_key_file`` or systemd's credential when not given directly."""
+    if out["api_key"] is not None:
+        return
+    candidates: list[Path] = []
+    key_file = out["api_key_file"]
+    if key_file is not None:
+        if not key_file.is_file():
+            raise SettingsError(f"api_key_file ({_field_env('api_key_file')})", f"{key_file} is not a readable file")
+        candidates.append(key_file)
+    cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
+    if cred_dir:
+        candidates.append(Path(cred_dir) / CREDENTIAL_NAME)
+    for path in candidates:
+        if path.is_file():
+            key = path.read_text(encoding="utf-8").strip()
+            if key:
+                out["api_key"] = Secret(key)
+                return
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Load settings; raise :class:`SettingsError` naming the first bad setting."""
+    names = {f.name for f in setting_fields()}
+    for name in overrides:
+        if name not in names:
+            raise SettingsError(name, "is not a setting")
+    cfg = default_config_file()
     try:
-        return Settings(**overrides)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = [str(p) for p in err.get("loc", ()) if p != "__root__"]
-        msg = err.get("msg", "invalid")
-        if loc:
-            name = loc[0]
-            setting = f"{name} ({_field_env(name)})"
-        else:
-            # model-level checks prefix the message with the field name
-            name, _, rest = msg.removeprefix("Value error, ").partition(": ")
-            setting, msg = (f"{name} ({_field_env(name)})", rest) if rest else ("configuration", msg)
-        raise SettingsError(setting, msg.removeprefix("Value error, ")) from None
+        from_file = _read_toml(cfg)
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML file
-        raise SettingsError(f"config file {default_config_file()}", str(exc)) from None
+        raise SettingsError(f"config file {cfg}", str(exc)) from None
+    unknown = sorted(set(from_file) - names)
+    if unknown:
+        raise SettingsError(f"config file {cfg}", f"unknown setting {unknown[0]!r}")
+    values: dict[str, Any] = dict(from_file)
+    sources = dict.fromkeys(from_file, "file")
+    for name in names:
+        env = os.environ.get(_field_env(name))
+        if env is not None:
+            values[name] = env
+            sources[name] = "environment"
+    values.update(overrides)
+    sources.update(dict.fromkeys(overrides, "argument"))
+    return _build(values, explicit=frozenset(values), sources=sources)

@@ -21,7 +21,7 @@ def test_api_key_from_file_and_credentials(tmp_path, monkeypatch):
     key.write_text("s3cret-key\n")
     s = load_settings(api_key_file=key)
     assert s.api_key.get_secret_value() == "s3cret-key"
-    assert "s3cret" not in repr(s) and "s3cret" not in str(s.model_dump())
+    assert "s3cret" not in repr(s) and "s3cret" not in str(s)
     cred = tmp_path / "creds"
     cred.mkdir()
     (cred / "kiosk_api_key").write_text("from-systemd")
@@ -58,8 +58,75 @@ def test_demo_defaults():
 def test_every_setting_is_documented_in_the_readme():
     from pathlib import Path
 
-    from kiosk.config import Settings
+    from kiosk.config import setting_fields
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    undocumented = [n for n in Settings.model_fields if f"`KIOSK_{n.upper()}`" not in readme]
+    undocumented = [n for n in [f.name for f in setting_fields()] if f"`KIOSK_{n.upper()}`" not in readme]
     assert not undocumented, f"settings missing from the README table: {undocumented}"
+
+
+def test_environment_values_are_typed_and_checked(monkeypatch):
+    monkeypatch.setenv("KIOSK_VENUE_LOCATION_IDS", "LOC-1, LOC-2")
+    monkeypatch.setenv("KIOSK_LANGUAGES", '["nl", "en", "nl"]')
+    monkeypatch.setenv("KIOSK_HIGH_CONTRAST", "yes")
+    monkeypatch.setenv("KIOSK_REQUEST_TIMEOUT_S", "2.5")
+    monkeypatch.setenv("KIOSK_APP_TOKEN", "")
+    s = load_settings()
+    assert s.venue_location_ids == ["LOC-1", "LOC-2"]
+    assert s.languages == ["nl", "en"]            # duplicates dropped, order kept
+    assert s.high_contrast is True and s.request_timeout_s == 2.5 and s.app_token is None
+    monkeypatch.setenv("KIOSK_HIGH_CONTRAST", "maybe")
+    with pytest.raises(SettingsError, match="high_contrast.*true or false"):
+        load_settings()
+
+
+@pytest.mark.parametrize("overrides, match", [
+    ({"venue_color": "green"}, "venue_color"),
+    ({"languages": ["en", "es"]}, "languages.*one of"),
+    ({"default_language": "fr", "languages": ["en", "nl"]}, "default_language.*not in languages"),
+    ({"camera_fps": 0}, "camera_fps.*at least 1"),
+    ({"request_timeout_s": 0}, "request_timeout_s.*greater than 0"),
+    ({"idle_timout_s": 90}, "idle_timout_s.*not a setting"),
+])
+def test_bad_values_name_the_setting(overrides, match):
+    with pytest.raises(SettingsError, match=match):
+        load_settings(**overrides)
+
+
+def test_unknown_key_in_the_file_is_named(tmp_path, monkeypatch):
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('venue_nmae = "Typo"\n')
+    monkeypatch.setenv("KIOSK_CONFIG", str(cfg))
+    with pytest.raises(SettingsError, match="venue_nmae"):
+        load_settings()
+    cfg.write_text('venue_name = "unterminated\n')
+    with pytest.raises(SettingsError, match="config file"):
+        load_settings()
+
+
+def test_replace_checks_and_records_what_was_given():
+    s = load_settings(venue_name="A")
+    assert "venue_name" in s.explicit and "room_payment" not in s.explicit
+    t = s.replace(room_payment=True)
+    assert t.room_payment and {"venue_name", "room_payment"} <= t.explicit and not s.room_payment
+    with pytest.raises(SettingsError, match="idle_timeout_s"):
+        s.replace(idle_timeout_s=1)
+
+
+def test_secrets_never_print(tmp_path):
+    s = load_settings(api_key="k-123456", payment_card="NL-GFX-C12345678-X", attendant_pin="4711")
+    shown = repr(s) + str(s)
+    assert not any(v in shown for v in ("k-123456", "C12345678", "4711"))
+    assert set(s.secrets()) >= {"k-123456", "NL-GFX-C12345678-X", "4711"}
+
+
+def test_loading_settings_does_not_import_pydantic():
+    """The settings are read before the first frame: pydantic (~60-130 ms to import)
+    must stay out of that path (cold-start goal of issue 5)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, kiosk.config as c; c.load_settings(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_settings', 'babel')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -7,7 +7,9 @@ camera and a temporary data dir), so the tests exercise the real wiring."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
+import importlib
 import json
 import logging
 import os
@@ -23,6 +25,10 @@ log = logging.getLogger(__name__)
 SCREEN_NAMES = ("home", "charger", "room", "starting", "started", "code", "live", "stop_confirm", "stopping",
                 "receipt", "pin")
 
+#: imported after the first frame, one per event-loop turn (see KioskApp.start)
+_WARM_UP_IMPORTS = ("httpx", "pydantic", "kiosk.api.models", "kiosk.api", "kiosk.core.tariff", "kiosk.core.journal",
+                    "kiosk.services.sessions", "kiosk.ui.attendant")
+
 
 @dataclass
 class AppOptions:
@@ -36,20 +42,20 @@ class AppOptions:
 def demo_settings(settings: Any, sim: Any) -> Any:
     """Settings pointing at an in-process simulator with its demo venue."""
     upd: dict[str, Any] = {"base_url": sim.base_url, "demo": True}
-    if "data_dir" not in settings.model_fields_set and not os.environ.get("KIOSK_DATA_DIR"):
+    if "data_dir" not in settings.explicit and not os.environ.get("KIOSK_DATA_DIR"):
         # the in-process simulator starts empty each time: so does the demo's journal
         upd["data_dir"] = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     if not settings.venue_location_ids:
         upd["venue_location_ids"] = list(sim.venue.location_ids)
     if not (settings.payment_card or settings.payment_external_ref or settings.payment_method_id):
         upd["payment_external_ref"] = "venue-demo"   # the demo hotel bills through its own provider
-    if "room_payment" not in settings.model_fields_set:
+    if "room_payment" not in settings.explicit:
         upd["room_payment"] = True
         try:
             sim.scenario.external_payments = True
         except Exception:  # noqa: BLE001
             pass
-    return settings.model_copy(update=upd)
+    return settings.replace(**upd)
 
 
 def start_demo_sim(settings: Any) -> Any:
@@ -100,18 +106,7 @@ class KioskApp:
         from kiosk.services.venue import VenueService
         from kiosk.ui.context import AppContext
         from kiosk.ui.errors import ErrorNotifier
-        from kiosk.ui.screens.charger import ChargerScreen, RoomScreen
         from kiosk.ui.screens.home import HomeScreen
-        from kiosk.ui.screens.pin import PinScreen
-        from kiosk.ui.screens.session import (
-            CodeScreen,
-            LiveScreen,
-            ReceiptScreen,
-            StartedScreen,
-            StartingScreen,
-            StoppingScreen,
-            StopConfirmScreen,
-        )
         from kiosk.ui.shell import Shell
         from kiosk.ui.watchdog import LoopWatchdog
         from kiosk.ui.widgets.camera import ScanBridge
@@ -149,16 +144,10 @@ class KioskApp:
         ctx.scan = ScanBridge(cam, decoder=s.decoder, confirmations=s.scan_confirmations, parent=shell) \
             if cam is not None else None
         shell.add_screen("home", HomeScreen(ctx))
-        shell.add_screen("charger", ChargerScreen(ctx))
-        shell.add_screen("room", RoomScreen(ctx))
-        shell.add_screen("starting", StartingScreen(ctx))
-        shell.add_screen("started", StartedScreen(ctx))
-        shell.add_screen("code", CodeScreen(ctx))
-        shell.add_screen("live", LiveScreen(ctx))
-        shell.add_screen("stop_confirm", StopConfirmScreen(ctx))
-        shell.add_screen("stopping", StoppingScreen(ctx))
-        shell.add_screen("receipt", ReceiptScreen(ctx))
-        shell.add_screen("pin", PinScreen(shell))
+        # Only Home exists before the first frame; the other screens (and their imports:
+        # segno, the chart, the keypad) are built right after it or on first use.
+        for name in SCREEN_NAMES[1:]:
+            shell.add_screen(name, factory=functools.partial(_make_screen, name, ctx))
         shell.set_pin_verifier(self._default_pin_verifier(ctx))
         shell.apply_theme()
         if runtime is not None:
@@ -259,12 +248,28 @@ class KioskApp:
             systemd.notify_ready()
         except Exception:  # noqa: BLE001 - never fail the kiosk for the service manager
             log.debug("sd_notify READY failed", exc_info=True)
+        from kiosk import __version__
+
+        log.info("kiosk %s started (%s, service %s)", __version__,
+                 "demo" if self.sim is not None else ("kiosk mode" if self.options.kiosk_mode else "windowed"),
+                 self.settings.base_url)
         await asyncio.sleep(0)
+        # After the first frame the heavy modules (httpx, the pydantic API models, the
+        # session service, the attendant desk) are imported one per event-loop turn, so a
+        # tap in the first second waits for one import, not for all of them.
+        for module in _WARM_UP_IMPORTS:
+            importlib.import_module(module)
+            await asyncio.sleep(0)
         self.services()
+        await asyncio.sleep(0)
         # The attendant desk is installed right after the first frame (it is reached only
         # through the PIN corner, seconds later at the earliest): start-up time.
         self._install_attendant(ctx.shell, ctx)
+        await asyncio.sleep(0)
+        # the other screens are built while the first requests are on the network
+        screens = ctx.spawn(ctx.shell.build_pending())
         await self.connect()
+        await screens
         if ctx.scan is not None and self.options.start_camera:
             ctx.scan.start()
         # Everything built so far lives as long as the app: move it out of the cyclic
@@ -336,6 +341,23 @@ class KioskApp:
         ctx.shell.close()
         ctx.shell.deleteLater()
         self.ctx = None
+
+
+def _make_screen(name: str, ctx: Any) -> Any:
+    if name in ("charger", "room"):
+        from kiosk.ui.screens import charger
+
+        return charger.ChargerScreen(ctx) if name == "charger" else charger.RoomScreen(ctx)
+    if name == "pin":
+        from kiosk.ui.screens.pin import PinScreen
+
+        return PinScreen(ctx.shell)
+    from kiosk.ui.screens import session
+
+    cls = {"starting": session.StartingScreen, "started": session.StartedScreen, "code": session.CodeScreen,
+           "live": session.LiveScreen, "stop_confirm": session.StopConfirmScreen,
+           "stopping": session.StoppingScreen, "receipt": session.ReceiptScreen}[name]
+    return cls(ctx)
 
 
 def _sim_speed(sim: Any) -> float:

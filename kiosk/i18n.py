@@ -27,9 +27,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 from kiosk.paths import resources_dir
 
 LANGUAGES: tuple[str, ...] = ("en", "nl", "de", "fr")
@@ -72,6 +69,11 @@ def _catalogue(domain: str, lang: str) -> gettext.NullTranslations:
     path = LOCALE_DIR / lang / f"{domain}.po"
     if lang == "en" or not path.is_file():
         return gettext.NullTranslations()
+    # Babel's catalogue code is imported only when a translation is needed: English (the
+    # usual first frame) starts without it (start-up time)
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=lang, domain=domain)
     buf = io.BytesIO()

@@ -4,6 +4,7 @@ the hidden attendant corner, language switching and the guest reset.
 Public API (documented in ``kiosk/ui/README.md``; the attendant desk builds on it)::
 
     shell.add_screen("name", widget)       # widget: any QWidget; Screen subclasses get hooks
+    shell.add_screen("name", factory=f)     # built on first use (or build_pending()): start-up time
     shell.show_screen("name", **params)     # alias: shell.show("name", **params)
     shell.current_name()
     shell.go_home()                          # back to the guest home screen
@@ -185,6 +186,7 @@ class Shell(QWidget):
         self._pin_verifier = pin_verifier
         self._allow_close = False
         self._screens: dict[str, QWidget] = {}
+        self._factories: dict[str, Callable[[], QWidget]] = {}
         self._current: str | None = None
         self.history: list[tuple[float, str]] = []  # (monotonic time, screen) for autopilot timing
 
@@ -222,9 +224,20 @@ class Shell(QWidget):
         self.palette_ = palette(self.venue_color, self.high_contrast)
 
     # -- screens ---------------------------------------------------------------------------
-    def add_screen(self, name: str, widget: QWidget) -> QWidget:
-        if name in self._screens:
+    def add_screen(self, name: str, widget: QWidget | None = None, *,
+                   factory: Callable[[], QWidget] | None = None) -> QWidget | None:
+        """Add a screen, or (``factory``) a screen built the first time it is needed:
+        only Home has to exist before the first frame (start-up time, issue 5)."""
+        if name in self._screens or name in self._factories:
             raise ValueError(f"screen {name!r} already added")
+        if widget is None:
+            if factory is None:
+                raise ValueError("add_screen needs a widget or a factory")
+            self._factories[name] = factory
+            return None
+        return self._install(name, widget)
+
+    def _install(self, name: str, widget: QWidget) -> QWidget:
         self._screens[name] = widget
         self.stack.addWidget(widget)
         nav = getattr(widget, "navigate", None)
@@ -234,12 +247,35 @@ class Shell(QWidget):
             widget.set_compact(self.compact)
         if hasattr(widget, "retranslate"):
             widget.retranslate()
+        if self._qss is not None and hasattr(widget, "theme_changed"):
+            widget.theme_changed(self.palette_)
         return widget
 
+    def has_screen(self, name: str) -> bool:
+        return name in self._screens or name in self._factories
+
     def screen(self, name: str) -> QWidget:
-        return self._screens[name]
+        """The screen ``name`` (built now if it was added with a factory)."""
+        w = self._screens.get(name)
+        if w is None:
+            factory = self._factories.pop(name)     # KeyError for an unknown screen
+            w = self._install(name, factory())
+        return w
+
+    def pending_screens(self) -> list[str]:
+        return list(self._factories)
+
+    async def build_pending(self) -> None:
+        """Build the screens not built yet, one per event-loop turn (the loop stays
+        responsive in between; a screen needed earlier is built on demand)."""
+        while self._factories:
+            self.screen(next(iter(self._factories)))
+            await asyncio.sleep(0)
 
     def screens(self) -> dict[str, QWidget]:
+        """Every screen (pending ones are built)."""
+        for name in list(self._factories):
+            self.screen(name)
         return dict(self._screens)
 
     def current_name(self) -> str | None:
@@ -249,13 +285,13 @@ class Shell(QWidget):
         return self._screens.get(self._current) if self._current else None
 
     def show_screen(self, name: str, **params: Any) -> None:
-        if name not in self._screens:
+        if not self.has_screen(name):
             raise KeyError(f"no screen {name!r}")
         old = self.current_screen()
         if old is not None and self._current != name and hasattr(old, "leave"):
             old.leave()
         self._current = name
-        w = self._screens[name]
+        w = self.screen(name)
         self.stack.setCurrentWidget(w)
         if hasattr(w, "enter"):
             w.enter(**params)
@@ -385,7 +421,7 @@ class Shell(QWidget):
         self._corner_taps = [t for t in self._corner_taps if now - t < 2.0] + [now]
         if len(self._corner_taps) >= 3:
             self._corner_taps.clear()
-            if "pin" in self._screens:
+            if self.has_screen("pin"):
                 self.show_screen("pin")
 
     async def verify_pin(self, pin: str) -> bool:
@@ -397,7 +433,7 @@ class Shell(QWidget):
         return bool(res)
 
     def open_attendant(self) -> None:
-        if "attendant" in self._screens:
+        if self.has_screen("attendant"):
             self.show_screen("attendant")
         self.attendant_opened.emit()
 

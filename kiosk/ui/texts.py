@@ -6,9 +6,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_time
-from babel.numbers import format_currency, format_decimal
-
 from kiosk.i18n import N_, Translator, babel_locale
 
 _ = Translator("ui")
@@ -51,18 +48,24 @@ def status_text(status: str | None) -> str:
 def money(amount: Decimal | float | None, currency: str | None = "EUR") -> str:
     if amount is None:
         return "–"
+    from babel.numbers import format_currency   # imported on first use: start-up time
+
     return format_currency(Decimal(str(amount)), currency or "EUR", locale=babel_locale())
 
 
 def number(x: Decimal | float | None, digits: int = 1) -> str:
     if x is None:
         return "–"
+    from babel.numbers import format_decimal
+
     return format_decimal(round(float(x), digits), format="#,##0." + "0" * digits, locale=babel_locale())
 
 
 def clock(t: datetime | None) -> str:
     if t is None:
         return "–"
+    from babel.dates import format_time
+
     return format_time(t.astimezone(), format="short", locale=babel_locale())
 
 

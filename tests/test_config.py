@@ -119,14 +119,3 @@ def test_secrets_never_print(tmp_path):
     assert not any(v in shown for v in ("k-123456", "C12345678", "4711"))
     assert set(s.secrets()) >= {"k-123456", "NL-GFX-C12345678-X", "4711"}
 
-
-def test_loading_settings_does_not_import_pydantic():
-    """The settings are read before the first frame: pydantic (~60-130 ms to import)
-    must stay out of that path (cold-start goal of issue 5)."""
-    import subprocess
-    import sys
-
-    code = ("import sys, kiosk.config as c; c.load_settings(); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_settings', 'babel')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"

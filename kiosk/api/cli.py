@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
-from kiosk.api import ChargeAssistClient, errors, models
-from kiosk.api.wallet import find_payment_method
 from kiosk.config import Settings, load_settings
 from kiosk.logsetup import mask_card, redact, setup_logging
+
+if TYPE_CHECKING:   # httpx and the pydantic models load when a command runs, not for `kiosk run`
+    from kiosk.api import ChargeAssistClient, errors, models
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Output:
     text: str
 
 
-Handler = Callable[[ChargeAssistClient, argparse.Namespace, Settings], Awaitable[Output]]
+Handler = Callable[["ChargeAssistClient", argparse.Namespace, Settings], Awaitable["Output"]]
 
 
 # --------------------------------------------------------------------------------------
@@ -39,6 +40,8 @@ Handler = Callable[[ChargeAssistClient, argparse.Namespace, Settings], Awaitable
 
 
 def to_json(data: Any) -> Any:
+    from pydantic import BaseModel
+
     if isinstance(data, BaseModel):
         return data.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(data, list):
@@ -206,6 +209,9 @@ async def _venue_payment_id(c: ChargeAssistClient, s: Settings) -> str:
     card = s.payment_card.get_secret_value() if s.payment_card else None
     if s.payment_method_id:
         return s.payment_method_id
+    from kiosk.api import errors
+    from kiosk.api.wallet import find_payment_method
+
     pm = find_payment_method(await c.wallet(), card_visual=card, external_ref=s.payment_external_ref)
     if pm is None or not pm.id:
         raise errors.NotConfigured("no --payment given and the venue payment method is not in the wallet")
@@ -255,6 +261,8 @@ def _error_text(exc: errors.ApiError) -> str:
 
 
 async def _run(handler: Handler, args: argparse.Namespace, settings: Settings) -> int:
+    from kiosk.api import ChargeAssistClient, errors
+
     async with ChargeAssistClient.from_settings(settings) as client:
         try:
             out = await handler(client, args, settings)

@@ -1,0 +1,39 @@
+"""What the kiosk imports before its first frame (issue 5's cold-start goal: at most twice a
+bare PySide6 window, measured by bench/ui.py). These guard the decisions that got it there:
+every `kiosk` command builds its command line without httpx, pydantic, OpenCV or the
+simulator, and the settings load without pydantic."""
+
+import subprocess
+import sys
+
+HEAVY = ("httpx", "pydantic", "pydantic_settings", "cv2", "numpy", "zxingcpp", "babel", "kiosk.sim.server",
+         "kiosk.api.models", "kiosk.services.sessions")
+
+
+def _imported_after(code: str) -> list[str]:
+    probe = code + "; import sys; print(' '.join(m for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}).stdout.split()
+    return sorted(m for m in HEAVY if m in out)
+
+
+def test_building_the_command_line_imports_nothing_heavy():
+    assert _imported_after("from kiosk.cli import build_parser; build_parser()") == []
+
+
+def test_loading_settings_imports_nothing_heavy():
+    assert _imported_after("import kiosk.config as c; c.load_settings()") == []
+
+
+def test_packages_load_their_parts_on_first_use():
+    assert _imported_after("import kiosk.api, kiosk.scan, kiosk.sim") == []
+    code = ("from kiosk.api import ChargeAssistClient, errors; from kiosk.scan import SyntheticSource; "
+            "from kiosk.sim import SimServer, DEMO_API_KEY; assert DEMO_API_KEY == 'demo-key'")
+    assert {"httpx", "pydantic", "numpy", "kiosk.sim.server"} <= set(_imported_after(code))
+
+
+def test_scan_command_offers_the_decoders_that_exist():
+    from kiosk.scan.cli import DECODER_NAMES as offered
+    from kiosk.scan.decoders import DECODER_NAMES
+
+    assert offered == DECODER_NAMES

@@ -20,6 +20,14 @@ Updates: :meth:`subscribe` takes a plain callable ``cb(SessionUpdate)`` that is 
 the event loop's thread after every change (status, energy, estimate). The UI re-emits it
 as a Qt signal. Callbacks must not block; exceptions in them are logged and ignored.
 
+Guest codes: :meth:`attach` and :meth:`stop` (async) do the full check: the lockout, then
+scrypt against the sessions' code hashes on one code-hash thread, never on the event loop.
+A code this process issued (:meth:`start`, :meth:`reissue_code`) or accepted is remembered
+under a per-process HMAC (memory only), so the UI's frequent re-reads use the synchronous
+:meth:`attach_known` and :meth:`receipt` (no hash, no SQLite; any other code is refused and
+counted). The guest-code lockout is kept in memory (read from the journal once, at
+construction) and written through the journal thread.
+
 Errors raised to the UI are :class:`SessionError` subclasses whose ``str()`` is a translated
 guest-facing message that says what happened and what to do next.
 """
@@ -381,11 +389,16 @@ class SessionService:
         # every thread kept its own 2 MB buffer after the first start it served (glibc's
         # dynamic mmap threshold: +15 MB resident over the first guest cycles, issue 5).
         self._hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-code-hash")
-        # code -> (session key, its code hash) for codes already verified in this process,
-        # keyed by an HMAC with a per-process random key (memory only): the UI refreshes a
-        # guest's view with attach(code) often, and each scrypt costs ~6 ms on the UI loop.
+        # code -> (session key, its code hash) for codes issued or accepted by this process,
+        # keyed by an HMAC with a per-process random key (memory only): the UI re-reads a
+        # guest's view often (attach_known), and each scrypt costs ~6 ms.
         self._code_key = secrets.token_bytes(32)
         self._known_codes: dict[bytes, tuple[str, str]] = {}
+        self._code_lock = asyncio.Lock()
+        # the guest-code lockout, read once here (start-up reads the journal anyway); kept
+        # in memory, each change written through the journal thread
+        self._guest_lo = Lockout(free_attempts=5, base_s=15.0, max_s=900.0, forget_after_s=900.0).load(
+            self.journal.kv_get("guest_code_lockout"))
         if attendant_pin and not self.journal.kv_get("attendant_pin_hash"):
             self.journal.kv_set("attendant_pin_hash", hash_secret(attendant_pin, strong=True))
         for row in self.journal.sessions(limit=200):
@@ -399,6 +412,17 @@ class SessionService:
         does not drop a write already issued."""
         fut = asyncio.get_running_loop().run_in_executor(self._io, functools.partial(fn, *args, **kwargs))
         return await asyncio.shield(fut)
+
+    def _write_soon(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """Issue a journal call from synchronous code without waiting for it: same thread
+        and order as :meth:`_write` (a later ``_write`` sees it; awaiting one means this
+        one is on disk too)."""
+        try:
+            fut = self._io.submit(fn, *args, **kwargs)
+        except RuntimeError:   # closed: nothing is written after aclose()
+            log.warning("journal closed: %s not written", getattr(fn, "__name__", fn))
+            return
+        fut.add_done_callback(_log_write_failure)
 
     def _too_old(self, row: Any) -> bool:
         return (self.clock() - row.updated_at).total_seconds() > self.recent_s
@@ -509,7 +533,7 @@ class SessionService:
         are looked up in the service's recent sessions (EVSE, after the intent time) and
         adopted when found, else marked as never started. Returns the board.
         """
-        rows = self.journal.sessions(not_final=True)
+        rows = await self._write(self.journal.sessions, not_final=True)
         for row in rows:
             self._live[row.key] = live = self._from_row(row)
             if live.charge_session_id:
@@ -571,7 +595,9 @@ class SessionService:
             other = await self._write(self.journal.open_on_evse, evse_uid)  # after every issued write
             if other is not None and not other.charge_session_id:
                 # an earlier start on this EVSE lost its answer: look before starting again
-                live = self._get(other.key)
+                live = self._live.get(other.key)
+                if live is None:   # the row just read (no second read on the loop)
+                    live = self._live[other.key] = self._from_row(other)
                 try:
                     await self._resolve(live)
                 except errors.ApiError:
@@ -595,8 +621,9 @@ class SessionService:
             server_now = self.server_clock.now()
             if server_now is not None:
                 await self._write(self.journal.update, row.key, intent_server_at=server_now)
-            live = self._live[row.key] = self._from_row(self.journal.get(row.key))
+            live = self._live[row.key] = self._from_row(row)   # the row as created (no read on the loop)
             live.intent_server_at = server_now
+            self._remember_code(code, live)   # the guest's first attach needs no hash
             try:
                 resp = await self.client.start_session(location_id, evse_uid, str(connector_id), payment_method_id)
             except errors.ApiError as exc:
@@ -678,7 +705,7 @@ class SessionService:
         age = (self.clock() - live.created_at).total_seconds() * self.time_scale
         if age < self.settle_s:
             await self._sleep((self.settle_s - age) / self.time_scale)
-        known = {r.charge_session_id for r in self.journal.sessions() if r.charge_session_id}
+        known = {r.charge_session_id for r in await self._write(self.journal.sessions) if r.charge_session_id}
         date_from = None
         if live.intent_server_at is not None:
             date_from = live.intent_server_at - timedelta(seconds=120)
@@ -877,48 +904,116 @@ class SessionService:
             {"currency": q.currency, "incl": str(q.incl_vat), "excl": str(q.excl_vat)}))
         self._notify(live, None)
 
-    # -- guest actions ------------------------------------------------------------------
-    def _guest_lockout(self) -> Lockout:
-        return Lockout(free_attempts=5, base_s=15.0, max_s=900.0, forget_after_s=900.0).load(
-            self.journal.kv_get("guest_code_lockout"))
+    # -- guest codes --------------------------------------------------------------------
+    # A guest code is checked by scrypt against each session's code hash (~6 ms each, more
+    # under load), always on ``_hash_pool``'s one thread, never on the event loop. A code
+    # issued (start, reissue) or accepted (attach) by this process is remembered under an
+    # HMAC with a per-process random key (memory only) with the hash it matched, so the
+    # UI's frequent re-reads need no hash: :meth:`attach_known`. The lockout lives in
+    # memory (loaded from the journal at construction) and every change goes to the
+    # journal thread, so a check never waits on SQLite behind the journal's fsyncs.
 
-    def _find_by_code(self, code: str) -> _Live:
-        now = self.clock()
-        lo = self._guest_lockout()
-        wait = lo.remaining(now)
+    def _code_tag(self, digits: str) -> bytes:
+        return hmac.new(self._code_key, digits.encode(), hashlib.sha256).digest()
+
+    def _remember_code(self, digits: str, live: _Live) -> None:
+        if live.code_hash:
+            self._known_codes[self._code_tag(digits)] = (live.key, live.code_hash)
+
+    def _known_live(self, digits: str) -> _Live | None:
+        """The session of a code this process issued or accepted, if its code still stands."""
+        if len(digits) != CODE_LENGTH:
+            return None
+        known = self._known_codes.get(self._code_tag(digits))
+        if known is None:
+            return None
+        live = self._live.get(known[0])
+        if live is not None and live.code_hash == known[1]:  # not reissued since
+            return live
+        return None
+
+    def _check_code_lockout(self, now: datetime) -> None:
+        wait = self._guest_lo.remaining(now)
         if wait > 0:
             raise WrongCode(_("Too many wrong codes. Try again in {seconds} seconds.", seconds=int(wait) + 1))
+
+    def _code_failed(self, now: datetime) -> WrongCode:
+        """Count a wrong code (in memory at once, on disk through the journal thread)."""
+        self._guest_lo.failure(now)
+        self._write_soon(self.journal.kv_set, "guest_code_lockout", self._guest_lo.state())
+        return WrongCode(_("That code does not match a session. Check the code on your ticket and try again."))
+
+    async def _find_by_code(self, code: str) -> _Live:
+        now = self.clock()
+        self._check_code_lockout(now)
         digits = normalise_code(code)
+        live = self._known_live(digits)
+        if live is not None:
+            return live
         if len(digits) == CODE_LENGTH:
-            tag = hmac.new(self._code_key, digits.encode(), hashlib.sha256).digest()
-            known = self._known_codes.get(tag)
-            if known is not None:
-                live = self._live.get(known[0])
-                if live is not None and live.code_hash == known[1]:  # not reissued since
+            # one check at a time: concurrent guesses cannot all pass the lockout test
+            # before the first of them is counted (the hash thread is single anyway)
+            async with self._code_lock:
+                now = self.clock()
+                self._check_code_lockout(now)
+                live = self._known_live(digits)
+                if live is not None:
                     return live
-            # running sessions first, newest first: the usual code is found after one hash
-            for live in sorted(self._live.values(), key=lambda lv: (lv.lifecycle.is_final, -lv.created_at.timestamp())):
-                if live.code_hash and verify_code(digits, live.code_hash):
-                    # a right code does not reset the count: someone holding one code
-                    # must not be able to guess others by alternating (failures fade
-                    # after 15 minutes instead)
-                    self._known_codes[tag] = (live.key, live.code_hash)
-                    return live
-        lo.failure(now)
-        self.journal.kv_set("guest_code_lockout", lo.state())
-        raise WrongCode(_("That code does not match a session. Check the code on your ticket and try again."))
+                # shielded: a caller cancelled during the hash (the guest left the screen)
+                # does not skip counting a wrong code
+                check = asyncio.ensure_future(self._verify_code(digits, now))
+                check.add_done_callback(_retrieve)
+                return await asyncio.shield(check)
+        exc = self._code_failed(now)
+        await self._write(_noop)
+        raise exc
 
-    def attach(self, code: str) -> SessionView:
-        """The session of the guest code's holder. Raises :class:`WrongCode`.
+    async def _verify_code(self, digits: str, now: datetime) -> _Live:
+        # running sessions first, newest first: the usual code is found after one hash
+        cands = [(lv.key, lv.code_hash) for lv in
+                 sorted(self._live.values(), key=lambda lv: (lv.lifecycle.is_final, -lv.created_at.timestamp()))
+                 if lv.code_hash]
+        key = await asyncio.get_running_loop().run_in_executor(self._hash_pool, _match_code, digits, cands)
+        live = self._live.get(key) if key is not None else None
+        if live is not None and live.code_hash == dict(cands)[key]:   # not reissued meanwhile
+            # a right code does not reset the count: someone holding one code must not be
+            # able to guess others by alternating (failures fade after 15 minutes instead)
+            self._remember_code(digits, live)
+            return live
+        exc = self._code_failed(now)
+        await self._write(_noop)   # the count is on disk before the guest is told
+        raise exc
 
-        Cheap (one hash for a running session) and without network: the UI may call it
-        to refresh its view; :meth:`refresh` polls the service now."""
-        live = self._find_by_code(code)
-        return self._view(live)
+    def _find_known(self, code: str) -> _Live:
+        now = self.clock()
+        self._check_code_lockout(now)
+        live = self._known_live(normalise_code(code))
+        if live is None:
+            raise self._code_failed(now)
+        return live
+
+    # -- guest actions ------------------------------------------------------------------
+    async def attach(self, code: str) -> SessionView:
+        """The session of the guest code's holder. Raises :class:`WrongCode` (also while
+        code entry is locked after repeated wrong codes; every wrong code is counted).
+
+        The full check: the code is compared with every session's hash (scrypt) on the
+        code-hash thread, never on the event loop. Without network; :meth:`refresh`
+        polls the service now. Once a code was accepted (or issued by :meth:`start`), the
+        UI re-reads its view with :meth:`attach_known` instead."""
+        return self._view(await self._find_by_code(code))
+
+    def attach_known(self, code: str) -> SessionView:
+        """Synchronous, cheap twin of :meth:`attach` for a code this process issued
+        (:meth:`start`, :meth:`reissue_code`) or accepted (:meth:`attach`): no hash, no
+        journal read, no await (one HMAC). Any other code raises :class:`WrongCode` and is
+        counted as a wrong code, so call it only with a code already accepted: the UI's
+        refreshes of a guest's screen. A reissued code no longer works here either."""
+        return self._view(self._find_known(code))
 
     async def stop(self, code: str) -> SessionView:
         """Stop the session that belongs to this guest code. Raises WrongCode / StopFailed."""
-        live = self._find_by_code(code)
+        live = await self._find_by_code(code)
         return await self._stop(live, actor="guest", reason="")
 
     async def _stop(self, live: _Live, *, actor: str, reason: str) -> SessionView:
@@ -951,12 +1046,16 @@ class SessionService:
         if attendant is not None:
             self._check_attendant(attendant)
             return
-        if code is not None and self._find_by_code(code).key == live.key:
+        if code is not None and self._find_known(code).key == live.key:
             return
         raise NotAllowed(_("Only the guest with the code or an attendant can see this session."))
 
     def receipt(self, key: str, *, code: str | None = None, attendant: Attendant | None = None) -> Receipt:
-        """Receipt of a session for its code holder or an attendant (NotAllowed otherwise)."""
+        """Receipt of a session for its code holder or an attendant (NotAllowed otherwise).
+
+        Synchronous: ``code`` is checked like :meth:`attach_known` (a code this process
+        issued or accepted; any other raises :class:`WrongCode` and counts as a wrong
+        code); a code of another session raises :class:`NotAllowed`."""
         live = self._get(key)
         self._check_holder(live, code, attendant)
         if attendant is not None:
@@ -1073,6 +1172,7 @@ class SessionService:
         live = self._get(key)
         code = new_code()
         live.code_hash = hash_code(code)
+        self._remember_code(code, live)
         self.journal.update(key, code_hash=live.code_hash, event="code_reissued")
         self.journal.audit(attendant.name, "session.reissue_code", key, "")
         return code
@@ -1086,6 +1186,29 @@ class SessionService:
     def audit(self, actor: str, action: str, session_id: str | None = None, detail: str = "") -> None:
         """Record an attendant action (used by kiosk.services.attendant too)."""
         self.journal.audit(actor, action, session_id, detail)
+
+
+def _match_code(digits: str, candidates: list[tuple[str, str]]) -> str | None:
+    """On the code-hash thread: the key of the first session whose code hash matches."""
+    for key, code_hash in candidates:
+        if verify_code(digits, code_hash):
+            return key
+    return None
+
+
+def _noop() -> None:
+    """A journal-thread no-op: awaiting it waits for every journal call issued before."""
+
+
+def _retrieve(fut: Any) -> None:
+    """Mark a shielded task's outcome as seen (its caller may have been cancelled)."""
+    if not fut.cancelled():
+        fut.exception()
+
+
+def _log_write_failure(fut: Any) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        log.error("journal write failed", exc_info=fut.exception())
 
 
 @dataclass(frozen=True)

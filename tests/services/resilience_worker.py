@@ -77,7 +77,7 @@ async def _step(cmd: dict) -> dict:
             stopped = set()
             for code in codes[-1:]:
                 try:
-                    view = svc.attach(code)
+                    view = await svc.attach(code)
                     if view.state in running:
                         await svc.stop(code)
                     stopped.add(view.key)

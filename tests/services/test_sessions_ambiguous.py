@@ -17,7 +17,7 @@ def test_lost_start_answer_adopts_the_orphan_and_never_starts_twice(charge_env):
             assert row.adopted and row.charge_session_id
             kinds = [e[2] for e in svc.journal.events(st.session.key)]
             assert kinds[:3] == ["intent", "ambiguous", "adopted"]
-            await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
+            await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
             hist = await client.session_history()
             assert [h.charge_session_id for h in hist if h.evse_uid == evse.evse_uid] == [row.charge_session_id]
             await svc.aclose()
@@ -62,11 +62,11 @@ def test_lost_stop_answer_still_ends_the_session(charge_env):
         async with env.client() as client:
             svc = env.service(client)
             st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
-            await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
+            await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
             env.sim.faults.set("POST /session/stop", drop_after_action=True, times=1)
             view = await svc.stop(st.code)  # the answer is lost: no error for the guest
             assert view.key == st.session.key
-            await wait_for(lambda: svc.attach(st.code).state == "CDR_AVAILABLE", timeout=30)
+            await wait_for(lambda: svc.attach_known(st.code).state == "CDR_AVAILABLE", timeout=30)
             rec = svc.receipt(st.session.key, code=st.code)
             assert rec.final and rec.total_incl_vat is not None and rec.receipt_number
             await svc.aclose()
@@ -82,12 +82,12 @@ def test_unreachable_service_shows_unknown_then_recovers(charge_env):
         async with env.client(timeout=1.0) as client:
             svc = env.service(client)
             st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
-            await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
+            await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
             env.sim.faults.set("GET /session/status", error_rate=1.0, error_status=503)
-            await wait_for(lambda: svc.attach(st.code).state == "UNKNOWN", timeout=30)
-            assert svc.attach(st.code).next_step
+            await wait_for(lambda: svc.attach_known(st.code).state == "UNKNOWN", timeout=30)
+            assert (await svc.attach(st.code)).next_step
             env.sim.faults.clear()
-            await wait_for(lambda: svc.attach(st.code).state == "CHARGING", timeout=30)
+            await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING", timeout=30)
             await svc.aclose()
 
     env.run(scenario)
@@ -111,7 +111,7 @@ def test_lost_start_answer_while_history_is_down_resolves_in_the_background(char
             with pytest.raises(StartPending):
                 await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
             env.sim.faults.clear()
-            await wait_for(lambda: svc.attach(st.code).state == "CHARGING", timeout=30)
+            await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING", timeout=30)
             assert svc.journal.get(st.session.key).adopted
             hist = await client.session_history()
             assert len([h for h in hist if h.evse_uid == evse.evse_uid]) == 1

@@ -22,8 +22,8 @@ def test_start_charge_stop_receipt(charge_env):
             code = started.code
             assert len(code) == 6 and code.isdigit()
             assert started.session.state in ("REQUESTED", "PENDING")
-            await wait_for(lambda: svc.attach(code).state == "CHARGING")
-            await wait_for(lambda: (svc.attach(code).energy_kwh or 0) > 0)
+            await wait_for(lambda: svc.attach_known(code).state == "CHARGING")
+            await wait_for(lambda: (svc.attach_known(code).energy_kwh or 0) > 0)
             # the estimate is priced off the loop, a moment after the status that fed it
             await wait_for(lambda: svc.active()[0].estimate is not None)
             board = svc.active()
@@ -35,7 +35,7 @@ def test_start_charge_stop_receipt(charge_env):
             assert view.state in ("STOPPING", "COMPLETED", "CHARGING")
             # the final state is journaled, then announced to subscribers (the screen)
             await wait_for(lambda: any(u.entry.state == "CDR_AVAILABLE" for u in updates))
-            assert svc.attach(code).state == "CDR_AVAILABLE"
+            assert svc.attach_known(code).state == "CDR_AVAILABLE"
             rec = svc.receipt(started.session.key, code=code)
             assert rec.final and rec.receipt_number and rec.total_incl_vat is not None
             assert rec.tag == "101"
@@ -86,9 +86,9 @@ def test_rejected_and_timeout_are_explained(charge_env):
             svc = env.service(client)
             sa = await svc.start(a.location_id, a.evse_uid, a.connectors[0].id, env.pm_id)
             sb = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
-            await wait_for(lambda: svc.attach(sa.code).state == "REJECTED")
-            await wait_for(lambda: svc.attach(sb.code).state == "TIMEOUT", timeout=30)
-            va, vb = svc.attach(sa.code), svc.attach(sb.code)
+            await wait_for(lambda: svc.attach_known(sa.code).state == "REJECTED")
+            await wait_for(lambda: svc.attach_known(sb.code).state == "TIMEOUT", timeout=30)
+            va, vb = await svc.attach(sa.code), svc.attach_known(sb.code)
             assert va.is_final and va.next_step and va.error_message
             assert "car" in vb.explanation.lower() and vb.next_step
             # the bay is free again: a new start is accepted
@@ -124,18 +124,18 @@ def test_resume_after_restart_continues_polling(charge_env):
         async with env.client() as client:
             svc = env.service(client)
             st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
-            await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
+            await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
             await svc.aclose()
             svc2 = env.service(client)
             board = await svc2.resume_all()
             assert [e.key for e in board] == [st.session.key]
             assert board[0].state == "CHARGING"
             # the code still works after the restart, a wrong one does not
-            assert svc2.attach(st.code).key == st.session.key
+            assert (await svc2.attach(st.code)).key == st.session.key   # a restart: the full check
             with pytest.raises(WrongCode):
-                svc2.attach("000000" if st.code != "000000" else "111111")
+                await svc2.attach("000000" if st.code != "000000" else "111111")
             await svc2.stop(st.code)
-            await wait_for(lambda: svc2.attach(st.code).state == "CDR_AVAILABLE")
+            await wait_for(lambda: svc2.attach_known(st.code).state == "CDR_AVAILABLE")
             await svc2.aclose()
 
     env.run(scenario)
@@ -150,12 +150,12 @@ def test_cable_pulled_and_station_fault_end_the_session_and_free_the_bay(charge_
             svc = env.service(client)
             sa = await svc.start(a.location_id, a.evse_uid, a.connectors[0].id, env.pm_id)
             sb = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
-            await wait_for(lambda: svc.attach(sa.code).state == "CHARGING" and svc.attach(sb.code).state == "CHARGING")
+            await wait_for(lambda: svc.attach_known(sa.code).state == "CHARGING" and svc.attach_known(sb.code).state == "CHARGING")
             assert env.sim.scenario.unplug(a.evse_uid)
             assert env.sim.scenario.fault(b.evse_uid)
-            await wait_for(lambda: svc.attach(sa.code).state == "CDR_AVAILABLE", timeout=30)
-            await wait_for(lambda: svc.attach(sb.code).state == "ERROR", timeout=30)
-            vb = svc.attach(sb.code)
+            await wait_for(lambda: svc.attach_known(sa.code).state == "CDR_AVAILABLE", timeout=30)
+            await wait_for(lambda: svc.attach_known(sb.code).state == "ERROR", timeout=30)
+            vb = svc.attach_known(sb.code)
             assert vb.is_final and vb.error_message and vb.next_step
             assert svc.receipt(sa.session.key, code=sa.code).total_incl_vat is not None
             # both bays can be started again
@@ -186,7 +186,7 @@ def test_the_next_guest_can_start_as_soon_as_the_bay_shows_the_last_session_ende
 
             svc.journal.update = slow_update
             first = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
-            await wait_for(lambda: svc.attach(first.code).state == "CHARGING")
+            await wait_for(lambda: svc.attach_known(first.code).state == "CHARGING")
             await svc.stop(first.code)
             await wait_for(lambda: next(e for e in svc.active() if e.key == first.session.key).is_final)
             second = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
@@ -222,10 +222,10 @@ def test_finished_sessions_do_not_keep_their_charge_in_memory(charge_env, monkey
             done = []
             for evse in (a, b):
                 st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
-                await wait_for(lambda: (svc.attach(st.code).energy_kwh or 0) > 0)
+                await wait_for(lambda: (svc.attach_known(st.code).energy_kwh or 0) > 0)
                 await wait_for(lambda: svc.active()[0].estimate is not None)
                 await svc.stop(st.code)
-                await wait_for(lambda: svc.attach(st.code).state == "CDR_AVAILABLE")
+                await wait_for(lambda: svc.attach_known(st.code).state == "CDR_AVAILABLE")
                 done.append(st)
             for st in done:
                 key = st.session.key
@@ -236,7 +236,7 @@ def test_finished_sessions_do_not_keep_their_charge_in_memory(charge_env, monkey
                 # what the guest sees is unchanged: the receipt with its estimate and the code
                 rec = svc.receipt(key, code=st.code)
                 assert rec.final and rec.total_incl_vat is not None and rec.estimate_incl_vat is not None
-                assert svc.attach(st.code).key == key
+                assert (await svc.attach(st.code)).key == key
                 # the journal still has the charge's observations
                 assert len(svc.journal.get(key).observations_json or "") > 10
             assert len(hashed_on) == 2 and {n.split("_")[0] for n in hashed_on} == {"kiosk-code-hash"}

@@ -29,21 +29,25 @@ def test_wrong_code_can_neither_view_nor_stop(charge_env):
         async with env.client() as client:
             svc = env.service(client)
             st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id, tag="AB-123-C")
-            await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
+            await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
             bad = _wrong(st.code)
             with pytest.raises(WrongCode):
-                svc.attach(bad)
+                await svc.attach(bad)
+            with pytest.raises(WrongCode):
+                svc.attach_known(bad)
             with pytest.raises(WrongCode):
                 await svc.stop(bad)
             with pytest.raises(NotAllowed):
                 svc.receipt(st.session.key)
+            with pytest.raises(WrongCode):
+                svc.receipt(st.session.key, code=bad)
             with pytest.raises(NotAllowed):  # a forged attendant object is refused
                 from kiosk.services.sessions import Attendant
                 await svc.attendant_stop(st.session.key, Attendant("x", datetime.now(UTC), "forged"), "test")
             # still charging: nothing was stopped
             await svc.refresh(st.session.key)
-            assert svc.attach(st.code).state == "CHARGING"
-            status = await client.session_status(svc.attach(st.code).charge_session_id)
+            assert (await svc.attach(st.code)).state == "CHARGING"
+            status = await client.session_status(svc.attach_known(st.code).charge_session_id)
             assert status.status == "CHARGING"
             # the board never carries guest data
             entry = svc.active()[0]
@@ -65,18 +69,20 @@ def test_guest_code_guessing_is_throttled(charge_env):
             bad = _wrong(st.code)
             for _ in range(5):
                 with pytest.raises(WrongCode):
-                    svc.attach(bad)
+                    await svc.attach(bad)
             with pytest.raises(WrongCode, match="Too many"):
-                svc.attach(bad)
-            # even the right code waits until the delay is over
+                await svc.attach(bad)
+            # even the right code waits until the delay is over (also where no hash is needed)
             with pytest.raises(WrongCode, match="Too many"):
-                svc.attach(st.code)
+                await svc.attach(st.code)
+            with pytest.raises(WrongCode, match="Too many"):
+                svc.attach_known(st.code)
             await svc.aclose()
             svc2 = env.service(client, clock=clock)   # a restart does not reset it
             with pytest.raises(WrongCode, match="Too many"):
-                svc2.attach(st.code)
+                await svc2.attach(st.code)
             clock.now += timedelta(minutes=20)
-            assert svc2.attach(st.code).key == st.session.key
+            assert (await svc2.attach(st.code)).key == st.session.key
             await svc2.aclose()
 
     env.run(scenario)
@@ -125,15 +131,17 @@ def test_attendant_can_view_stop_and_reissue_codes_audited(charge_env):
         async with env.client() as client:
             svc = env.service(client)
             st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id, tag="312")
-            await wait_for(lambda: svc.attach(st.code).state == "CHARGING")
+            await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
             att = svc.attendant_login("2468", name="desk")
             assert svc.view(st.session.key, att).tag == "312"
             new = svc.reissue_code(st.session.key, att)
             with pytest.raises(WrongCode):
-                svc.attach(st.code)           # the old code no longer works
-            assert svc.attach(new).key == st.session.key
+                svc.attach_known(st.code)     # the old code no longer works, known or not
+            with pytest.raises(WrongCode):
+                await svc.attach(st.code)
+            assert (await svc.attach(new)).key == st.session.key
             await svc.attendant_stop(st.session.key, att, "guest called the desk")
-            await wait_for(lambda: svc.attach(new).state == "CDR_AVAILABLE")
+            await wait_for(lambda: svc.attach_known(new).state == "CDR_AVAILABLE")
             log = svc.audit_log(att)
             assert [(a.action, a.session_key) for a in log[:3]] == [
                 ("session.stop", st.session.key), ("session.reissue_code", st.session.key),
@@ -184,12 +192,12 @@ def test_a_known_code_does_not_reset_the_guessing_count(charge_env):
             locked = False
             for g in guesses[:12]:
                 try:
-                    svc.attach(mine.code)       # alternate with my own, valid code
+                    await svc.attach(mine.code)       # alternate with my own, valid code
                 except WrongCode:
                     locked = True
                     break
                 try:
-                    svc.attach(g)
+                    await svc.attach(g)
                 except WrongCode:
                     pass
             assert locked, "alternating with a valid code must not allow unlimited guesses"
@@ -199,9 +207,9 @@ def test_a_known_code_does_not_reset_the_guessing_count(charge_env):
 
 
 def test_refreshing_a_guest_view_hashes_the_code_once(charge_env, monkeypatch):
-    """The session screen re-reads the guest's view with attach(code) on the UI loop; a scrypt
-    per call (~6 ms, times the sessions tried) would stall it. A verified code is remembered
-    for the process (keyed by an HMAC, memory only) until the attendant reissues it."""
+    """The session screens re-read the guest's view often; a scrypt per read (~6 ms, times
+    the sessions tried) would be wasted work. A code this process issued or accepted is
+    remembered (keyed by an HMAC, memory only) until the attendant reissues it."""
     import kiosk.services.sessions as sessions_mod
 
     calls = []
@@ -217,10 +225,83 @@ def test_refreshing_a_guest_view_hashes_the_code_once(charge_env, monkeypatch):
             sb = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
             calls.clear()
             for _ in range(20):
-                assert svc.attach(sa.code).key == sa.session.key
-                assert svc.attach(sb.code).key == sb.session.key
-            assert len(calls) <= 3  # sb: one hash; sa: at most two (sb is newer, tried first)
-            assert all(sa.code not in str(v) for v in vars(svc).values())  # no clear code kept
+                assert (await svc.attach(sa.code)).key == sa.session.key
+                assert svc.attach_known(sb.code).key == sb.session.key
+            assert calls == []   # issued here: known without a hash
             await svc.aclose()
+            svc2 = env.service(client)   # after a restart: each code is hashed once, then known
+            with pytest.raises(WrongCode):
+                svc2.attach_known(sa.code)   # not accepted in this process yet
+            for _ in range(20):
+                assert (await svc2.attach(sa.code)).key == sa.session.key
+                assert (await svc2.attach(sb.code)).key == sb.session.key
+                assert svc2.attach_known(sa.code).key == sa.session.key
+            assert len(calls) <= 3  # sb: one hash; sa: at most two (sb is newer, tried first)
+            assert all(sa.code not in str(v) for v in vars(svc2).values())  # no clear code kept
+            await svc2.aclose()
+
+    env.run(scenario)
+
+
+def test_code_checks_leave_the_event_loop_free(charge_env, monkeypatch):
+    """Issue 5 (no stalls): a guest-code check runs its scrypt on the code-hash thread and
+    reads nothing from SQLite on the event loop (the journal's connection is shared with the
+    journal thread, so a read there waits behind its fsyncs); the lockout count still
+    reaches the journal and survives a restart (test_guest_code_guessing_is_throttled)."""
+    import threading
+
+    import kiosk.services.sessions as sessions_mod
+    from kiosk.core.journal import Journal
+
+    on_loop: list[str] = []
+    hashed_on: list[str] = []
+    loop_thread = threading.get_ident()
+    real_verify = sessions_mod.verify_code
+
+    def verify(c, h):
+        hashed_on.append(threading.current_thread().name)
+        return real_verify(c, h)
+
+    monkeypatch.setattr(sessions_mod, "verify_code", verify)
+    for name in ("get", "kv_get", "kv_set", "sessions", "update", "open_on_evse"):
+        real = getattr(Journal, name)
+
+        def spy(self, *a, _real=real, _name=name, **kw):
+            if threading.get_ident() == loop_thread and checking:
+                on_loop.append(_name)
+            return _real(self, *a, **kw)
+        monkeypatch.setattr(Journal, name, spy)
+    checking = False
+    env = charge_env()
+    evse = env.evses()[0]
+
+    async def scenario():
+        nonlocal checking
+        async with env.client() as client:
+            svc = env.service(client)
+            st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            await svc.aclose()
+            svc2 = env.service(client)   # a restart: the code must be hashed
+            await svc2.resume_all()
+            checking = True
+            bad = _wrong(st.code)
+            for _ in range(2):
+                with pytest.raises(WrongCode):
+                    await svc2.attach(bad)
+            assert (await svc2.attach(st.code)).key == st.session.key
+            assert svc2.attach_known(st.code).key == st.session.key
+            svc2.receipt(st.session.key, code=st.code)
+            checking = False
+            assert hashed_on and {n.split("_")[0] for n in hashed_on} == {"kiosk-code-hash"}
+            assert on_loop == []
+            await svc2.aclose()
+            # the two wrong codes are on disk: after a restart three more lock code entry
+            svc3 = env.service(client)
+            for _ in range(3):
+                with pytest.raises(WrongCode, match="does not match"):
+                    await svc3.attach(bad)
+            with pytest.raises(WrongCode, match="Too many"):
+                await svc3.attach(bad)
+            await svc3.aclose()
 
     env.run(scenario)

@@ -149,7 +149,8 @@ def test_wrong_code_is_refused(kiosk_factory, sim, ui_loop):
         cs = sh.screen("code")
         cs.keypad.type("000000")
         click(cs.keypad.ok_btn)
-        assert sh.current_name() == "code" and cs.error.text()
+        await poll_until(lambda: cs.error.text() != "", what="wrong code message")
+        assert sh.current_name() == "code" and "does not match" in cs.error.text()
 
     ui_loop.run_until_complete(scenario())
 

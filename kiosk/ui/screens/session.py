@@ -136,8 +136,8 @@ class StartingScreen(Screen):
             return
         if state in FAILED:
             if view is None and self.code:
-                try:
-                    view = self.ctx.sessions.attach(self.code)
+                try:   # the code start() issued: known to the service, no key derivation
+                    view = self.ctx.sessions.attach_known(self.code)
                 except Exception:  # noqa: BLE001
                     view = None
             extra = getattr(view, "next_step", "") if view is not None else ""
@@ -296,6 +296,11 @@ class CodeScreen(KeypadScreen):
         self.back.clicked.connect(lambda: self.ctx.shell.new_guest())
         keypad_screen(self, [self.title, self.hint, self.error], self.keypad, self.back)
         self._err_key = ""
+        self._visit = 0   # a check that ends after the guest left (or a new guest came) is dropped
+
+    def _clear(self) -> None:
+        self._visit += 1
+        super()._clear()
 
     def retranslate(self) -> None:
         self.title.setText(_("My session"))
@@ -304,15 +309,21 @@ class CodeScreen(KeypadScreen):
         self.keypad.retranslate()
 
     def submit(self, code: str) -> None:
+        self.keypad.clear()
+        self.ctx.spawn(self.check(code, self._visit))
+
+    async def check(self, code: str, visit: int) -> None:
+        """The full code check (key derivation on the service's hash thread, off the loop)."""
         from kiosk.services.sessions import SessionError
 
-        self.keypad.clear()
         try:
-            view = self.ctx.sessions.attach(code)
+            view = await self.ctx.sessions.attach(code)
         except SessionError as exc:
-            self.error.setText(str(exc))
+            if visit == self._visit:
+                self.error.setText(str(exc))
             return
-        self.go("live", key=view.key, code=code, view=view)   # checked once: no second key derivation
+        if visit == self._visit and self.ctx.shell.current_name() == "code":
+            self.go("live", key=view.key, code=code, view=view)   # checked once: later reads are cheap
 
 
 class LiveScreen(Screen):
@@ -423,9 +434,9 @@ class LiveScreen(Screen):
             return
         v, e = self.view, upd.entry
         if v is None or e.state != v.state or time.monotonic() - self._view_at > self.FULL_EVERY_S:
-            self.refresh()     # full view (checks the code: a few ms of key derivation)
+            self.refresh()     # full view (attach_known: the code was accepted already)
             return
-        # between state changes the board entry carries what moves: no code check needed
+        # between state changes the board entry carries what moves: no view to build
         self.view = dataclasses.replace(v, power_kw=e.power_kw, energy_kwh=e.energy_kwh, elapsed_s=e.elapsed_s,
                                         estimate=e.estimate, state_text=e.state_text)
         self._view_at = time.monotonic() - 0.0
@@ -435,7 +446,7 @@ class LiveScreen(Screen):
         if not self.code:
             return
         try:
-            self.view = self.ctx.sessions.attach(self.code)
+            self.view = self.ctx.sessions.attach_known(self.code)
         except Exception:  # noqa: BLE001 - code no longer valid (attendant reissued it)
             self.ctx.shell.new_guest()
             return

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import queue
 import threading
+from concurrent.futures import Future
 
 import shiboken6
 
@@ -13,9 +16,42 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 
+log = logging.getLogger(__name__)
+
 #: Short texts (a guest code) encode in well under a millisecond; longer ones (a receipt)
 #: take tens of ms in pure Python and are encoded on a worker thread.
 SYNC_LIMIT = 40
+
+#: One long-lived encoding thread for every QrView, started with the first long text. A
+#: thread per receipt cost the UI loop its ``Thread.start()``, which waits until the new
+#: thread runs: 5+ ms under load (the GIL hand-off), a stall per receipt. A daemon, like
+#: the threads before it: nothing of it needs finishing at exit.
+_jobs: queue.SimpleQueue = queue.SimpleQueue()
+_worker: threading.Thread | None = None
+_worker_lock = threading.Lock()
+
+
+def _work() -> None:
+    while True:
+        data, fut = _jobs.get()
+        if not fut.set_running_or_notify_cancel():
+            continue
+        try:
+            fut.set_result(_matrix(data))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting widget
+            fut.set_exception(exc)
+
+
+def _encode_later(data: str) -> Future:
+    """Queue ``data`` for the encoding thread; the future's callbacks run on that thread."""
+    global _worker
+    with _worker_lock:
+        if _worker is None or not _worker.is_alive():   # first use (or after a fork)
+            _worker = threading.Thread(target=_work, name="qr-encode", daemon=True)
+            _worker.start()
+    fut: Future = Future()
+    _jobs.put((data, fut))
+    return fut
 
 
 def _matrix(data: str) -> list[list[bool]]:
@@ -49,7 +85,6 @@ class QrView(QWidget):
         if data and len(data) <= SYNC_LIMIT:
             self._matrix = _matrix(data)
         elif data:
-            # a short-lived worker per receipt (a few per guest): nothing to shut down later
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
@@ -57,24 +92,27 @@ class QrView(QWidget):
             if loop is None:
                 self._matrix = _matrix(data)
             else:
-                threading.Thread(target=self._encode, args=(data, loop), name="qr-encode", daemon=True).start()
+                _encode_later(data).add_done_callback(lambda fut, data=data: self._deliver(loop, data, fut))
         self.update()
 
     def ready(self) -> bool:
         return bool(self._matrix) or not self._data
 
-    def _encode(self, data: str, loop: asyncio.AbstractEventLoop) -> None:
-        """Worker thread. The result goes back through the event loop, never by touching
+    def _deliver(self, loop: asyncio.AbstractEventLoop, data: str, fut: Future) -> None:
+        """Encoding thread. The result goes back through the event loop, never by touching
         the widget (which the UI thread may be deleting) from this thread."""
-        matrix = _matrix(data)
         try:
-            loop.call_soon_threadsafe(self._on_encoded_safe, data, matrix)
+            loop.call_soon_threadsafe(self._on_encoded_safe, data, fut)
         except RuntimeError:   # the loop is closed: the app is gone
             pass
 
-    def _on_encoded_safe(self, data: str, matrix: list[list[bool]]) -> None:
+    def _on_encoded_safe(self, data: str, fut: Future) -> None:
+        """On the event loop: the widget may be gone by now."""
+        if fut.exception() is not None:
+            log.error("QR code not encoded", exc_info=fut.exception())
+            return
         if shiboken6.isValid(self):
-            self._on_encoded(data, matrix)
+            self._on_encoded(data, fut.result())
 
     def _on_encoded(self, data: str, matrix: list[list[bool]]) -> None:
         if data == self._data:

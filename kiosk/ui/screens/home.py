@@ -274,13 +274,12 @@ class HomeScreen(Screen):
 
     def _show_status(self) -> None:
         v = self.ctx.venue
+        role = "body" if v.online else "warning"
         if v.online:
             self.status.setText("● " + _("Online"))
-            self.status.setProperty("role", "body")
             self.banner.hide()
         else:
             self.status.setText("● " + _("Offline"))
-            self.status.setProperty("role", "warning")
             if v.last_updated:
                 text = _("No connection to the charging service. Board last updated at {time}. "
                          "Sessions keep charging; try again in a moment.", time=clock(v.last_updated))
@@ -288,8 +287,12 @@ class HomeScreen(Screen):
                 text = _("No connection to the charging service. Sessions keep charging; try again in a moment.")
             self.banner_text.setText(text)
             self.banner.show()
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        if role != self.status.property("role"):
+            # re-polishing (palette and font change events) only when the look changes: this
+            # runs on every board rebuild, i.e. every session update while Home is shown
+            self.status.setProperty("role", role)
+            self.status.style().unpolish(self.status)
+            self.status.style().polish(self.status)
 
     # -- scanning --------------------------------------------------------------------------
     def _scan_state(self, state: str) -> None:

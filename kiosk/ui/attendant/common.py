@@ -79,16 +79,23 @@ class MessageLine(QLabel):
         self.setWordWrap(True)
         self.setMinimumHeight(32)
         self.is_error = False
+        self._styled = False   # whether the error style sheet is set
 
     def info(self, text: str) -> None:
-        self.is_error = False
-        self.setStyleSheet("")
+        self._look(False)
         self.setText(text)
 
     def error(self, text: str) -> None:
-        self.is_error = True
-        self.setStyleSheet("color: #b00020; font-weight: bold;")
+        self._look(True)
         self.setText(text)
+
+    def _look(self, error: bool) -> None:
+        # a style sheet set (even an empty one) re-polishes the label: only on a change
+        # (the desk's messages are cleared for every new guest, on the UI loop)
+        if error != self._styled:
+            self.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
+            self._styled = error
+        self.is_error = error
 
 
 def table(name: str, columns: int) -> QTableWidget:

@@ -204,15 +204,19 @@ class AttendantArea(QWidget):
         return True
 
     def logout(self) -> None:
-        if self.attendant is not None and hasattr(self.services.sessions, "attendant_logout"):
-            self.services.sessions.attendant_logout(self.attendant)
+        was = self.attendant
+        if was is not None and hasattr(self.services.sessions, "attendant_logout"):
+            self.services.sessions.attendant_logout(was)
         self.attendant = None
         self.desk.attendant = None
         self.tabs.setEnabled(False)
         self.sessions_screen.deactivate()
         self.diagnostics_screen.deactivate()
         self.settings_screen.close_pin_change()
-        self.retranslate()
+        if was is not None:
+            # texts name the attendant; logged out already, they show nobody (every guest
+            # reset logs out: re-setting every text of six tabs then was UI-loop time for nothing)
+            self.retranslate()
 
     def _set_actor(self, name: str) -> None:
         self.desk.attendant = self.attendant

@@ -325,6 +325,7 @@ class _Live:
     finished_local: datetime | None = None
     task: asyncio.Task | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    replan: bool = False               # with wake: a new nextStatusCall came (a stop), wait for it
     released: bool = False             # final: tracker and tariff dropped (the journal keeps them)
 
 
@@ -753,12 +754,15 @@ class SessionService:
             sleeper = asyncio.ensure_future(self._sleep(delay))
             waker = asyncio.ensure_future(live.wake.wait())
             try:
-                await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+                done, _pending = await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 sleeper.cancel()
                 waker.cancel()
             if self._closed:
                 return
+            replan, live.replan = live.replan, False
+            if replan and sleeper not in done:
+                continue   # wait for the nextStatusCall of the answer that woke us, not the old one
             try:
                 if not live.charge_session_id:
                     await self._resolve(live)
@@ -1034,6 +1038,12 @@ class SessionService:
             live.wake.set()
         except errors.ApiError as exc:
             raise StopFailed(_("The charger did not accept the stop. Try again, or ask the front desk.")) from exc
+        else:
+            # the stop's answer asks for the next call soon (the end of the charge comes in
+            # seconds); the polling task still waits for the charging interval (30-60 s on
+            # the service), which the guest would spend on the Stopping screen
+            live.replan = True
+            live.wake.set()
         self._ensure_task(live)
         return self._view(live)
 

@@ -68,7 +68,7 @@ async def one_session(i: int, evse, svc: SessionService, sim: SimServer, pm_id: 
         sim.clock.set_speed(1.0)
         try:
             await svc.refresh(key)
-            est = svc.attach(code).estimate
+            est = svc.attach_known(code).estimate
             live = svc._live[key]
             est_lines = [(ln.dimension, str(ln.quantity), str(round(ln.incl_vat, 4)))
                          for ln in (live.estimate.lines if hasattr(live.estimate, "lines") else [])]

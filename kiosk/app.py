@@ -116,7 +116,7 @@ class KioskApp:
             register_secret(secret)
         runtime = None
         try:
-            from kiosk.services.attendant import RuntimeSettings
+            from kiosk.services.runtime import RuntimeSettings
 
             runtime = RuntimeSettings.from_settings(s)
         except Exception:  # noqa: BLE001

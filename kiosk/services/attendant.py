@@ -14,199 +14,22 @@ import json
 import logging
 import os
 import re
-import tempfile
-import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kiosk.i18n import LANGUAGES, N_, Translator
+from kiosk.i18n import N_, Translator
 from kiosk.logsetup import mask_card
 
 log = logging.getLogger(__name__)
 _ = Translator("attendant")
 
 
-# ---------------------------------------------------------------------------------------
-# Runtime settings
-# ---------------------------------------------------------------------------------------
-
-class RuntimeSettingError(ValueError):
-    """A value staff entered is not acceptable; ``str()`` is a translated message."""
-
-    def __init__(self, name: str, message: str) -> None:
-        self.name = name
-        super().__init__(message)
-
-
-def _check_idle(v: Any) -> int:
-    try:
-        n = int(v)
-    except (TypeError, ValueError):
-        raise RuntimeSettingError("idle_timeout_s", _("The idle timeout must be a whole number of seconds.")) from None
-    if not 15 <= n <= 3600:
-        raise RuntimeSettingError("idle_timeout_s",
-                                  _("The idle timeout must be between {lo} and {hi} seconds.", lo=15, hi=3600))
-    return n
-
-
-def _check_lang(v: Any) -> str:
-    if v not in LANGUAGES:
-        raise RuntimeSettingError("default_language", _("Choose one of the offered languages."))
-    return str(v)
-
-
-def _check_pm(v: Any) -> str | None:
-    if v is None or v == "":
-        return None
-    return str(v)
-
-
-def _check_bool(v: Any) -> bool:
-    if isinstance(v, bool):
-        return v
-    if v in (0, 1):
-        return bool(v)
-    if isinstance(v, str) and v.lower() in ("true", "false"):
-        return v.lower() == "true"
-    raise RuntimeSettingError("high_contrast", _("Choose on or off."))
-
-
-class RuntimeSettings:
-    """Settings staff may change at run time, applied without a restart.
-
-    The configuration file gives the defaults; values staff chose are kept in a small JSON
-    file in the data dir (``runtime-settings.json``) and win over the configuration file
-    until reset. Listeners (the UI shell, the venue service) subscribe and get a dict of the
-    changed values; they are called on the thread that called :meth:`update` (the UI's
-    event loop thread).
-    """
-
-    FIELDS: dict[str, Callable[[Any], Any]] = {
-        "idle_timeout_s": _check_idle,
-        "default_language": _check_lang,
-        "payment_method_id": _check_pm,
-        "high_contrast": _check_bool,
-    }
-    FILE_NAME = "runtime-settings.json"
-
-    def __init__(self, path: Path | str, defaults: dict[str, Any] | None = None) -> None:
-        self.path = Path(path)
-        self._defaults = {"idle_timeout_s": 60, "default_language": "en", "payment_method_id": None,
-                          "high_contrast": False}
-        for k, v in (defaults or {}).items():
-            if k in self.FIELDS:
-                self._defaults[k] = v
-        self._overrides: dict[str, Any] = {}
-        self._listeners: list[Callable[[dict[str, Any]], None]] = []
-        self._lock = threading.Lock()
-        self._load()
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> RuntimeSettings:
-        """Defaults from :class:`kiosk.config.Settings`, file in ``settings.data_dir``."""
-        defaults = {name: getattr(settings, name) for name in cls.FIELDS if hasattr(settings, name)}
-        return cls(Path(settings.data_dir) / cls.FILE_NAME, defaults)
-
-    # -- reading ----------------------------------------------------------------------
-    def _load(self) -> None:
-        try:
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            log.warning("runtime settings file unreadable, using the configuration: %s", exc)
-            return
-        if not isinstance(raw, dict):
-            return
-        for k, v in raw.items():
-            if k in self.FIELDS:
-                try:
-                    self._overrides[k] = self.FIELDS[k](v)
-                except RuntimeSettingError:
-                    log.warning("ignoring invalid runtime setting %s", k)
-
-    def get(self, name: str) -> Any:
-        if name not in self.FIELDS:
-            raise KeyError(name)
-        return self._overrides.get(name, self._defaults[name])
-
-    def __getattr__(self, name: str) -> Any:
-        if name in RuntimeSettings.FIELDS:
-            return self.get(name)
-        raise AttributeError(name)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: self.get(k) for k in self.FIELDS}
-
-    def is_overridden(self, name: str) -> bool:
-        return name in self._overrides
-
-    # -- writing ----------------------------------------------------------------------
-    def subscribe(self, cb: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
-        """Call ``cb(changed_values)`` after each change. Returns an unsubscribe function."""
-        self._listeners.append(cb)
-        return lambda: self._listeners.remove(cb) if cb in self._listeners else None
-
-    def update(self, **changes: Any) -> dict[str, Any]:
-        """Validate, persist and apply; returns the values that actually changed.
-
-        Raises :class:`RuntimeSettingError` (nothing is changed) on a bad value.
-        """
-        checked = {}
-        for k, v in changes.items():
-            if k not in self.FIELDS:
-                raise KeyError(k)
-            checked[k] = self.FIELDS[k](v)
-        changed = {k: v for k, v in checked.items() if self.get(k) != v}
-        if not changed:
-            return {}
-        with self._lock:
-            new = dict(self._overrides)
-            new.update(changed)
-            self._write(new)
-            self._overrides = new
-        for cb in list(self._listeners):
-            try:
-                cb(dict(changed))
-            except Exception:  # a broken listener must not undo a saved setting
-                log.exception("runtime settings listener failed")
-        return changed
-
-    def reset(self) -> dict[str, Any]:
-        """Forget staff choices: back to the configuration file's values."""
-        before = self.as_dict()
-        with self._lock:
-            self._write({})
-            self._overrides = {}
-        changed = {k: v for k, v in self.as_dict().items() if before[k] != v}
-        if changed:
-            for cb in list(self._listeners):
-                try:
-                    cb(dict(changed))
-                except Exception:
-                    log.exception("runtime settings listener failed")
-        return changed
-
-    def _write(self, values: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".runtime-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(values, fh, indent=1, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-
+# Runtime settings: kiosk/services/runtime.py (read before the first frame); re-exported here
+from kiosk.services.runtime import RuntimeSettingError, RuntimeSettings  # noqa: E402, F401
 
 # ---------------------------------------------------------------------------------------
 # Wallet

@@ -339,6 +339,9 @@ class SessionService:
     ``evse_labels``: optional {evse_uid: display label} for the board.
     ``tz``: the venue's time zone (time-of-day tariff restrictions of the estimate).
     ``recent_s``: how long (kiosk seconds) an ended session stays on the board.
+    ``keep_s``: how long (kiosk seconds) an ended session can still be opened with its code
+    (its receipt); older ones are forgotten by the process (the journal keeps them for the
+    attendant's history), so a kiosk running for months does not grow with every guest.
     ``settle_s``: server seconds to let a possibly-sent start land before looking it up.
     """
 
@@ -357,6 +360,7 @@ class SessionService:
         start_poll_s: float = 4.0,
         tz: str = "Europe/Amsterdam",
         recent_s: float = 600.0,
+        keep_s: float = 86400.0,
         settle_s: float = 10.0,
         poll: bool = True,
         estimate_interval_s: float = 1.0,
@@ -372,6 +376,7 @@ class SessionService:
         self.evse_labels = dict(evse_labels or {})
         self.tz = tz
         self.recent_s = recent_s
+        self.keep_s = max(keep_s, recent_s)
         self.settle_s = settle_s
         self.poll_enabled = poll
         self.estimate_interval_s = estimate_interval_s
@@ -426,7 +431,7 @@ class SessionService:
         fut.add_done_callback(_log_write_failure)
 
     def _too_old(self, row: Any) -> bool:
-        return (self.clock() - row.updated_at).total_seconds() > self.recent_s
+        return (self.clock() - row.updated_at).total_seconds() > self.keep_s
 
     def _from_row(self, row: Any) -> _Live:
         lc = Lifecycle(state=row.state, known=row.known_state)
@@ -1084,6 +1089,7 @@ class SessionService:
     def active(self) -> list[BoardEntry]:
         """Sessions not yet final plus those finished in the last ``recent_s`` seconds (bay board)."""
         now = self.clock()
+        self._forget_old(now)
         out = []
         for live in self._live.values():
             if live.lifecycle.is_final and live.finished_local is not None and \
@@ -1092,6 +1098,19 @@ class SessionService:
             out.append(self._entry(live))
         out.sort(key=lambda e: (e.is_final, e.evse_label))
         return out
+
+    def _forget_old(self, now: datetime) -> None:
+        """Drop ended sessions older than ``keep_s`` from memory, with their remembered
+        codes (as a restart would: only the journal has them then)."""
+        old = {key for key, live in self._live.items()
+               if live.lifecycle.is_final and live.finished_local is not None
+               and (now - live.finished_local).total_seconds() > self.keep_s
+               and (live.task is None or live.task.done())}
+        if not old:
+            return
+        for key in old:
+            del self._live[key]
+        self._known_codes = {tag: known for tag, known in self._known_codes.items() if known[0] not in old}
 
     def subscribe(self, callback: Callback) -> Callable[[], None]:
         """Call ``callback(SessionUpdate)`` after every change; returns an unsubscribe function."""

@@ -305,3 +305,41 @@ def test_code_checks_leave_the_event_loop_free(charge_env, monkeypatch):
             await svc3.aclose()
 
     env.run(scenario)
+
+
+def test_ended_sessions_are_forgotten_after_the_retention(charge_env):
+    """A kiosk runs for months: an ended session stays openable with its code (the receipt)
+    for ``keep_s``, then the process forgets it (the journal keeps it for the attendant)."""
+    env = charge_env()
+    evse = env.evses()[0]
+    offset = [0.0]
+
+    def clock() -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=offset[0])
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client, clock=clock, recent_s=60, keep_s=3600)
+            st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
+            await svc.stop(st.code)
+            await wait_for(lambda: svc.attach_known(st.code).state == "CDR_AVAILABLE", timeout=30)
+            offset[0] = 600            # off the board, still within the retention
+            assert st.session.key not in [e.key for e in svc.active()]
+            assert svc.receipt(st.session.key, code=st.code).final
+            assert (await svc.attach(st.code)).key == st.session.key
+            offset[0] = 3700           # past the retention
+            svc.active()
+            assert st.session.key not in svc._live      # the point: memory does not grow
+            with pytest.raises(WrongCode):
+                svc.attach_known(st.code)
+            with pytest.raises(WrongCode):
+                await svc.attach(st.code)
+            await svc.aclose()
+        # a restart does not bring it back either; an open session would be
+        async with env.client() as client:
+            svc2 = env.service(client, clock=clock, recent_s=60, keep_s=3600)
+            assert st.session.key not in svc2._live
+            await svc2.aclose()
+
+    env.run(scenario)

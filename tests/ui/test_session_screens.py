@@ -3,6 +3,8 @@ TIMEOUT, the network lost in the middle of a session and regained."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.plugins.ui import click, free_evse, poll_until
 
 
@@ -147,10 +149,23 @@ def test_wrong_code_is_refused(kiosk_factory, sim, ui_loop):
         sh = ctx.shell
         click(sh.screen("home").my_session)
         cs = sh.screen("code")
+        # the check runs off the UI loop and may take a moment: the guest is told meanwhile
+        gate = asyncio.Event()
+        attach = ctx.sessions.attach
+
+        async def slow_attach(code):
+            await gate.wait()
+            return await attach(code)
+
+        ctx.sessions.attach = slow_attach
         cs.keypad.type("000000")
         click(cs.keypad.ok_btn)
+        await asyncio.sleep(0.05)
+        assert "Checking" in cs.hint.text() and cs.keypad.display.text() == "–"
+        gate.set()
         await poll_until(lambda: cs.error.text() != "", what="wrong code message")
         assert sh.current_name() == "code" and "does not match" in cs.error.text()
+        assert "Checking" not in cs.hint.text()
 
     ui_loop.run_until_complete(scenario())
 

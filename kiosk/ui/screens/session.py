@@ -295,21 +295,28 @@ class CodeScreen(KeypadScreen):
         self.back.setObjectName("code_back")
         self.back.clicked.connect(lambda: self.ctx.shell.new_guest())
         keypad_screen(self, [self.title, self.hint, self.error], self.keypad, self.back)
-        self._err_key = ""
         self._visit = 0   # a check that ends after the guest left (or a new guest came) is dropped
+        self._checking = False
 
     def _clear(self) -> None:
         self._visit += 1
+        self._checking = False
         super()._clear()
+        self.retranslate()
 
     def retranslate(self) -> None:
         self.title.setText(_("My session"))
-        self.hint.setText(_("Enter the code you got when your charging started."))
+        # the check takes a moment with many sessions (a key derivation each): say so
+        self.hint.setText(_("Checking your code…") if self._checking
+                          else _("Enter the code you got when your charging started."))
         self.back.setText(_("Back"))
         self.keypad.retranslate()
 
     def submit(self, code: str) -> None:
         self.keypad.clear()
+        self.error.setText("")
+        self._checking = True
+        self.retranslate()
         self.ctx.spawn(self.check(code, self._visit))
 
     async def check(self, code: str, visit: int) -> None:
@@ -322,6 +329,10 @@ class CodeScreen(KeypadScreen):
             if visit == self._visit:
                 self.error.setText(str(exc))
             return
+        finally:
+            if visit == self._visit:
+                self._checking = False
+                self.retranslate()
         if visit == self._visit and self.ctx.shell.current_name() == "code":
             self.go("live", key=view.key, code=code, view=view)   # checked once: later reads are cheap
 

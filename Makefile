@@ -6,16 +6,23 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Runtime libraries the Python wheels do not bring: zbar for pyzbar, EGL/GL, xkbcommon,
-# fontconfig and a font for Qt, dbus for Qt's platform glue.
-DEB_PACKAGES := libzbar0 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+# Debian packages, derived from what the kiosk actually loads (packaging/system_libs.py
+# maps every library to its package; tests/deploy/test_system_packages.py fails when one
+# comes from a package that neither a minimal Debian 12 nor these lists provide).
+# Runtime, desktop and Pi alike: zbar for pyzbar; EGL/GL, xkbcommon, fontconfig, dbus and a
+# font for Qt; the libraries of Qt's xcb platform plugin (X11 or Xvfb; Qt 6.5+ also
+# dlopens xcb-cursor); python3-venv for `python3 -m venv` on Debian's own Python.
+DEB_PACKAGES := libzbar0 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
+# What the packaged kiosk needs on a Pi beyond that (the .deb's Depends, with DEB_PACKAGES):
+# Qt's wayland and eglfs platforms, and cage, systemd and PAM for the kiosk service.
+DEB_PI_PACKAGES := python3-venv libwayland-client0 libwayland-cursor0 libwayland-egl1 libopengl0 libglib2.0-0 libfreetype6 cage xwayland systemd dbus libpam-systemd passwd procps
 # Screenshots and a real window without a display need a virtual one.
 DEB_DEMO_PACKAGES := xvfb
-# The tests also press real keys on a virtual display, verify the systemd units and
-# validate the desktop entry.
-DEB_TEST_PACKAGES := xvfb xdotool systemd desktop-file-utils
+# The tests also press real keys on a virtual display, verify the systemd units, validate
+# the desktop entry, and check the Pi's libraries (so those are installed to be resolved).
+DEB_TEST_PACKAGES := xvfb xdotool systemd desktop-file-utils libwayland-client0 libwayland-cursor0 libwayland-egl1
 
-.PHONY: demo test test-fast bench deb test-deploy system-deps lint clean help
+.PHONY: demo test test-fast bench deb test-deploy system-deps print-deb-depends lint clean help
 
 help:
 	@echo "make demo         run the kiosk in demo mode against the built-in simulator"
@@ -25,7 +32,9 @@ help:
 	@echo "make test-deploy  build, install and start the package under headless cage"
 
 system-deps:
-	@missing=""; for p in $(DEB_PACKAGES) $(EXTRA_DEB); do \
+	@missing=""; pkgs="$(DEB_PACKAGES) $(EXTRA_DEB)"; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || pkgs="$$pkgs python3-venv"; \
+	for p in $$pkgs; do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -63,6 +72,10 @@ deb: $(STAMP)
 
 test-deploy: $(STAMP)
 	bash packaging/tests/run.sh
+
+# The .deb's Depends (packaging/build-deb.sh reads it from here).
+print-deb-depends:
+	@echo $(DEB_PACKAGES) $(DEB_PI_PACKAGES)
 
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports

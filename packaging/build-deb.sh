@@ -118,7 +118,9 @@ for script in postinst prerm postrm; do
 done
 printf '/etc/%s/kiosk.env\n/etc/%s/kiosk.toml\n/etc/pam.d/%s\n' "$PKG" "$PKG" "$PKG" > "$R/DEBIAN/conffiles"
 
-DEPENDS="python3 (>= 3.11), python3-venv, cage, xwayland, systemd, dbus, libpam-systemd, libzbar0, libegl1, libgl1, libopengl0, libglib2.0-0, libxkbcommon0, libfontconfig1, libfreetype6, libdbus-1-3, libwayland-client0, libwayland-cursor0, libwayland-egl1, fonts-dejavu-core, passwd, procps"
+# Depends: the Makefile's lists, derived from what the kiosk loads (packaging/system_libs.py,
+# checked by tests/deploy/test_system_packages.py)
+DEPENDS="python3 (>= 3.11), $(make -s -C "$ROOT" --no-print-directory print-deb-depends | tr -s ' ' '\n' | grep . | paste -sd, | sed 's/,/, /g')"
 SIZE="$(du -sk --exclude=DEBIAN "$R" | cut -f1)"
 cat > "$R/DEBIAN/control" <<EOF
 Package: $PKG
@@ -127,7 +129,7 @@ Architecture: $ARCH
 Maintainer: Charge Assist kiosk team <kiosk@example.invalid>
 Installed-Size: $SIZE
 Depends: $DEPENDS
-Recommends: libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render-util0, libxcb-shape0, libxcb-xkb1, libxkbcommon-x11-0, libx11-xcb1, v4l-utils
+Recommends: v4l-utils
 Section: misc
 Priority: optional
 Homepage: https://api-a.greenflux.app

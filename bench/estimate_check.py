@@ -60,7 +60,7 @@ async def one_session(i: int, evse, svc: SessionService, sim: SimServer, pm_id: 
             return {"i": i, "skipped": entry().state}
         await asyncio.sleep(0.02)
     while True:
-        started_at = svc._live[key].started_at
+        started_at = svc.registry.sessions[key].started_at
         if started_at is not None and (sim.clock.now() - started_at).total_seconds() >= duration_s:
             break
         await asyncio.sleep(0.02)
@@ -69,7 +69,7 @@ async def one_session(i: int, evse, svc: SessionService, sim: SimServer, pm_id: 
         try:
             await svc.refresh(key)
             est = svc.attach_known(code).estimate
-            live = svc._live[key]
+            live = svc.registry.sessions[key]
             est_lines = [(ln.dimension, str(ln.quantity), str(round(ln.incl_vat, 4)))
                          for ln in (live.estimate.lines if hasattr(live.estimate, "lines") else [])]
             await svc.stop(code)

@@ -40,16 +40,66 @@ class State(StrEnum):
     NOT_STARTED = "NOT_STARTED"
 
 
+#: The API's own session statuses, in lifecycle order (what the service sends and filters by).
+API_STATES: tuple[State, ...] = (State.REQUESTED, State.STARTING, State.CHARGING, State.PARKING, State.STOPPING,
+                                 State.COMPLETED, State.CDR_AVAILABLE, State.REJECTED, State.TIMEOUT,
+                                 State.CANCELLED, State.ERROR)
 #: States after which nothing changes any more (polling stops).
 FINAL = frozenset({State.CDR_AVAILABLE, State.REJECTED, State.TIMEOUT, State.CANCELLED, State.ERROR,
                    State.NOT_STARTED})
 #: The charge has ended (the EVSE is free for the next guest; costs may still come).
 ENDED = FINAL | {State.COMPLETED}
+#: The start failed or the session was cut short before or without charging.
 FAILURES = frozenset({State.REJECTED, State.TIMEOUT, State.CANCELLED, State.ERROR, State.NOT_STARTED})
 #: Before energy flows: poll every few seconds.
 STARTUP = frozenset({State.PENDING, State.REQUESTED, State.STARTING})
+#: The car is connected and the session runs (charging, or full and parked).
+RUNNING = frozenset({State.CHARGING, State.PARKING})
+#: In progress on the service (what its history calls active): not ended, not local-only.
+ACTIVE = frozenset({State.REQUESTED, State.STARTING, State.CHARGING, State.PARKING, State.STOPPING})
 #: A guest (or attendant) may ask to stop.
 STOPPABLE = frozenset({State.REQUESTED, State.STARTING, State.CHARGING, State.PARKING, State.UNKNOWN})
+
+
+def _in(group: frozenset[State], state: object) -> bool:
+    st = parse_state(state)
+    return st is not None and st in group
+
+
+def is_final(state: object) -> bool:
+    """Nothing changes any more (final costs known, or the session failed)."""
+    return _in(FINAL, state)
+
+
+def has_ended(state: object) -> bool:
+    """The charge is over: the bay is free (COMPLETED may still wait for its costs)."""
+    return _in(ENDED, state)
+
+
+def is_failure(state: object) -> bool:
+    """The start failed or the session was cut short (REJECTED, TIMEOUT, ...)."""
+    return _in(FAILURES, state)
+
+
+def is_startup(state: object) -> bool:
+    """Asked to start, energy not flowing yet."""
+    return _in(STARTUP, state)
+
+
+def is_running(state: object) -> bool:
+    """Charging or parked with the car connected."""
+    return _in(RUNNING, state)
+
+
+def is_active(state: object) -> bool:
+    """In progress on the service (requested up to stopping)."""
+    return _in(ACTIVE, state)
+
+
+def can_stop(state: object) -> bool:
+    """A stop may be sent (the state before STOPPING; UNKNOWN: maybe still running)."""
+    return _in(STOPPABLE, state)
+
 
 _RANK = {
     State.PENDING: 0, State.REQUESTED: 1, State.STARTING: 2, State.CHARGING: 3, State.PARKING: 3,

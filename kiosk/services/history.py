@@ -26,15 +26,14 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.core.session import API_STATES
 from kiosk.i18n import Translator
 
 log = logging.getLogger(__name__)
 _ = Translator("attendant")
 
-FINAL_STATUSES = frozenset({"COMPLETED", "CDR_AVAILABLE", "REJECTED", "TIMEOUT", "CANCELLED", "ERROR"})
-ACTIVE_STATUSES = frozenset({"REQUESTED", "STARTING", "CHARGING", "PARKING", "STOPPING"})
-ALL_STATUSES = ("REQUESTED", "STARTING", "CHARGING", "PARKING", "STOPPING", "COMPLETED", "CDR_AVAILABLE",
-                "REJECTED", "TIMEOUT", "CANCELLED", "ERROR")
+#: Every status the service reports, for the history's filter (kiosk.core.session owns them).
+ALL_STATUSES = tuple(s.value for s in API_STATES)
 CENT = Decimal("0.01")
 
 #: CSV columns, in order (the header row is English: it is read by accounting software).

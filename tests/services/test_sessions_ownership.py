@@ -210,7 +210,7 @@ def test_refreshing_a_guest_view_hashes_the_code_once(charge_env, monkeypatch):
     """The session screens re-read the guest's view often; a scrypt per read (~6 ms, times
     the sessions tried) would be wasted work. A code this process issued or accepted is
     remembered (keyed by an HMAC, memory only) until the attendant reissues it."""
-    import kiosk.services.sessions as sessions_mod
+    import kiosk.services.sessions.codes as sessions_mod
 
     calls = []
     real = sessions_mod.verify_code
@@ -250,7 +250,7 @@ def test_code_checks_leave_the_event_loop_free(charge_env, monkeypatch):
     reaches the journal and survives a restart (test_guest_code_guessing_is_throttled)."""
     import threading
 
-    import kiosk.services.sessions as sessions_mod
+    import kiosk.services.sessions.codes as sessions_mod
     from kiosk.core.journal import Journal
 
     on_loop: list[str] = []
@@ -330,7 +330,7 @@ def test_ended_sessions_are_forgotten_after_the_retention(charge_env):
             assert (await svc.attach(st.code)).key == st.session.key
             offset[0] = 3700           # past the retention
             svc.active()
-            assert st.session.key not in svc._live      # the point: memory does not grow
+            assert st.session.key not in svc.registry.sessions      # the point: memory does not grow
             with pytest.raises(WrongCode):
                 svc.attach_known(st.code)
             with pytest.raises(WrongCode):
@@ -339,7 +339,7 @@ def test_ended_sessions_are_forgotten_after_the_retention(charge_env):
         # a restart does not bring it back either; an open session would be
         async with env.client() as client:
             svc2 = env.service(client, clock=clock, recent_s=60, keep_s=3600)
-            assert st.session.key not in svc2._live
+            assert st.session.key not in svc2.registry.sessions
             await svc2.aclose()
 
     env.run(scenario)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QButtonGroup, QDateEdit, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
+from kiosk.core.session import ACTIVE, API_STATES, FAILURES
 from kiosk.i18n import Translator
 from kiosk.services.history import (
     ALL_STATUSES,
@@ -116,8 +117,8 @@ class HistoryScreen(QWidget):
 
     def current_filter(self) -> HistoryFilter:
         s = self.status.currentData()
-        groups = {"ACTIVE": {"REQUESTED", "STARTING", "CHARGING", "PARKING", "STOPPING"},
-                  "FAILED": {"REJECTED", "TIMEOUT", "CANCELLED", "ERROR"}}
+        groups = {"ACTIVE": {st.value for st in ACTIVE},
+                  "FAILED": {st.value for st in FAILURES if st in API_STATES}}
         statuses = frozenset(groups.get(s, {s} if s else set()))
         return HistoryFilter(period=self.period, date_from=self.date_from.date().toPython(),
                              date_to=self.date_to.date().toPython(), statuses=statuses,

@@ -140,7 +140,7 @@ class StartingScreen(Screen):
                     view = self.ctx.sessions.attach_known(self.code)
                 except Exception:  # noqa: BLE001
                     view = None
-            extra = getattr(view, "next_step", "") if view is not None else ""
+            extra = describe_state(view.state).next_step if view is not None else ""
             kind = "timeout" if state == "TIMEOUT" else "rejected" if state == "REJECTED" else "error"
             self._fail(kind, extra or "")
             return
@@ -449,7 +449,7 @@ class LiveScreen(Screen):
             return
         # between state changes the board entry carries what moves: no view to build
         self.view = dataclasses.replace(v, power_kw=e.power_kw, energy_kwh=e.energy_kwh, elapsed_s=e.elapsed_s,
-                                        estimate=e.estimate, state_text=e.state_text)
+                                        estimate=e.estimate)
         self._view_at = time.monotonic() - 0.0
         self.retranslate()
 

@@ -1,0 +1,23 @@
+"""Attendant-desk services (Qt-free asyncio), one module per owner: the wallet
+(``wallet``), the PIN change (``pins``), the audit export (``audit``), diagnostics
+(``diagnostics``) and the sessions board (``desk``); runtime settings staff may change live
+in ``kiosk.services.runtime``. The widgets in :mod:`kiosk.ui.attendant` call these; tests
+drive them over real HTTP against :mod:`kiosk.sim`. Design notes:
+``kiosk/ui/attendant/README.md``."""
+
+from kiosk.services.runtime import RuntimeSettingError, RuntimeSettings
+
+from .audit import AUDIT_CSV_COLUMNS, audit_to_csv
+from .common import DeskError, api_message
+from .desk import DeskRow, SessionsDesk, bind_venue_payment, journal_receipt_lookup, journal_tag_lookup
+from .diagnostics import CHECK_TITLES, CheckResult, disk_check, journal_check, normalise_check, uptime_text
+from .pins import PIN_MAX_DIGITS, PIN_MIN_DIGITS, PinChange, PinChangeError, is_trivial_pin, pin_problem
+from .wallet import WalletEntry, WalletError, WalletService
+
+__all__ = [
+    "RuntimeSettingError", "RuntimeSettings", "AUDIT_CSV_COLUMNS", "audit_to_csv", "DeskError", "api_message",
+    "DeskRow", "SessionsDesk", "bind_venue_payment", "journal_receipt_lookup", "journal_tag_lookup",
+    "CHECK_TITLES", "CheckResult", "disk_check", "journal_check", "normalise_check", "uptime_text",
+    "PIN_MAX_DIGITS", "PIN_MIN_DIGITS", "PinChange", "PinChangeError", "is_trivial_pin", "pin_problem",
+    "WalletEntry", "WalletError", "WalletService",
+]

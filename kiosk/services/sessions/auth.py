@@ -1,0 +1,83 @@
+"""Attendant authentication: the PIN (scrypt, stored in the journal), its lockout, the
+tokens of logged-in attendants (memory only) and the audit log.
+
+``login``/``set_pin`` are synchronous (a PIN scrypt takes ~50 ms): callers on the event
+loop run them with ``asyncio.to_thread`` as ``kiosk.services.attendant`` does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from kiosk.core.ownership import Lockout, hash_secret, verify_secret
+from kiosk.i18n import N_
+
+from .live import Clock
+from .model import Attendant, AttendantLocked, AuditEntry, NotAllowed, SessionError, WrongPin
+
+PIN_KEY = "attendant_pin_hash"
+LOCKOUT_KEY = "attendant_lockout"
+LOCKED = N_("Too many wrong PINs. Try again in {seconds} seconds.")
+
+
+class AttendantAuth:
+    def __init__(self, journal: Any, clock: Clock, initial_pin: str | None = None) -> None:
+        self.journal = journal
+        self.clock = clock
+        self._tokens: set[str] = set()
+        if initial_pin and not journal.kv_get(PIN_KEY):
+            journal.kv_set(PIN_KEY, hash_secret(initial_pin, strong=True))
+
+    def _lockout(self) -> Lockout:
+        return Lockout(free_attempts=3, base_s=30.0, max_s=3600.0).load(self.journal.kv_get(LOCKOUT_KEY))
+
+    def login(self, pin: str, *, name: str = "attendant") -> Attendant:
+        """Verify the PIN. Raises WrongPin or AttendantLocked (growing delay, persisted so
+        a restart does not reset it)."""
+        now = self.clock()
+        lo = self._lockout()
+        wait = lo.remaining(now)
+        if wait > 0:
+            raise AttendantLocked(LOCKED, until=lo.locked_until, wait_s=wait, seconds=int(wait) + 1)
+        stored = self.journal.kv_get(PIN_KEY)
+        if stored is None:
+            raise NotAllowed(N_("No attendant PIN is set. Set attendant_pin in the configuration."))
+        if verify_secret(pin or "", stored):
+            lo.success()
+            self.journal.kv_set(LOCKOUT_KEY, lo.state())
+            token = secrets.token_hex(16)
+            self._tokens.add(token)
+            self.journal.audit(name, "attendant.login", None, "")
+            return Attendant(name=name, verified_at=now, token=token)
+        secs = lo.failure(now)
+        self.journal.kv_set(LOCKOUT_KEY, lo.state())
+        self.journal.audit(name, "attendant.pin_failed", None, f"failures: {lo.failures}")
+        if secs > 0:
+            raise AttendantLocked(LOCKED, until=lo.locked_until, wait_s=secs, seconds=int(secs))
+        raise WrongPin(N_("Wrong PIN. Try again."), attempts_left=lo.attempts_left)
+
+    def check(self, attendant: Attendant | None) -> None:
+        if attendant is None or attendant.token not in self._tokens:
+            raise NotAllowed(N_("Only an attendant can do this. Enter the attendant PIN first."))
+
+    def logout(self, attendant: Attendant) -> None:
+        self._tokens.discard(attendant.token)
+
+    def lockout_remaining(self) -> float:
+        """Seconds until the PIN may be tried again (0 when not locked)."""
+        return self._lockout().remaining(self.clock())
+
+    def set_pin(self, attendant: Attendant, new_pin: str) -> None:
+        """Change the PIN (audited)."""
+        self.check(attendant)
+        if not new_pin or len(new_pin) < 4 or not new_pin.isdigit():
+            raise SessionError(N_("A PIN has at least 4 digits."))
+        self.journal.kv_set(PIN_KEY, hash_secret(new_pin, strong=True))
+        self.journal.audit(attendant.name, "attendant.pin_change", None, "")
+
+    def audit_log(self, attendant: Attendant, limit: int = 200) -> list[AuditEntry]:
+        """Attendant actions, newest first."""
+        self.check(attendant)
+        return [AuditEntry(at=r.at, actor=r.actor, action=r.action, session_key=r.session_key, detail=r.detail)
+                for r in self.journal.audit_entries(limit)]

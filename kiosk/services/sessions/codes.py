@@ -96,6 +96,12 @@ class GuestCodes:
         self.io.soon(self.io.journal.kv_set, LOCKOUT_KEY, self.lockout.state())
         return WrongCode(WRONG_CODE)
 
+    def issued(self, code: str, key: str) -> bool:
+        """Whether ``code`` is the standing code of session ``key`` as this process issued or
+        accepted it (the caller holds it from :meth:`issue`: no lockout, nothing counted)."""
+        live = self._known_live(normalise_code(code))
+        return live is not None and live.key == key
+
     def find_known(self, code: str) -> Live:
         """Synchronous, cheap: the session of a code this process issued or accepted (no
         hash, no journal read). Any other code raises :class:`WrongCode` and is counted."""

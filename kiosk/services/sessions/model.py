@@ -154,11 +154,14 @@ class StartPending(SessionError):
 
 
 class StartFailed(SessionError):
-    """The service refused or the start failed; ``retryable`` says whether trying again may help."""
+    """The service refused or the start failed; ``retryable`` says whether trying again may
+    help; ``state`` is the session state it amounts to (REJECTED, NOT_STARTED, ...)."""
 
-    def __init__(self, message: str, /, *, retryable: bool = True, **params: Any) -> None:
+    def __init__(self, message: str, /, *, retryable: bool = True, state: str = "NOT_STARTED",
+                 **params: Any) -> None:
         super().__init__(message, **params)
         self.retryable = retryable
+        self.state = state
 
 
 class StopFailed(SessionError):

@@ -18,7 +18,7 @@ from typing import Any
 
 from kiosk.core.estimate import reconcile
 from kiosk.core.polling import PollPolicy
-from kiosk.core.session import ENDED, RUNNING, State
+from kiosk.core.session import ENDED, RUNNING, State, can_stop
 from kiosk.core.tariff import quote
 from kiosk.i18n import N_
 
@@ -113,13 +113,7 @@ class Poller:
             if self._retry_at.get(live.key, 0.0) > time.monotonic():
                 continue   # woken early: the service asked us to wait (Retry-After)
             try:
-                if not live.charge_session_id:
-                    if self.resolve is not None:
-                        await self.resolve(live)
-                    continue
-                await self.poll_once(live)
-                if live.stop_requested and not live.stop_sent and live.lifecycle.state in RUNNING:
-                    await self._send_stop(live)   # asked before a crash or while offline: send it now
+                await self.step(live)
             except errors.RateLimited as exc:
                 self._rate_limited(live, exc)
                 live.failures += 1
@@ -135,6 +129,21 @@ class Poller:
             except Exception:  # noqa: BLE001 - never let one bad answer end the polling
                 log.exception("polling session %s failed", live.key)
                 live.failures += 1
+
+    async def step(self, live: Live) -> None:
+        """One round of a session's polling: look up a start whose answer was lost, or ask
+        for the status; then send a stop that was asked for but has not reached the service
+        (asked before a restart, while offline, or before the start was confirmed)."""
+        if not live.charge_session_id:
+            if self.resolve is not None:
+                await self.resolve(live)
+            if not live.charge_session_id:
+                return
+        else:
+            await self.poll_once(live)
+        if live.stop_requested and not live.stop_sent and can_stop(live.lifecycle.state) \
+                and live.lifecycle.state != State.UNKNOWN:
+            await self._send_stop(live)
 
     async def poll_once(self, live: Live, *, force_estimate: bool = False) -> None:
         from kiosk.api import errors
@@ -170,7 +179,12 @@ class Poller:
         if live.lifecycle.has_ended or live.lifecycle.state == State.STOPPING or live.stop_sent:
             return
         if not live.charge_session_id:
-            raise StopFailed(N_("We are still confirming this session with the charger. Try again in a minute."))
+            # the start is still being confirmed: the stop goes out as soon as it is
+            live.stop_requested = True
+            await self._record_stop(live, actor, reason)
+            live.wake.set()
+            self.ensure(live)
+            return
         if live.stop_task is None or live.stop_task.done():
             live.stop_task = asyncio.ensure_future(self._stop_once(live, actor, reason))
             live.stop_task.add_done_callback(lambda f: f.cancelled() or f.exception())
@@ -182,11 +196,13 @@ class Poller:
         live.stop_requested = True
         try:
             await self._send_stop(live)
-        except errors.TransportError:
-            pass   # it may have been sent: polling shows the outcome and sends it if it was not
         except errors.ApiError as exc:
-            live.stop_requested = False
-            raise StopFailed(N_("The charger did not accept the stop. Try again, or ask the front desk.")) from exc
+            if not (exc.may_have_taken_effect or isinstance(exc, errors.TransportError)):
+                live.stop_requested = False     # refused: the guest is told and may try again
+                raise StopFailed(N_("The charger did not accept the stop. Try again, or ask the front desk.")) \
+                    from exc
+            # no answer, or the service failed: it may have acted. Polling shows the outcome
+            # and sends the stop again only while the session still runs.
         else:
             # the stop's answer asks for the next call soon (the end of the charge comes in
             # seconds); the polling task still waits for the charging interval (30-60 s on
@@ -203,8 +219,9 @@ class Poller:
         assert live.charge_session_id
         try:
             st = await self.client.stop_session(live.charge_session_id)
-        except errors.TransportError:
-            live.stop_sent = False     # unknown: the next poll that still sees RUNNING sends it
+        except errors.ApiError as exc:
+            if exc.may_have_taken_effect or isinstance(exc, errors.TransportError):
+                live.stop_sent = False     # unknown: the next poll that still sees it running sends it
             raise
         live.stop_sent = True
         await self.apply(live, st)

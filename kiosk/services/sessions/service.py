@@ -133,6 +133,13 @@ class SessionService:
         await self.poller.stop(live, actor="guest", reason="")
         return self.views.view(live)
 
+    async def abandon(self, started: StartedSession, reason: str) -> None:
+        """Stop a session whose guest left before the start came back (nobody holds its code).
+        ``started`` is what :meth:`start` returned: holding it is the right to stop it."""
+        if not self.codes.issued(started.code, started.session.key):
+            raise NotAllowed(N_("Only the guest with the code or an attendant can see this session."))
+        await self.poller.stop(self._get(started.session.key), actor="kiosk", reason=reason)
+
     def receipt(self, key: str, *, code: str | None = None, attendant: Attendant | None = None) -> Receipt:
         """Receipt of a session for its code holder or an attendant (``NotAllowed`` otherwise)."""
         live = self._get(key)

@@ -244,13 +244,13 @@ def start_error(exc: Exception) -> StartFailed:
 
     if isinstance(exc, errors.ValidationFailed):
         return StartFailed(N_("The charger refused to start: the payment method or connector was not accepted. "
-                              "Ask the front desk for help."), retryable=False)
+                              "Ask the front desk for help."), retryable=False, state="REJECTED")
     if isinstance(exc, (errors.Forbidden, errors.Unauthorized)):
         return StartFailed(N_("This kiosk is not allowed to start this charger. Ask the front desk for help."),
-                           retryable=False)
+                           retryable=False, state="REJECTED")
     if isinstance(exc, errors.NotFound):
         return StartFailed(N_("This charger is not known to the charging service. Choose another charger."),
-                           retryable=False)
+                           retryable=False, state="REJECTED")
     if isinstance(exc, errors.RateLimited):
-        return StartFailed(N_("The charging service is busy. Wait a minute and try again."))
+        return StartFailed(N_("The charging service is busy. Wait a minute and try again."), state="ERROR")
     return StartFailed(NOT_STARTED)

@@ -324,6 +324,8 @@ def test_ended_sessions_are_forgotten_after_the_retention(charge_env):
             await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
             await svc.stop(st.code)
             await wait_for(lambda: svc.attach_known(st.code).state == "CDR_AVAILABLE", timeout=30)
+            live = svc.registry.sessions[st.session.key]
+            await wait_for(lambda: live.released and (live.task is None or live.task.done()))   # polling over
             offset[0] = 600            # off the board, still within the retention
             assert st.session.key not in [e.key for e in svc.active()]
             assert svc.receipt(st.session.key, code=st.code).final

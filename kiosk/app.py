@@ -22,8 +22,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-SCREEN_NAMES = ("home", "charger", "room", "starting", "started", "code", "live", "stop_confirm", "stopping",
-                "receipt", "pin")
+#: The guest flow's screens (named after kiosk.flow.Step values) and the staff PIN screen.
+SCREEN_NAMES = ("home", "charger", "room", "starting", "started", "start_failed", "code", "live", "stop_confirm",
+                "stopping", "receipt", "pin")
 
 #: imported after the first frame, one per event-loop turn (see KioskApp.start)
 _WARM_UP_IMPORTS = ("httpx", "pydantic", "kiosk.api.models", "kiosk.api", "kiosk.core.tariff", "kiosk.core.journal",
@@ -104,8 +105,11 @@ class KioskApp:
         from kiosk.i18n import set_language
         from kiosk.logsetup import register_secret
         from kiosk.services.venue import VenueService
+        from kiosk.flow import GuestFlow, Timings
         from kiosk.ui.context import AppContext
         from kiosk.ui.errors import ErrorNotifier
+        from kiosk.ui.flow_view import FlowView
+        from kiosk.ui.ops import Ops
         from kiosk.ui.screens.home import HomeScreen
         from kiosk.ui.shell import Shell
         from kiosk.ui.watchdog import LoopWatchdog
@@ -143,6 +147,11 @@ class KioskApp:
         cam = self._camera()
         ctx.scan = ScanBridge(cam, decoder=s.decoder, confirmations=s.scan_confirmations, parent=shell) \
             if cam is not None else None
+        ctx.flow = GuestFlow(ctx.venue, timings=Timings(idle_s=float(rt("idle_timeout_s")),
+                                                        warn_s=float(self.options.idle_prompt_s)),
+                             default_language=default_lang, room_payment=s.room_payment, classify_scan=_own_code)
+        ctx.ops = Ops(notify=lambda text, error: shell.notify(text, error=error))
+        ctx.flow_view = FlowView(ctx.flow, shell, ctx.ops)
         shell.add_screen("home", HomeScreen(ctx))
         # Only Home exists before the first frame; the other screens (and their imports:
         # segno, the chart, the keypad) are built right after it or on first use.
@@ -173,6 +182,7 @@ class KioskApp:
         ctx.client, ctx.sessions = client, sessions
         ctx.venue.client = client
         self._unsub = sessions.subscribe(ctx.signals.updated.emit)
+        ctx.flow.attach_sessions(sessions)
         return ctx
 
     def _default_pin_verifier(self, ctx: Any) -> Any:
@@ -208,11 +218,12 @@ class KioskApp:
     def _runtime_changed(self, changed: dict[str, Any]) -> None:
         sh = self.ctx.shell
         if "idle_timeout_s" in changed:
-            sh.set_idle_timeout(int(changed["idle_timeout_s"]))
+            sh.set_idle_timeout(int(changed["idle_timeout_s"]))   # the guest flow's too
         if "high_contrast" in changed:
             sh.apply_theme(high_contrast=bool(changed["high_contrast"]))
         if "default_language" in changed:
             sh.default_language = changed["default_language"]
+            self.ctx.flow.default_language = changed["default_language"]
         # payment_method_id: applied by the attendant desk's bind_venue_payment, which also
         # falls back to the configured method when staff clear their choice
 
@@ -231,6 +242,7 @@ class KioskApp:
         QApplication.instance().installEventFilter(ctx.shell)
         self.errors.install()
         ctx.shell.go_home()
+        ctx.flow_view.start()
         if show:
             if self.options.kiosk_mode:
                 ctx.shell.showFullScreen()
@@ -318,6 +330,8 @@ class KioskApp:
             app.removeEventFilter(ctx.shell)
         if self.watchdog is not None:
             self.watchdog.stop()
+        if ctx.flow_view is not None:
+            ctx.flow_view.stop()
         if self.errors is not None:
             self.errors.uninstall()
         if ctx.scan is not None:
@@ -352,12 +366,30 @@ def _make_screen(name: str, ctx: Any) -> Any:
         from kiosk.ui.screens.pin import PinScreen
 
         return PinScreen(ctx.shell)
-    from kiosk.ui.screens import session
+    if name in ("starting", "start_failed"):
+        from kiosk.ui.screens import starting
 
-    cls = {"starting": session.StartingScreen, "started": session.StartedScreen, "code": session.CodeScreen,
-           "live": session.LiveScreen, "stop_confirm": session.StopConfirmScreen,
-           "stopping": session.StoppingScreen, "receipt": session.ReceiptScreen}[name]
-    return cls(ctx)
+        return starting.StartingScreen(ctx) if name == "starting" else starting.StartFailedScreen(ctx)
+    if name in ("started", "code"):
+        from kiosk.ui.screens import code
+
+        return code.CodeScreen(ctx) if name == "started" else code.CodeEntryScreen(ctx)
+    if name == "receipt":
+        from kiosk.ui.screens.receipt import ReceiptScreen
+
+        return ReceiptScreen(ctx)
+    from kiosk.ui.screens import live
+
+    return {"live": live.LiveScreen, "stop_confirm": live.StopConfirmScreen, "stopping": live.StoppingScreen}[name](ctx)
+
+
+def _own_code(text: str) -> tuple[str, str] | None:
+    """The kiosk's own QR codes, for the flow (a guest code opens its session)."""
+    try:
+        from kiosk.core.owncodes import parse
+    except ImportError:   # pragma: no cover - before the own-codes module existed
+        return None
+    return parse(text)
 
 
 def _sim_speed(sim: Any) -> float:

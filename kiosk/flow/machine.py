@@ -92,8 +92,8 @@ class GuestFlow:
     def timeout_s(self, step: Step | None = None) -> float | None:
         step = step or self.step
         spec = SPECS[step]
-        if step == Step.HOME:   # Home holds nothing of a guest but a language they chose
-            return self.timings.idle_s if self.visit.language != self.default_language else None
+        if step == Step.HOME:   # Home holds nothing of a guest but a language or contrast they chose
+            return self.timings.idle_s if self.visit.chose_something(self.default_language) else None
         return getattr(self.timings, spec.timeout) if spec.timeout else None
 
     def _arm(self) -> None:
@@ -213,6 +213,14 @@ class GuestFlow:
             self._arm()
         self._changed()
 
+    def set_high_contrast(self, on: bool | None) -> None:
+        """The guest's own contrast (Home's toggle), forgotten with the visit."""
+        self.visit.high_contrast = on
+        self.touch()
+        if self.step == Step.HOME:
+            self._arm()
+        self._changed()
+
     def back(self) -> None:
         s = self.step
         if s == Step.ROOM:
@@ -235,10 +243,13 @@ class GuestFlow:
             self._to_board()
 
     def _to_board(self) -> None:
-        lang = self.visit.language
+        """Home for the same guest: a new visit that keeps their language and contrast."""
+        lang, contrast = self.visit.language, self.visit.high_contrast
         self.home()
-        if lang != self.default_language:
-            self.set_language(lang)
+        if lang != self.default_language or contrast is not None:
+            self.visit.language, self.visit.high_contrast = lang, contrast
+            self._arm()
+            self._changed()
 
     def my_session(self) -> None:
         if self.step == Step.HOME:

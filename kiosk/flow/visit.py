@@ -54,6 +54,7 @@ class ChargerRef:
 @dataclass
 class Visit:
     language: str
+    high_contrast: bool | None = None   # the guest's own choice on Home (None: the staff setting)
     charger: ChargerRef | None = None
     details: Any = None             # kiosk.services.venue.ChargerDetails once loaded
     charger_error: str | None = None   # why the charger cannot be shown (a RESOLVE key)
@@ -74,3 +75,7 @@ class Visit:
 
     def holds_guest_data(self) -> bool:
         return any(v is not None for v in (self.key, self.code, self.room, self.view, self.receipt))
+
+    def chose_something(self, default_language: str) -> bool:
+        """The guest changed the kiosk for themselves (language, contrast): forget it later."""
+        return self.language != default_language or self.high_contrast is not None

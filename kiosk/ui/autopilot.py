@@ -107,9 +107,11 @@ class Autopilot:
         await asyncio.sleep(0.05)
         self._shot_n += 1
         start_lang = current_language()
+        flow_screen = self.shell.current_name() in self.shell.flow_screens
         for lang in self.languages:
             if lang != current_language():
-                set_language(lang)
+                # the guest flow owns the guest's language: switch it there (as Home's buttons do)
+                self.ctx.flow.set_language(lang) if flow_screen else set_language(lang)
             await asyncio.sleep(0.03)   # let the layouts settle before measuring and grabbing
             await self._qr_ready()
             folder = self.screenshots / lang if len(self.languages) > 1 else self.screenshots
@@ -121,7 +123,7 @@ class Autopilot:
             if bad:
                 self.cut_off[f"{lang}/{path.name}"] = bad
         if current_language() != start_lang:
-            set_language(start_lang)
+            self.ctx.flow.set_language(start_lang) if flow_screen else set_language(start_lang)
 
     async def _qr_ready(self) -> None:
         from kiosk.ui.widgets.qr import QrView
@@ -171,7 +173,7 @@ class Autopilot:
             await self.until(lambda: charger.details is not None or charger.board.isVisible(), "charger details")
             if charger.details is not None and charger.details.unusable is None:
                 break
-            sh.go_home()   # scanned a bay in use: wait for the next label
+            ctx.flow.home()   # scanned a bay in use: wait for the next label
             t = time.monotonic()
         steps["scan_to_charger"] = time.monotonic() - t
         if capture:
@@ -186,27 +188,27 @@ class Autopilot:
                 await self.until(lambda: sh.current_name() == "charger", "back to charger")
                 await self.shot("charger-room")
                 self.tap(charger.pay_venue)
-        # 2. start
+        # 2. start (the car is plugged in: the charger screen says so before Start)
         slow_status = capture and self.ctx.sim is not None
-        if slow_status:   # hold the coaching on screen long enough to photograph it
-            self.ctx.sim.faults.set("GET /session/status", latency_s=2.0, times=1)
+        if slow_status:   # hold the start's progress on screen long enough to photograph it
+            self.ctx.sim.faults.set("POST /session/start", latency_s=1.0, times=1)
         t = time.monotonic()
         self.tap(charger.start)
-        starting = sh.screen("starting")
+        flow = ctx.flow
         if capture:
-            await self.until(lambda: sh.current_name() == "starting" and starting.t0 is not None
-                             or sh.current_name() == "started", "starting screen")
-            await self.shot("starting")
-            if slow_status:
-                self.ctx.sim.faults.clear("GET /session/status")
-        await self.until(lambda: sh.current_name() == "started" or starting.failure, "session started", 120)
-        if starting.failure:
-            raise StepTimeout(f"start failed: {starting.failure} {starting.detail.text()}")
-        steps["start_to_charging"] = time.monotonic() - t
+            await self.until(lambda: sh.current_name() in ("starting", "started", "start_failed"), "starting screen")
+            if sh.current_name() == "starting":
+                await self.shot("starting")
+        await self.until(lambda: sh.current_name() in ("started", "start_failed"), "session started", 120)
+        if sh.current_name() == "start_failed":
+            raise StepTimeout(f"start failed: {flow.visit.failure} {flow.visit.notice and flow.visit.notice.text()}")
         started = sh.screen("started")
         code = started.code
         if capture:
+            await self.until(lambda: flow.progress().value == "charging", "charging", 120)
             await self.shot("started")
+        await self.until(lambda: flow.progress().value == "charging", "charging", 120)
+        steps["start_to_charging"] = time.monotonic() - t
         self.tap(started.done)
         await self.until(lambda: sh.current_name() == "home", "home after start")
         # 3. come back: My session -> code
@@ -218,6 +220,7 @@ class Autopilot:
             self.tap(cs.keypad.keys[ch])
         if capture:
             await self.shot("code")
+        await self.until(lambda: cs.keypad.ok_btn.isEnabled(), "code entry ready")
         self.tap(cs.keypad.ok_btn)
         live = sh.screen("live")
         await self.until(lambda: sh.current_name() == "live" and live.view is not None, "live screen")
@@ -230,7 +233,7 @@ class Autopilot:
             await self.shot("live")
         # 4. stop
         t = time.monotonic()
-        await self.until(lambda: live.stop.isEnabled(), "stop enabled")
+        await self.until(lambda: live.stop.isVisible() and live.stop.isEnabled(), "stop enabled")
         self.tap(live.stop)
         await self.until(lambda: sh.current_name() == "stop_confirm", "stop confirmation")
         if capture:
@@ -251,6 +254,7 @@ class Autopilot:
         self.tap(receipt.done)
         await self.until(lambda: sh.current_name() == "home", "home after receipt")
         if capture:
+            await self._capture_failure()
             self.tap(sh.corner)
             self.tap(sh.corner)
             self.tap(sh.corner)
@@ -258,6 +262,26 @@ class Autopilot:
             await self.shot("pin")
             sh.go_home()
         return steps
+
+    async def _capture_failure(self) -> None:
+        """A start the charger refuses (screenshots): the failed start's screen."""
+        sh, ctx = self.shell, self.ctx
+        if ctx.sim is None:
+            return
+        bays = [b for b in ctx.venue.bays if b.status == "AVAILABLE" and b.evse_uid not in ctx.in_use()]
+        if not bays:
+            return
+        await ctx.flow.choose_charger(bays[0].location_id, bays[0].evse_uid)
+        await self.until(lambda: sh.screen("charger").details is not None, "charger details")
+        ctx.sim.scenario.block(bays[0].evse_uid)
+        try:
+            self.tap(sh.screen("charger").start)
+            await self.until(lambda: sh.current_name() in ("started", "start_failed"), "the start", 60)
+            await self.until(lambda: sh.current_name() == "start_failed", "the refusal", 60)
+            await self.shot("start_failed")
+        finally:
+            ctx.sim.scenario.unblock(bays[0].evse_uid)
+            ctx.flow.home()
 
     async def run(self, n: int) -> dict[str, Any]:
         wd = self.kiosk.watchdog

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
 
 from kiosk.i18n import Translator
@@ -23,11 +23,11 @@ class Screen(QWidget):
     construction and on every language switch), and may implement :meth:`enter` (the shell
     shows the screen with keyword parameters), :meth:`leave` and :meth:`reset` (forget
     everything of the current guest: called on idle timeout and for each new guest).
+    The guest flow's screens also implement ``draw(flow)`` and optionally ``tick(flow)``
+    (``kiosk.ui.flow_view``): they draw the flow and never decide where to go next.
     """
 
-    #: Ask the shell to navigate: ``navigate.emit(name, params_dict)``.
-    navigate = Signal(str, dict)
-    #: Whether the idle timeout applies while this screen is shown.
+    #: Whether the idle timeout applies while this screen is shown (staff screens).
     idle_applies = True
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -60,9 +60,6 @@ class Screen(QWidget):
 
     def compact_changed(self, compact: bool) -> None:
         """Hook for layout changes beyond :meth:`adaptive` (e.g. board columns)."""
-
-    def go(self, name: str, **params: Any) -> None:
-        self.navigate.emit(name, params)
 
     def retranslate(self) -> None:  # pragma: no cover - overridden
         pass

@@ -14,6 +14,10 @@ Public API (documented in ``kiosk/ui/README.md``; the attendant desk builds on i
     shell.set_pin_verifier(fn)               # fn(pin) -> bool | Awaitable[bool]
     shell.request_exit()                     # the only way to close the kiosk window
     shell.notify(text, error=False)          # a guest-safe message over the current screen
+
+The guest flow's screens (``flow_screens``, set by :class:`kiosk.ui.flow_view.FlowView`)
+time out through the flow: a touch there emits ``touched``. The staff screens (PIN,
+attendant desk) keep the shell's own idle timer.
 """
 
 from __future__ import annotations
@@ -25,23 +29,18 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QFrame,
-    QHBoxLayout,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk import i18n
-from kiosk.ui.base import Screen, TouchButton, label
+from kiosk.ui.base import TouchButton
+from kiosk.ui.lockdown import KioskLockdown, install_lockdown
+from kiosk.ui.overlays import IdlePrompt, Toast
 from kiosk.ui.theme import base_px, palette, stylesheet
-from kiosk.i18n import Translator
 
-_ = Translator("ui")
+__all__ = ["Shell", "KioskLockdown", "install_lockdown", "IdlePrompt", "Toast", "run_later", "DEFAULT_SIZE",
+           "is_compact"]
 
 log = logging.getLogger(__name__)
 
@@ -57,87 +56,6 @@ def is_compact(width: int, height: int) -> bool:
     return width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
 
 
-class IdlePrompt(QFrame):
-    """"Still there?" overlay with a countdown; any touch on it keeps the guest."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setProperty("role", "card")
-        self.setObjectName("idle_prompt")
-        box = QVBoxLayout(self)
-        box.setContentsMargins(40, 30, 40, 30)
-        self.title = label("", "title", center=True)
-        self.text = label("", "body", center=True)
-        self.keep = TouchButton("", "primary")
-        self.keep.setObjectName("idle_keep")
-        box.addWidget(self.title)
-        box.addWidget(self.text)
-        box.addWidget(self.keep)
-        self.remaining = 0
-        self.hide()
-
-    def retranslate(self) -> None:
-        self.title.setText(_("Still there?"))
-        self.text.setText(_("The screen goes back to the start in {s} seconds.", s=self.remaining))
-        self.keep.setText(_("Yes, I am still here"))
-
-
-class Toast(QFrame):
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setProperty("role", "card")
-        self.setObjectName("toast")
-        box = QHBoxLayout(self)
-        box.setContentsMargins(24, 12, 24, 12)
-        self.text = label("", "body")
-        self.ok = TouchButton("", "secondary")
-        self.ok.clicked.connect(self.hide)
-        box.addWidget(self.text, 1)
-        box.addWidget(self.ok)
-        self._timer = QTimer(self, singleShot=True)
-        self._timer.timeout.connect(self.hide)
-        self.hide()
-
-    def retranslate(self) -> None:
-        self.ok.setText(_("OK"))
-
-    def show_text(self, text: str, error: bool, ms: int) -> None:
-        self.text.setProperty("role", "error" if error else "body")
-        self.text.style().unpolish(self.text)
-        self.text.style().polish(self.text)
-        self.text.setText(text)
-        self.retranslate()
-        self.show()
-        self.raise_()
-        self._timer.start(ms)
-
-
-class KioskLockdown(QObject):
-    """Application-wide event filter swallowing the keyboard ways out of a kiosk:
-    Alt+F4, Ctrl+Q/W, Escape, Alt+Tab, Ctrl+Alt+Del-like combos, the Super key, F11."""
-
-    BLOCKED_KEYS = {Qt.Key.Key_Escape, Qt.Key.Key_F4, Qt.Key.Key_F11, Qt.Key.Key_Tab, Qt.Key.Key_Backtab,
-                    Qt.Key.Key_Meta, Qt.Key.Key_Super_L, Qt.Key.Key_Super_R, Qt.Key.Key_Q, Qt.Key.Key_W,
-                    Qt.Key.Key_Close, Qt.Key.Key_Menu}
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.blocked = 0
-
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if ev.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride, QEvent.Type.KeyRelease):
-            assert isinstance(ev, QKeyEvent)
-            mods = ev.modifiers()
-            key = Qt.Key(ev.key())
-            special = mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ControlModifier
-                              | Qt.KeyboardModifier.MetaModifier)
-            if key in (Qt.Key.Key_Escape, Qt.Key.Key_Meta, Qt.Key.Key_Super_L, Qt.Key.Key_Super_R,
-                       Qt.Key.Key_F11, Qt.Key.Key_Close, Qt.Key.Key_Menu) or (special and key in self.BLOCKED_KEYS):
-                self.blocked += 1
-                return True
-        return False
-
-
 class Shell(QWidget):
     """The main window. See the module docstring for the API."""
 
@@ -149,6 +67,10 @@ class Shell(QWidget):
     guest_reset = Signal()
     #: The window is allowed to close now (the app quits its event loop on this).
     exit_requested = Signal()
+    #: A guest touched a screen of the guest flow (the flow restarts its countdown).
+    touched = Signal()
+    #: Staff changed the idle timeout (seconds): the guest flow times out by it too.
+    idle_timeout_changed = Signal(int)
 
     HOME = "home"
 
@@ -186,6 +108,7 @@ class Shell(QWidget):
         self._pin_verifier = pin_verifier
         self._allow_close = False
         self._screens: dict[str, QWidget] = {}
+        self.flow_screens: set[str] = set()
         self._factories: dict[str, Callable[[], QWidget]] = {}
         self._current: str | None = None
         self.history: list[tuple[float, str]] = []  # (monotonic time, screen) for autopilot timing
@@ -325,7 +248,7 @@ class Shell(QWidget):
 
     def new_guest(self) -> None:
         """Forget the last guest: every screen resets, the language returns to the
-        default, Home is shown."""
+        default, Home is shown (the guest flow starts a new visit on ``guest_reset``)."""
         self.idle_prompt.hide()
         self._prompt_timer.stop()
         self.toast.hide()
@@ -338,6 +261,25 @@ class Shell(QWidget):
             self.set_guest_high_contrast(None)
         self.go_home()
         self.guest_reset.emit()
+
+    def reset_guest_screens(self, names: set[str]) -> None:
+        """A new visit: the screens of the guest flow forget the last guest (and the guest's
+        own high contrast goes back to the staff setting)."""
+        self.toast.hide()
+        for name in names:
+            w = self._screens.get(name)
+            if w is not None and hasattr(w, "reset"):
+                w.reset()
+
+    def show_idle_prompt(self, seconds: int) -> None:
+        """The guest flow's "Still there?" with the seconds left (the flow times out)."""
+        self._prompt_timer.stop()
+        self.idle_prompt.remaining = seconds
+        self.idle_prompt.retranslate()
+        if not self.idle_prompt.isVisible():
+            self._place_overlays()
+            self.idle_prompt.show()
+        self.idle_prompt.raise_()
 
     # -- theme -----------------------------------------------------------------------------
     def apply_theme(self, venue_color: str | None = None, high_contrast: bool | None = None) -> None:
@@ -371,10 +313,15 @@ class Shell(QWidget):
     # -- idle ------------------------------------------------------------------------------
     def set_idle_timeout(self, seconds: int) -> None:
         self.idle_timeout_s = seconds
+        self.idle_timeout_changed.emit(int(seconds))
         self.touch()
 
     def touch(self) -> None:
         """A guest did something: restart the idle countdown."""
+        if self._current in self.flow_screens:
+            self._idle_timer.stop()
+            self.touched.emit()
+            return
         if self.idle_prompt.isVisible():
             return
         w = self.current_screen()
@@ -389,7 +336,8 @@ class Shell(QWidget):
     def keep_guest(self) -> None:
         self.idle_prompt.hide()
         self._prompt_timer.stop()
-        self.touch()
+        if self._current not in self.flow_screens:
+            self.touch()
 
     def _idle_prompt_start(self) -> None:
         self.idle_prompt.remaining = self.idle_prompt_s
@@ -422,6 +370,7 @@ class Shell(QWidget):
         if len(self._corner_taps) >= 3:
             self._corner_taps.clear()
             if self.has_screen("pin"):
+                self.guest_reset.emit()       # nothing of a guest stays behind the staff screens
                 self.show_screen("pin")
 
     async def verify_pin(self, pin: str) -> bool:
@@ -492,16 +441,6 @@ class Shell(QWidget):
     def allow_close(self) -> None:
         """Tests and the windowed desk: let the window close normally."""
         self._allow_close = True
-
-
-def install_lockdown(app: QApplication, shell: Shell) -> KioskLockdown:
-    """Kiosk mode: frameless fullscreen, no keyboard exits, hidden cursor."""
-    lock = KioskLockdown(app)
-    app.installEventFilter(lock)
-    shell.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
-                         | Qt.WindowType.Window)
-    app.setOverrideCursor(Qt.CursorShape.BlankCursor)
-    return lock
 
 
 def run_later(coro: Awaitable[Any]) -> asyncio.Task[Any]:

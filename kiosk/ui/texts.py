@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
-
-from kiosk.i18n import N_, Translator, babel_locale
+# the one formatter of each figure lives in kiosk.core.format; screens import it from here
+from kiosk.core.format import clock, date_time, duration, kw, kwh, money, number  # noqa: F401
+from kiosk.i18n import N_, Translator
 
 _ = Translator("ui")
 
@@ -38,50 +36,11 @@ RESOLVE = {
     "offline": N_("The charging service cannot be reached right now. Try again in a moment."),
     "no_payment": N_("The venue's payment method is not set up. Please ask the staff."),
     "foreign": N_("That charger is not part of this venue. Choose one on the board."),
+    "receipt": N_("That is a charging receipt. To see or stop a charge, tap \u201cMy session\u201d."),
+    "code": N_("That code does not open a session. Tap \u201cMy session\u201d and type the code you noted."),
 }
 
 
 def status_text(status: str | None) -> str:
     return _(EVSE_STATUS.get(status or "UNKNOWN", EVSE_STATUS["UNKNOWN"]))
 
-
-def money(amount: Decimal | float | None, currency: str | None = "EUR") -> str:
-    if amount is None:
-        return "–"
-    from babel.numbers import format_currency   # imported on first use: start-up time
-
-    return format_currency(Decimal(str(amount)), currency or "EUR", locale=babel_locale())
-
-
-def number(x: Decimal | float | None, digits: int = 1) -> str:
-    if x is None:
-        return "–"
-    from babel.numbers import format_decimal
-
-    return format_decimal(round(float(x), digits), format="#,##0." + "0" * digits, locale=babel_locale())
-
-
-def clock(t: datetime | None) -> str:
-    if t is None:
-        return "–"
-    from babel.dates import format_time
-
-    return format_time(t.astimezone(), format="short", locale=babel_locale())
-
-
-def duration(seconds: float | int | None) -> str:
-    if seconds is None:
-        return "–"
-    s = int(seconds)
-    h, m = divmod(s // 60, 60)
-    if h:
-        return _("{h} h {m:02d} min", h=h, m=m)
-    return _("{m} min {s:02d} s", m=m, s=s % 60)
-
-
-def kw(x: Any) -> str:
-    return _("{kw} kW", kw=number(x, 1))
-
-
-def kwh(x: Any) -> str:
-    return _("{kwh} kWh", kwh=number(x, 2))

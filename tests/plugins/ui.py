@@ -40,6 +40,15 @@ def free_evse(ctx, sim, exclude=()):
     return next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
 
 
+async def bay_button(ctx, evse_uid: str):
+    """The board's button of a bay, once Home shows it (the board is rebuilt as it fills)."""
+    home = ctx.shell.screen("home")
+
+    def find():
+        return next((b for b in home.bay_buttons if b.bay.evse_uid == evse_uid and b.isVisible()), None)
+    return await poll_until(find, what=f"the board's button of {evse_uid}")
+
+
 @pytest.fixture
 def ui_loop(qapp):
     import qasync

@@ -81,12 +81,13 @@ def test_invalid_or_unknown_code_says_what_to_do(kiosk_factory, sim, ui_loop):
         app = kiosk_factory(sim)
         ctx = await app.start()
         home = ctx.shell.screen("home")
-        await home.open_scanned("hello world")
+        home.on_code("hello world")                  # what the camera read
+        await poll_until(lambda: home.scan_msg.text(), what="the refusal")
         assert ctx.shell.current_name() == "home"
         assert "not a charger's QR code" in home.scan_msg.text()
-        await home.open_scanned("https://a.greenflux.app/qr/gsop/00000000-0000-0000-0000-000000000000")
+        home.on_code("https://a.greenflux.app/qr/gsop/00000000-0000-0000-0000-000000000000")
+        await poll_until(lambda: "board" in home.scan_msg.text(), what="unknown charger")
         assert ctx.shell.current_name() == "home"
-        assert "board" in home.scan_msg.text()
 
     ui_loop.run_until_complete(scenario())
 
@@ -98,7 +99,7 @@ def test_unusable_charger_explains_and_offers_the_board(kiosk_factory, sim, ui_l
         sh = ctx.shell
         evse = sim.venue.venue_evses()[0]
         sim.scenario.block(evse.evse_uid)
-        sh.show_screen("charger", location_id=evse.location_id, evse_uid=evse.evse_uid, connector_id=None)
+        await ctx.flow.choose_charger(evse.location_id, evse.evse_uid)   # as a scan of its code does
         ch = sh.screen("charger")
         await poll_until(lambda: ch.details is not None, what="details")
         assert "blocked" in ch.reason.text() and "another charger" in ch.reason.text()

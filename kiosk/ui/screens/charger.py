@@ -1,5 +1,6 @@
-"""Charger: what this EVSE is, where, what it costs, how to pay, and Start. When the EVSE
-cannot be used, say why and offer the board. Also the room-number entry screen."""
+"""Charger: what this EVSE is, where, what it costs, how to pay, and (the car plugged in
+first) Start. When the EVSE cannot be used, say why and offer the board. Also the
+room-number entry screen. Both draw the guest flow (``render``) and send taps to it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
+from kiosk.flow import Action
 from kiosk.i18n import current_language
 from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import RESOLVE, UNUSABLE, number, status_text
@@ -47,11 +49,11 @@ class ChargerScreen(Screen):
         self.ctx = ctx
         self.setObjectName("charger")
         self.details: Any = None
-        self.params: dict[str, Any] = {}
         self.room: str | None = None
         self.payment = "venue"
         self.loaded_at: float | None = None
-        self._load_task: Any = None
+        self._shown_details: Any = None
+        self._loading = False
 
         self.title = label("", "title")
         self.title.setObjectName("charger_title")
@@ -103,6 +105,9 @@ class ChargerScreen(Screen):
         self.room_text.setObjectName("room_text")
         tl.addWidget(self.room_text)
         tl.addStretch(1)
+        # the physical journey: the car is plugged in before Start (the bay may be far away)
+        self.plug = label("", "warning")
+        self.plug.setObjectName("charger_plug_first")
 
         # the two cards scroll when a long tariff or directions do not fit (800x480)
         cols_box = QWidget()
@@ -118,14 +123,14 @@ class ChargerScreen(Screen):
         self.scroll.setWidget(cols_box)
         self.back = TouchButton("", "secondary")
         self.back.setObjectName("charger_back")
-        self.back.clicked.connect(self.ctx_home)
+        self.back.clicked.connect(lambda: self.ctx.flow.back())
         self.board = TouchButton("", "secondary")
         self.board.setObjectName("charger_board")
-        self.board.clicked.connect(self.ctx_home)
+        self.board.clicked.connect(lambda: self.ctx.flow.other_charger())
         self.start = TouchButton("", "primary")
         self.start.setObjectName("start_charging")
         self.adaptive(self.start.setMinimumHeight, 72, 56)
-        self.start.clicked.connect(self._start)
+        self.start.clicked.connect(lambda: self.ctx.spawn(self.ctx.flow.start()))
         bottom = QHBoxLayout()
         bottom.addWidget(self.back)
         bottom.addWidget(self.board)
@@ -138,18 +143,13 @@ class ChargerScreen(Screen):
         box.addWidget(self.status)
         box.addWidget(self.reason)
         box.addWidget(self.scroll, 1)
+        box.addWidget(self.plug)
         box.addLayout(bottom)
         self._clear()
-
-    def ctx_home(self) -> None:
-        self.ctx.shell.go_home()
 
     # -- state ---------------------------------------------------------------------------
     def _clear(self) -> None:
         self.details = None
-        self.room = None
-        self.payment = "venue"
-        self.pay_venue.setChecked(True)
         self.loaded_at = None
         while self.conn_layout.count():
             it = self.conn_layout.takeAt(0)
@@ -162,44 +162,29 @@ class ChargerScreen(Screen):
         self.board.hide()
 
     def reset(self) -> None:
-        if self._load_task is not None:
-            self._load_task.cancel()
         self._clear()
-        self.params = {}
+        self._shown_details = None
 
-    def enter(self, **params: Any) -> None:
-        if params.get("room") is not None and self.details is not None:
-            # back from the room keypad: keep the charger
-            self.room = params["room"]
-            self.payment = "room"
-            self.pay_room.setChecked(True)
-            self.retranslate()
-            return
-        if not params.get("location_id"):
-            if self.payment == "room" and not self.room:
-                self.payment = "venue"
-                self.pay_venue.setChecked(True)
-            self.retranslate()
-            return
-        self._clear()
-        self.params = params
-        self.title.setText(_("Loading the charger…"))
-        self._load_task = self.ctx.spawn(self.load())
-
-    async def load(self) -> None:
-        p = self.params
-        try:
-            self.details = await self.ctx.venue.charger(p["location_id"], p["evse_uid"], p.get("connector_id"))
-        except Exception as exc:  # noqa: BLE001
-            from kiosk.services.venue import ResolveError
-
-            key = exc.reason if isinstance(exc, ResolveError) and exc.reason in RESOLVE else "offline"
+    def draw(self, flow: Any) -> None:
+        v = flow.visit
+        self._loading = flow.busy == "loading"
+        self.room, self.payment = v.room, v.payment
+        (self.pay_room if v.payment == "room" else self.pay_venue).setChecked(True)
+        if v.details is not self._shown_details:
+            self._clear()
+            self._shown_details = v.details
+            self.details = v.details
+            self.room, self.payment = v.room, v.payment
+            if v.details is not None:
+                self.loaded_at = time.monotonic()
+        if v.charger_error:
             self.title.setText(_("This charger cannot be shown"))
-            self.reason.setText(_(RESOLVE[key]))
+            self.reason.setText(_(RESOLVE.get(v.charger_error, RESOLVE["offline"])))
             self.board.show()
+            self.start.setEnabled(False)
             return
-        self.loaded_at = time.monotonic()
         self.retranslate()
+        self.start.setEnabled(Action.START in flow.exits())
 
     # -- texts -----------------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -211,9 +196,10 @@ class ChargerScreen(Screen):
         self.pay_venue.setText(_("The venue"))
         self.pay_room.setText(_("My room number"))
         self.pay_room.setVisible(bool(getattr(self.ctx.settings, "room_payment", False)))
+        self.plug.setText(_("First plug the cable into your car, then tap Start charging."))
         d = self.details
         if d is None:
-            if self.params and not self.reason.text():
+            if self._loading:
                 self.title.setText(_("Loading the charger…"))
             return
         if d.tariff_json:
@@ -278,20 +264,10 @@ class ChargerScreen(Screen):
 
     # -- actions ---------------------------------------------------------------------------
     def _pay(self, how: str) -> None:
-        self.payment = how
         if how == "room":
-            self.go("room")
+            self.ctx.flow.pay_room()
         else:
-            self.room = None
-            self.retranslate()
-
-    def _start(self) -> None:
-        d = self.details
-        if d is None or d.unusable is not None:
-            return
-        self.go("starting", location_id=d.location.id, evse_uid=d.evse.uid, connector_id=d.connector_id,
-                payment=self.payment, room=self.room, tariff=d.tariff_json, evse_name=d.name,
-                payment_method_id=d.payment_method_id)
+            self.ctx.flow.pay_venue()
 
 
 class RoomScreen(KeypadScreen):
@@ -305,9 +281,10 @@ class RoomScreen(KeypadScreen):
         self.hint = label("", "body")
         self.keypad = Keypad(max_len=8, letters=True)
         self.keypad.setObjectName("room_keypad")
-        self.keypad.submitted.connect(lambda v: self.go("charger", room=v))
+        self.keypad.submitted.connect(lambda v: self.ctx.flow.enter_room(v))
         self.cancel = TouchButton("", "secondary")
-        self.cancel.clicked.connect(lambda: self.go("charger"))
+        self.cancel.setObjectName("room_back")
+        self.cancel.clicked.connect(lambda: self.ctx.flow.back())
         keypad_screen(self, [self.title, self.hint], self.keypad, self.cancel)
 
     def retranslate(self) -> None:

@@ -117,7 +117,7 @@ class HomeScreen(Screen):
         self.contrast = TouchButton("", "lang")
         self.contrast.setObjectName("high_contrast")
         self.contrast.setCheckable(True)
-        self.contrast.clicked.connect(lambda on: self.ctx.shell.set_guest_high_contrast(bool(on)))
+        self.contrast.clicked.connect(lambda on: self.ctx.flow.set_high_contrast(bool(on)))
         self.adaptive(self.contrast.setMinimumHeight, 72, 56)
         left.addWidget(self.contrast, 0, Qt.AlignmentFlag.AlignLeft)
         right = QVBoxLayout()
@@ -137,7 +137,7 @@ class HomeScreen(Screen):
         self.my_session = TouchButton("", "primary")
         self.my_session.setObjectName("my_session")
         self.adaptive(self.my_session.setMinimumHeight, 72, 56)
-        self.my_session.clicked.connect(lambda: self.go("code"))
+        self.my_session.clicked.connect(lambda: self.ctx.flow.my_session())
         right.addWidget(self.my_session)
         body = QHBoxLayout()
         self.adaptive(body.setContentsMargins, (20, 12, 20, 16), (12, 6, 12, 6))
@@ -190,7 +190,7 @@ class HomeScreen(Screen):
             self.scan_msg.setText(_(RESOLVE[self.scan_msg.property("msgkey")]))
 
     def _set_lang(self, lang: str) -> None:
-        self.ctx.shell.set_language(lang)
+        self.ctx.flow.set_language(lang)   # the flow owns the guest's language; it is applied from there
 
     def theme_changed(self, pal: Any) -> None:
         from PySide6.QtGui import QColor
@@ -214,6 +214,15 @@ class HomeScreen(Screen):
 
     def reset(self) -> None:
         self._set_scan_msg(None)
+
+    def draw(self, flow: Any) -> None:
+        """Home draws the board itself; from the flow only why the last scan was refused."""
+        reason = flow.visit.scan_reason
+        key = reason if reason in RESOLVE else ("unknown" if reason else None)
+        if key != (self.scan_msg.property("msgkey") or None):
+            self._set_scan_msg(key)
+        self.my_session.setEnabled(flow.busy is None)
+        self._show_status()
 
     # -- board -----------------------------------------------------------------------------
     def refresh_soon(self) -> None:
@@ -270,7 +279,7 @@ class HomeScreen(Screen):
 
     def open_bay(self, bay: Any) -> None:
         self.scan_started = time.monotonic()
-        self.go("charger", location_id=bay.location_id, evse_uid=bay.evse_uid, connector_id=None)
+        self.ctx.spawn(self.ctx.flow.choose_charger(bay.location_id, bay.evse_uid))
 
     def _show_status(self) -> None:
         v = self.ctx.venue
@@ -308,20 +317,4 @@ class HomeScreen(Screen):
         if self.ctx.shell.current_name() != "home":
             return
         self.scan_started = time.monotonic()
-        self.ctx.spawn(self.open_scanned(text))
-
-    async def open_scanned(self, text: str) -> None:
-        from kiosk.services.venue import ResolveError
-
-        try:
-            loc, evse, conn = await self.ctx.venue.resolve(text)
-        except ResolveError as exc:
-            self._set_scan_msg(exc.reason if exc.reason in RESOLVE else "unknown")
-            self._show_status()
-            return
-        if not self.ctx.venue.is_ours(loc):
-            self._set_scan_msg("foreign")
-            return
-        self._set_scan_msg(None)
-        if self.ctx.shell.current_name() == "home":
-            self.go("charger", location_id=loc, evse_uid=evse, connector_id=conn)
+        self.ctx.spawn(self.ctx.flow.scan(text))

@@ -110,6 +110,12 @@ class Keypad(QWidget):
         self._value = ""
         self._refresh()
 
+    def set_secret(self, secret: bool) -> None:
+        """Dots (a bystander sees no code) or the digits (the guest checks a typo)."""
+        if secret != self.secret:
+            self.secret = secret
+            self._refresh()
+
     def _submit(self) -> None:
         if self._value:
             self.submitted.emit(self._value)

@@ -1,0 +1,197 @@
+"""The guest's code: issued (shown once, as soon as the start is accepted, beside the start's
+progress, with a countdown and "I have noted it"), and typed on "My session" (dots unless
+the guest asks to see it, so a bystander sees none)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+
+from kiosk.flow import Progress
+from kiosk.i18n import N_, Translator
+from kiosk.ui.base import Screen, TouchButton, label
+from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
+from kiosk.ui.widgets.qr import QrView
+
+_ = Translator("ui")
+
+#: The start's progress as the guest sees it, in order.
+PROGRESS = (
+    (Progress.REQUESTED, N_("The charger has your request")),
+    (Progress.ACCEPTED, N_("The charger accepted and waits for your car")),
+    (Progress.CHARGING, N_("Charging")),
+)
+_ORDER = {Progress.SENDING: 0, Progress.CONFIRMING: 0, Progress.REQUESTED: 1, Progress.ACCEPTED: 2,
+          Progress.CHARGING: 3}
+
+
+def guest_qr(code: str) -> str:
+    """What the code's QR carries (the kiosk's own form: scanning it at Home opens the session)."""
+    try:
+        from kiosk.core.owncodes import guest_code_qr
+    except ImportError:   # pragma: no cover - before the own-codes module existed
+        return code
+    return guest_code_qr(code)
+
+
+class CodeScreen(Screen):
+    """Step "started": the code, shown once, with the start's progress beside it."""
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("started")
+        self.code: str | None = None
+        self.tag: str | None = None
+        self.progress = Progress.SENDING
+        self.left: float | None = None
+        self.warn_s = 30.0
+        self.title = label("", "title", center=True)
+        self.title.setObjectName("started_title")
+        self.hint = label("", "body", center=True)
+        self.hint.setObjectName("started_hint")
+        self.code_label = label("", "code", center=True, wrap=False)
+        self.code_label.setObjectName("guest_code")
+        self.qr = QrView("", 220)
+        self.qr.setObjectName("guest_code_qr")
+        self.adaptive(self.qr.set_side, 220, 150)
+        self.tag_label = label("", "subtitle", center=True)
+        self.tag_label.setObjectName("guest_tag")
+        self.steps = [label("", "body") for _ in PROGRESS]
+        for i, w in enumerate(self.steps):
+            w.setObjectName(f"start_step_{i}")
+        self.status = label("", "subtitle")
+        self.status.setObjectName("start_progress")
+        self.countdown = label("", "warning", center=True)
+        self.countdown.setObjectName("code_countdown")
+        self.done = TouchButton("", "primary")
+        self.done.setObjectName("started_done")
+        self.done.clicked.connect(lambda: self.ctx.flow.noted())
+        codes = QVBoxLayout()
+        codes.addWidget(self.code_label)
+        codes.addWidget(self.tag_label)
+        prog = QVBoxLayout()
+        prog.addWidget(self.status)
+        for w in self.steps:
+            prog.addWidget(w)
+        prog.addStretch(1)
+        mid = QHBoxLayout()
+        mid.addLayout(codes, 3)
+        mid.addWidget(self.qr)
+        mid.addSpacing(16)
+        mid.addLayout(prog, 3)
+        box = QVBoxLayout(self)
+        self.adaptive(box.setContentsMargins, (96, 24, 24, 20), (88, 6, 12, 6))
+        box.addWidget(self.title)
+        box.addWidget(self.hint)
+        box.addStretch(1)
+        box.addLayout(mid)
+        box.addStretch(1)
+        box.addWidget(self.countdown)
+        box.addWidget(self.done)
+
+    def reset(self) -> None:
+        self.code = self.tag = None
+        self.code_label.setText("")
+        self.qr.set_data("")
+        self.tag_label.setText("")
+        self.left = None
+
+    def draw(self, flow: Any) -> None:
+        v = flow.visit
+        if v.code != self.code:
+            self.code = v.code
+            self.code_label.setText(v.code or "")
+            self.qr.set_data(guest_qr(v.code) if v.code else "")
+        self.tag = v.room
+        self.progress = flow.progress()
+        self.warn_s = flow.timings.code_warn_s
+        self.tick(flow)
+
+    def tick(self, flow: Any) -> None:
+        self.left = flow.remaining()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(_("Your code: note it now"))
+        self.hint.setText(_("Write it down or take a photo of it: you need it to see or stop your charging "
+                            "at this kiosk. It is shown only once."))
+        self.tag_label.setText(_("Room or plate: {tag}", tag=self.tag) if self.tag else "")
+        self.done.setText(_("I have noted my code"))
+        self.qr.setAccessibleName(_("QR code of your code: scan it at this kiosk to open your session"))
+        at = _ORDER[self.progress]
+        if self.progress == Progress.CONFIRMING:
+            self.status.setText(_("Confirming your start with the charging service…"))
+        elif self.progress == Progress.CHARGING:
+            self.status.setText(_("Your car is charging. You can leave."))
+        else:
+            self.status.setText(_("The charger is starting. Keep your cable plugged in."))
+        for i, (_step, text) in enumerate(PROGRESS):
+            done = at > i + 1 or at == len(PROGRESS)
+            mark = "✓" if done else ("▸" if at == i + 1 else "○")
+            self.steps[i].setText(f"{mark}  {_(text)}")
+        left = self.left
+        if left is not None and left <= self.warn_s:
+            self.countdown.setText(_.n("This screen closes in {n} second: note your code now.",
+                                       "This screen closes in {n} seconds: note your code now.", int(left) + 1))
+        else:
+            self.countdown.setText("")
+
+
+class CodeEntryScreen(KeypadScreen):
+    """Step "code" (My session): the guest types the code; dots unless they ask to see it."""
+
+    def __init__(self, ctx: Any) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("code")
+        self.title = label("", "title")
+        self.hint = label("", "body")
+        self.hint.setObjectName("code_hint")
+        self.error = label("", "error")
+        self.error.setObjectName("code_error")
+        self.keypad = Keypad(max_len=10, secret=True)
+        self.keypad.setObjectName("code_keypad")
+        self.keypad.submitted.connect(self.submit)
+        self.show_btn = TouchButton("", "lang")
+        self.show_btn.setObjectName("code_show")
+        self.show_btn.setCheckable(True)
+        self.show_btn.clicked.connect(lambda on: self.ctx.flow.show_code(bool(on)))
+        self.back = TouchButton("", "secondary")
+        self.back.setObjectName("code_back")
+        self.back.clicked.connect(lambda: self.ctx.flow.back())
+        keypad_screen(self, [self.title, self.hint, self.error, self.show_btn], self.keypad, self.back)
+        self._checking = False
+        self._notice: Any = None
+
+    def _clear(self) -> None:
+        super()._clear()
+        self._notice = None
+        self._checking = False
+        self.keypad.set_secret(True)
+        self.show_btn.setChecked(False)
+        self.retranslate()
+
+    def draw(self, flow: Any) -> None:
+        v = flow.visit
+        self._checking = flow.busy == "checking"
+        self._notice = v.notice
+        self.keypad.set_secret(not v.show_code)
+        self.show_btn.setChecked(v.show_code)
+        self.keypad.ok_btn.setEnabled(bool(self.keypad.value()) and not self._checking)
+        self.retranslate()
+
+    def submit(self, code: str) -> None:
+        self.keypad.clear()
+        self.ctx.spawn(self.ctx.flow.submit_code(code))
+
+    def retranslate(self) -> None:
+        self.title.setText(_("My session"))
+        # the check takes a moment with many sessions (a key derivation each): say so
+        self.hint.setText(_("Checking your code…") if self._checking
+                          else _("Enter the code you got when your charging started."))
+        self.error.setText(self._notice.text() if self._notice is not None else "")
+        self.show_btn.setText(_("Hide the code") if self.show_btn.isChecked() else _("Show the code as I type"))
+        self.back.setText(_("Back"))
+        self.keypad.retranslate()

@@ -133,8 +133,11 @@ class Settings:
     camera_fps: int = setting(15, ge=1, le=60)
     decoder: Literal["zxing", "pyzbar"] = setting("zxing", "QR decoder backend")
     scan_confirmations: int = setting(2, "Consecutive decodes before a code is accepted", ge=1, le=10)
-    qr_hosts: list[str] = setting(factory=lambda: ["a.greenflux.app", "qr.greenflux.com"],
-                                  description="Hosts accepted in QR URLs")
+    qr_hosts: list[str] = setting(factory=list,
+                                  description="Hosts the venue adds to the operator's own domains (greenflux.app, "
+                                              "greenflux.com and their subdomains) whose QR codes go to the service")
+    qr_other_hosts: bool = setting(False, "Also send QR codes with web addresses on any other host to the service "
+                                          "(off: what the camera sees is not sent to a third party unasked)")
 
     # --- storage and logs --------------------------------------------------------------
     data_dir: Path = setting(factory=_data_dir)

@@ -157,12 +157,13 @@ class Settings:
     explicit: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     # --- helpers -----------------------------------------------------------------------
-    def auth_headers(self) -> dict[str, str]:
-        """The header that carries the key. Never log the result."""
+    def auth_headers(self, style: str | None = None) -> dict[str, str]:
+        """The header that carries the key (``style``: the other one, for ``kiosk doctor``'s
+        search for the right header; default the setting). Never log the result."""
         if self.api_key is None:
             return {}
         key = self.api_key.get_secret_value()
-        if self.auth_header == "ocp-apim":
+        if (style or self.auth_header) == "ocp-apim":
             return {"Ocp-Apim-Subscription-Key": key}
         return {"Authorization": f"ApiKey {key}"}
 

@@ -12,7 +12,7 @@ import math
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -114,9 +114,12 @@ def server_time(response: httpx.Response) -> datetime | None:
         return None
 
 
+AUTH_HEADERS = ("authorization", "ocp-apim-subscription-key")
+
+
 def _register_header_secrets(headers: Mapping[str, str]) -> None:
     for name, value in headers.items():
-        if name.lower() in {"authorization", "ocp-apim-subscription-key"}:
+        if name.lower() in AUTH_HEADERS:
             register_secret(value)
             register_secret(value.split(" ", 1)[-1])
 
@@ -166,6 +169,7 @@ class _Call:
     headers: Mapping[str, str] | None
     repeatable: bool  # safe to retry
     mutates: bool  # the server may change state: a lost answer may have taken effect
+    auth: Mapping[str, str] | None = None  # replaces the client's key header (kiosk doctor)
 
 
 class ChargeAssistClient:
@@ -364,6 +368,10 @@ class ChargeAssistClient:
         """Send and read the answer within the body limit; a complete in-memory response."""
         request = self._http.build_request(call.method, call.path, params=call.params or None, json=call.json,
                                            headers=call.headers)
+        if call.auth is not None:
+            for name in AUTH_HEADERS:
+                request.headers.pop(name, None)
+            request.headers.update(call.auth)
         response = await self._http.send(request, stream=True)
         try:
             limit = self.max_body_bytes if response.is_success else MAX_ERROR_BODY_BYTES
@@ -437,6 +445,22 @@ class ChargeAssistClient:
             if exc.status == 503:
                 return False
             raise
+        return True
+
+    async def check_key(self, auth: Mapping[str, str] | None = None) -> bool:
+        """Whether the service accepts the key: True unless it answers 401. ``auth`` replaces
+        this client's key header for this one request (the same base URL, never another):
+        how ``kiosk doctor`` finds the header style a gateway wants. A keyed read that
+        needs no appToken (``GET /locations/nearby`` at 0,0). Raises other ApiErrors."""
+        if auth is not None:
+            _register_header_secrets(auth)
+        call = replace(self._prepare("GET", "/locations/nearby", None, {"latitude": 0, "longitude": 0}, None, None,
+                                     False), auth=auth)
+        response = await self._send(call)
+        if response.status_code == 401:
+            return False
+        if not response.is_success:
+            raise self._http_error(response, call)
         return True
 
     async def register_token(self) -> list[models.TokenModel]:

@@ -1,4 +1,4 @@
-"""Pydantic v2 models of the Charge Assist schemas (``openapi.json``), built to accept what
+"""Pydantic v2 models of the Charge Assist schemas (``upstream/openapi.json``), built to accept what
 the real service sends rather than only what the contract promises:
 
 - every field is optional and nullable (the guide's status payloads omit "required"

@@ -52,13 +52,13 @@ def _clean(text: object, limit: int = 120) -> str:
 
 
 def receipt_qr(rows: Iterable[tuple[str, str]], *, ref: str | None = None, lang: str | None = None) -> str:
-    """The text of a receipt's QR code: the prefix line, the translated title and the rows
-    (names and values as the screen shows them; line breaks in them become spaces). Bounded
-    to :data:`MAX_RECEIPT_LENGTH` characters (rows are dropped from the end)."""
+    """The text of a receipt's QR code: the prefix line (with ``ref``, e.g. the receipt
+    number, reduced to letters, digits, ``.``, ``_`` and ``-``), the translated title and the
+    rows (names and values as the screen shows them; line breaks in them become spaces).
+    Bounded to :data:`MAX_RECEIPT_LENGTH` characters (rows are dropped from the end)."""
     first = RECEIPT_PREFIX
+    ref = re.sub(r"[^A-Za-z0-9._-]+", "-", ref or "").strip("-")[:64]  # whatever the service's number looks like
     if ref:
-        if not _REF_RE.match(ref):
-            raise ValueError("a receipt reference is 1 to 64 letters, digits, '.', '_' or '-'")
         first += ":" + ref
     lines = [first, _(RECEIPT_TITLE, lang=lang)]
     for name, value in rows:

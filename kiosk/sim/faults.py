@@ -1,6 +1,6 @@
 """Fault injection per endpoint.
 
-An endpoint is named ``"METHOD /path/template"`` exactly as in openapi.json (e.g.
+An endpoint is named ``"METHOD /path/template"`` exactly as in the document (e.g.
 ``"POST /session/start"``, ``"GET /locations/{id}"``), or ``"*"`` for every endpoint.
 A request first sleeps ``latency_s`` (real seconds), then may fail without acting
 (``error_rate``: the share of requests answered with ``error_status``, or with 429 and

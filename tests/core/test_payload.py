@@ -177,6 +177,13 @@ def test_the_kiosks_receipt_qr_is_its_own_kind_in_every_language(lang):
     assert classify(legacy).kind is PayloadKind.RECEIPT and classify(legacy).value == ""
 
 
+def test_any_receipt_reference_gives_a_recognisable_receipt():
+    text = owncodes.receipt_qr([("Total", "1")], ref="rec 00011/ä")
+    assert text.split("\n")[0] == "kiosk:receipt:v1:rec-00011"
+    assert classify(text).value == "rec-00011"
+    assert classify(owncodes.receipt_qr([], ref="")).kind is PayloadKind.RECEIPT
+
+
 def test_a_long_receipt_is_bounded_and_still_recognised():
     text = owncodes.receipt_qr([(f"Row {i}", "x" * 100) for i in range(40)])
     assert len(text) <= owncodes.MAX_RECEIPT_LENGTH

@@ -573,6 +573,8 @@ class Api:
         return 200, {
             "seed": self.sim.seed,
             "speed": self.sim.clock.speed,
+            "strict": self.sim.strict,
+            "authStyle": self.sim.auth_style,
             "now": iso(r.now),
             "baseUrl": self.sim.base_url,
             "tokens": len(self.st.tokens),

@@ -223,6 +223,7 @@ def test_strict_keeps_the_tidy_answers(flows):
     assert "transactionDetails" not in by["CDR_AVAILABLE"] and "location" not in by["CDR_AVAILABLE"]
     loc = flow.c.get(f"/locations/{flow.sim.venue.location_ids[0]}").json()
     assert loc["timeZone"] == "Europe/Amsterdam" and "openingHours" not in loc
+    assert flow.c.get("/_sim/state").json()["strict"] is True
     assert {flow.c.get("/locations/nl-gfx-nope").headers["content-type"] for _ in range(3)} == {
         "application/json; charset=utf-8"}
 

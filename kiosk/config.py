@@ -133,8 +133,11 @@ class Settings:
     camera_fps: int = setting(15, ge=1, le=60)
     decoder: Literal["zxing", "pyzbar"] = setting("zxing", "QR decoder backend")
     scan_confirmations: int = setting(2, "Consecutive decodes before a code is accepted", ge=1, le=10)
-    qr_hosts: list[str] = setting(factory=lambda: ["a.greenflux.app", "qr.greenflux.com"],
-                                  description="Hosts accepted in QR URLs")
+    qr_hosts: list[str] = setting(factory=list,
+                                  description="Hosts the venue adds to the operator's own domains (greenflux.app, "
+                                              "greenflux.com and their subdomains) whose QR codes go to the service")
+    qr_other_hosts: bool = setting(False, "Also send QR codes with web addresses on any other host to the service "
+                                          "(off: what the camera sees is not sent to a third party unasked)")
 
     # --- storage and logs --------------------------------------------------------------
     data_dir: Path = setting(factory=_data_dir)
@@ -154,12 +157,13 @@ class Settings:
     explicit: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     # --- helpers -----------------------------------------------------------------------
-    def auth_headers(self) -> dict[str, str]:
-        """The header that carries the key. Never log the result."""
+    def auth_headers(self, style: str | None = None) -> dict[str, str]:
+        """The header that carries the key (``style``: the other one, for ``kiosk doctor``'s
+        search for the right header; default the setting). Never log the result."""
         if self.api_key is None:
             return {}
         key = self.api_key.get_secret_value()
-        if self.auth_header == "ocp-apim":
+        if (style or self.auth_header) == "ocp-apim":
             return {"Ocp-Apim-Subscription-Key": key}
         return {"Authorization": f"ApiKey {key}"}
 

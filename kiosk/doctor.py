@@ -7,6 +7,11 @@ order: settings (API key, appToken, venue payment method), the service
 ``PUT /token/{appToken}`` if unknown), the wallet (venue payment method present and
 VALID) and the data directory. Details never contain the key, the appToken or a card
 number (everything passes :func:`kiosk.logsetup.redact`).
+
+When the service refuses the key (401), the doctor tries the other header style
+(``Authorization: ApiKey`` vs ``Ocp-Apim-Subscription-Key``) against the **same** base URL
+and says which setting to change. It names the operator's public acceptance gateway as a
+possible base URL in its advice, but never sends the key anywhere the settings do not name.
 """
 
 from __future__ import annotations
@@ -22,6 +27,13 @@ from kiosk.api import ChargeAssistClient, errors
 from kiosk.api.wallet import find_payment_method, is_usable
 from kiosk.config import Settings
 from kiosk.logsetup import mask_card, redact
+
+
+#: The operator's public API-management gateway of the acceptance service (its reference
+#: pages call it with the key in Ocp-Apim-Subscription-Key). Named in advice, never called.
+ACCEPTANCE_GATEWAY = "https://gfx-app-api-management-a.azure-api.net/ca/"
+HEADER_STYLES = {"authorization": "'Authorization: ApiKey <key>'",
+                 "ocp-apim": "'Ocp-Apim-Subscription-Key: <key>'"}
 
 
 class Level(StrEnum):
@@ -78,21 +90,60 @@ def _describe_error(exc: errors.ApiError) -> str:
     return str(exc)
 
 
-async def _service_check(client: ChargeAssistClient) -> tuple[Check, bool]:
+async def _service_check(client: ChargeAssistClient, advice: _AuthAdvice | None = None) -> tuple[Check, bool]:
     """The check and whether the service answered at all."""
     title = "Charge Assist service"
     try:
         up = await client.service_status()
     except errors.TransportError as exc:
         return Check.make("service", title, Level.FAIL, _describe_error(exc)), False
-    except errors.ApiError as exc:
-        return Check.make("service", title, Level.FAIL, _describe_error(exc)), True
+    except errors.ApiError as exc:  # a gateway may want the key even here
+        return Check.make("service", title, Level.FAIL, await _describe(exc, advice)), True
     if not up:
         return Check.make("service", title, Level.FAIL, f"{client.base_url} reports it is unavailable; try later"), True
     return Check.make("service", title, Level.OK, f"{client.base_url} is up"), True
 
 
-async def _token_check(client: ChargeAssistClient) -> Check:
+class _AuthAdvice:
+    """What to change when the key is refused: found once, by asking the same base URL with
+    the other header style."""
+
+    def __init__(self, settings: Settings, client: ChargeAssistClient) -> None:
+        self.settings, self.client = settings, client
+        self._text: str | None = None
+
+    async def text(self) -> str:
+        if self._text is None:
+            self._text = await self._find()
+        return self._text
+
+    async def _find(self) -> str:
+        s, base = self.settings, self.client.base_url
+        current = s.auth_header
+        other = "ocp-apim" if current == "authorization" else "authorization"
+        try:
+            accepted: bool | None = await self.client.check_key(s.auth_headers(other))
+        except errors.ApiError:
+            accepted = None
+        if accepted:
+            return (f"{base} refuses the key sent as {HEADER_STYLES[current]} but accepts it as "
+                    f"{HEADER_STYLES[other]}: set auth_header = \"{other}\" (KIOSK_AUTH_HEADER={other})")
+        text = (f"{base} refuses the key in both header styles ({HEADER_STYLES[current]} and "
+                f"{HEADER_STYLES[other]}): check the key (api_key_file / KIOSK_API_KEY_FILE) and base_url")
+        if base.rstrip("/") != ACCEPTANCE_GATEWAY.rstrip("/"):
+            text += (f". A key for the operator's public acceptance gateway needs base_url = "
+                     f"\"{ACCEPTANCE_GATEWAY}\" with auth_header = \"ocp-apim\": set both and run kiosk doctor "
+                     "again (the key is only sent to the base_url you set)")
+        return text
+
+
+async def _describe(exc: errors.ApiError, advice: _AuthAdvice | None) -> str:
+    if isinstance(exc, errors.Unauthorized) and advice is not None:
+        return f"the API key was refused ({exc.message}); {await advice.text()}"
+    return _describe_error(exc)
+
+
+async def _token_check(client: ChargeAssistClient, advice: _AuthAdvice | None = None) -> Check:
     title = "appToken registration"
     try:
         await client.get_token_v2()
@@ -100,7 +151,7 @@ async def _token_check(client: ChargeAssistClient) -> Check:
     except errors.NotFound:
         pass
     except errors.ApiError as exc:
-        return Check.make("token", title, Level.FAIL, _describe_error(exc))
+        return Check.make("token", title, Level.FAIL, await _describe(exc, advice))
     try:
         await client.register_token()
     except errors.ApiError as exc:
@@ -108,12 +159,12 @@ async def _token_check(client: ChargeAssistClient) -> Check:
     return Check.make("token", title, Level.WARN, "was not registered; registered it now")
 
 
-async def _wallet_check(settings: Settings, client: ChargeAssistClient) -> Check:
+async def _wallet_check(settings: Settings, client: ChargeAssistClient, advice: _AuthAdvice | None = None) -> Check:
     title = "Venue payment method in wallet"
     try:
         wallet = await client.wallet()
     except errors.ApiError as exc:
-        return Check.make("wallet", title, Level.FAIL, _describe_error(exc))
+        return Check.make("wallet", title, Level.FAIL, await _describe(exc, advice))
     card = settings.payment_card.get_secret_value() if settings.payment_card else None
     method = find_payment_method(wallet, payment_method_id=settings.payment_method_id, card_visual=card,
                                  external_ref=settings.payment_external_ref)
@@ -149,7 +200,8 @@ def _skipped(key: str, title: str, why: str) -> Check:
 async def run_checks(settings: Settings, client: ChargeAssistClient) -> list[Check]:
     """Every check, in order. Network checks are skipped when they cannot mean anything."""
     checks = _settings_checks(settings)
-    service, reachable = await _service_check(client)
+    advice = _AuthAdvice(settings, client) if settings.api_key is not None else None
+    service, reachable = await _service_check(client, advice)
     checks.append(service)
     if not settings.app_token:
         checks.append(_skipped("token", "appToken registration", "no appToken set"))
@@ -158,8 +210,8 @@ async def run_checks(settings: Settings, client: ChargeAssistClient) -> list[Che
         checks.append(_skipped("token", "appToken registration", "service not reachable"))
         checks.append(_skipped("wallet", "Venue payment method in wallet", "service not reachable"))
     else:
-        checks.append(await _token_check(client))
-        checks.append(await _wallet_check(settings, client))
+        checks.append(await _token_check(client, advice))
+        checks.append(await _wallet_check(settings, client, advice))
     checks.append(_data_dir_check(settings))
     return checks
 

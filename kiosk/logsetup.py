@@ -2,8 +2,11 @@
 never reach a log line, whichever module wrote it.
 
 - :func:`register_secret` adds an exact value to scrub (settings do this at start-up).
-- Charge-card visual numbers are scrubbed by pattern too, keeping the last four
-  characters (``NL-GFX-C12345678-X`` -> ``…678-X``).
+- Charge-card visual numbers are scrubbed by pattern too, registered or not: eMAIDs keep
+  their last four characters (``NL-GFX-C12345678-X`` -> ``…78-X``), the numeric numbers
+  printed on RFID cards (12 to 20 digits, also grouped by spaces or dashes, like the
+  guide's ``770674109963002836``) their last four digits (``…2836``). Shorter numbers
+  (times, amounts, ports, phone numbers) stay; a 12+ digit millisecond timestamp does not.
 - httpx and httpcore log whole URLs (with the appToken in path and query) at INFO and
   DEBUG: they are held at WARNING; :mod:`kiosk.api` logs its own redacted lines.
 """
@@ -22,6 +25,11 @@ _secrets: set[str] = set()
 _lock = threading.Lock()
 # EMAID-like visual card numbers: NL-GFX-C12345678-X, NLGFXC12345678X, NL*GFX*C12345678*X
 _CARD_RE = re.compile(r"\b([A-Z]{2}[-*]?[A-Z0-9]{3}[-*]?C[A-Z0-9]{6,9})([-*]?[A-Z0-9]?)\b")
+# Numeric card numbers: 12-20 digits, contiguous or in groups of 2-6 split by one kind of
+# separator (space or dash); not part of a longer token (a uuid, a decimal, a word).
+_NUMERIC_CARD_RE = re.compile(
+    r"(?<![\w.+*-])(?:\d{12,20}|\d{2,6}(?P<sep>[ -])\d{2,6}(?:(?P=sep)\d{2,6}){1,8})(?![\w*]|[.:/-]\w)"
+)
 _KEY_HEADER_RE = re.compile(r"(?i)(ApiKey\s+|Ocp-Apim-Subscription-Key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+")
 
 
@@ -52,7 +60,13 @@ def redact(text: str) -> str:
             text = text.replace(s, REDACTED)
     text = _KEY_HEADER_RE.sub(lambda m: m.group(1) + REDACTED, text)
     text = _CARD_RE.sub(lambda m: "…" + (m.group(1) + m.group(2))[-4:], text)
+    text = _NUMERIC_CARD_RE.sub(_mask_numeric, text)
     return text
+
+
+def _mask_numeric(m: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", m.group(0))
+    return "…" + digits[-4:] if 12 <= len(digits) <= 20 else m.group(0)
 
 
 class RedactingFilter(logging.Filter):

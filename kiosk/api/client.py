@@ -1,13 +1,18 @@
 """The Charge Assist client: one long-lived :class:`httpx.AsyncClient`, one method per
-operation of ``openapi.json``. See ``kiosk/api/README.md`` for errors, retries, logging.
+operation the kiosk uses of the operator's document (``upstream/openapi.json``). See
+``kiosk/api/README.md`` for errors, retries, limits and logging.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import math
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -30,12 +35,67 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 #: Path parameters never written to a log line.
-SECRET_PATH_PARAMS = frozenset({"appToken", "id"})
+SECRET_PATH_PARAMS = frozenset({"appToken", "id", "paymentMethodId"})
 #: Most locations one ``POST /locations/availability`` may ask for.
 AVAILABILITY_BATCH = 20
 #: Safety stop for following continuation tokens.
 MAX_PAGES = 200
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Most location/EVSE pairs asked in one ``POST /bulktariff`` (the document states no limit).
+BULK_TARIFF_BATCH = 50
+#: Largest answer read (bytes, after decompression); a larger one is refused as malformed.
+#: The largest real answers (a month of history with a location per session, a bounding-box
+#: page of 50 locations) are well under a megabyte.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+#: Error answers are only read for their message: at most this much is kept.
+MAX_ERROR_BODY_BYTES = 64 * 1024
+#: Deepest JSON nesting accepted (real answers nest under 12 levels).
+MAX_JSON_DEPTH = 64
+#: Headers that describe the body as sent, not as kept after reading it.
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+class _BodyError(Exception):
+    """The body broke a limit (too large, too deep, a non-finite number)."""
+
+
+def json_depth(raw: bytes) -> int:
+    """Deepest nesting of ``[``/``{`` in a JSON text (brackets inside strings ignored).
+    Counted without parsing: a deep text would exhaust the parser's recursion first."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    depth = deepest = 0
+    for b in brackets:
+        if b in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        else:
+            depth -= 1
+    return deepest
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise _BodyError(f"a number out of range ({text[:20]})")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise _BodyError(f"a non-finite number ({name})")
+
+
+def loads(raw: bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON with the client's limits: no ``NaN``/``Infinity``, no overflowing number,
+    nesting at most ``max_depth``. Raises :class:`ValueError` (not JSON) or ``_BodyError``."""
+    if json_depth(raw) > max_depth:
+        raise _BodyError(f"JSON nested deeper than {max_depth} levels")
+    try:
+        return json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise _BodyError("JSON nested too deep") from None
 
 
 def make_timeout(seconds: float) -> httpx.Timeout:
@@ -54,9 +114,12 @@ def server_time(response: httpx.Response) -> datetime | None:
         return None
 
 
+AUTH_HEADERS = ("authorization", "ocp-apim-subscription-key")
+
+
 def _register_header_secrets(headers: Mapping[str, str]) -> None:
     for name, value in headers.items():
-        if name.lower() in {"authorization", "ocp-apim-subscription-key"}:
+        if name.lower() in AUTH_HEADERS:
             register_secret(value)
             register_secret(value.split(" ", 1)[-1])
 
@@ -69,9 +132,11 @@ def _error_details(response: httpx.Response) -> tuple[str, list[str]]:
         where = response.headers.get("location", "?")
         return f"unexpected redirect to {where} (captive portal or wrong base URL?)", []
     try:
-        body = response.json()
-    except ValueError:
+        body = loads(response.content)
+    except (ValueError, _BodyError):
         return (response.text.strip()[:300] or fallback), []
+    if isinstance(body, dict) and "value" in body and "statusCode" in body:
+        body = body["value"]  # an ASP.NET BadRequestObjectResult serialised whole: the message is its value
     if isinstance(body, str):
         return (body.strip() or fallback), []
     if not isinstance(body, dict):
@@ -104,6 +169,7 @@ class _Call:
     headers: Mapping[str, str] | None
     repeatable: bool  # safe to retry
     mutates: bool  # the server may change state: a lost answer may have taken effect
+    auth: Mapping[str, str] | None = None  # replaces the client's key header (kiosk doctor)
 
 
 class ChargeAssistClient:
@@ -122,12 +188,19 @@ class ChargeAssistClient:
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        max_json_depth: int = MAX_JSON_DEPTH,
     ) -> None:
         headers = dict(headers or {})
         _register_header_secrets(headers)
         tame_http_loggers()
         self.app_token = app_token
         self.retry = retry or RetryPolicy()
+        #: seconds one attempt may take in all: connecting, sending and the whole answer
+        self.deadline = float(timeout)
+        self.max_body_bytes = max_body_bytes
+        self.max_json_depth = max_json_depth
         headers.setdefault("Accept", "application/json")
         headers.setdefault("User-Agent", f"charge-assist-kiosk/{__version__}")
         self._http = httpx.AsyncClient(
@@ -256,14 +329,27 @@ class ChargeAssistClient:
         return self.retry.delay(attempt, error.retry_after)
 
     async def _send(self, call: _Call) -> httpx.Response:
-        """One attempt, logged as one DEBUG line; httpx failures become TransportErrors."""
+        """One attempt, logged as one DEBUG line; httpx failures become TransportErrors.
+
+        The whole attempt (connect, send, every byte of the answer) has ``deadline``
+        seconds: httpx's own timeouts are per network operation, so a server that drips a
+        byte a second would otherwise hold the call for as long as it likes. The answer is
+        streamed and refused once it passes ``max_body_bytes`` (error answers are cut)."""
         started = time.perf_counter()
         outcome = "?"
         try:
-            response = await self._http.request(call.method, call.path, params=call.params or None,
-                                                json=call.json, headers=call.headers)
+            async with asyncio.timeout(self.deadline):
+                response = await self._receive(call)
             outcome = str(response.status_code)
             return response
+        except TimeoutError:
+            outcome = "deadline"
+            raise errors.RequestTimeout(f"no complete answer within {self.deadline:g} s", method=call.method,
+                                        path=call.shown, may_have_taken_effect=call.mutates) from None
+        except _BodyError as exc:
+            outcome = "too large"
+            raise errors.MalformedResponse(f"the answer is {exc}", method=call.method, path=call.shown,
+                                           may_have_taken_effect=call.mutates) from None
         except httpx.TimeoutException as exc:
             outcome = type(exc).__name__
             sent = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
@@ -277,6 +363,36 @@ class ChargeAssistClient:
         finally:
             log.debug("%s %s -> %s in %.0f ms", call.method, call.shown, outcome,
                       (time.perf_counter() - started) * 1000)
+
+    async def _receive(self, call: _Call) -> httpx.Response:
+        """Send and read the answer within the body limit; a complete in-memory response."""
+        request = self._http.build_request(call.method, call.path, params=call.params or None, json=call.json,
+                                           headers=call.headers)
+        if call.auth is not None:
+            for name in AUTH_HEADERS:
+                request.headers.pop(name, None)
+            request.headers.update(call.auth)
+        response = await self._http.send(request, stream=True)
+        try:
+            limit = self.max_body_bytes if response.is_success else MAX_ERROR_BODY_BYTES
+            declared = response.headers.get("content-length", "")
+            if response.is_success and declared.isdigit() and int(declared) > limit:
+                raise _BodyError(f"too large ({int(declared)} bytes announced, at most {limit} accepted)")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    if response.is_success:
+                        raise _BodyError(f"too large (more than {limit} bytes)")
+                    chunks.append(chunk[: len(chunk) - (size - limit)])  # an error's message is at its start
+                    break
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _WIRE_HEADERS]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request,
+                              extensions={"reason_phrase": response.reason_phrase.encode("ascii", "replace")})
 
     @staticmethod
     def _http_error(response: httpx.Response, call: _Call) -> errors.ApiError:
@@ -292,11 +408,15 @@ class ChargeAssistClient:
             retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
 
-    @staticmethod
-    def _parse(response: httpx.Response, model: type[M], *, mutates: bool = False) -> M:
+    def _parse(self, response: httpx.Response, model: type[M], *, mutates: bool = False) -> M:
         method, path = response.request.method, response.request.url.path
         try:
-            data = response.json()
+            data = loads(response.content, self.max_json_depth)
+        except _BodyError as exc:
+            raise errors.MalformedResponse(
+                f"the answer has {exc}", status=response.status_code,
+                may_have_taken_effect=mutates, method=method, path=redact(path),
+            ) from None
         except ValueError:
             raise errors.MalformedResponse(
                 "the answer is not valid JSON", status=response.status_code,
@@ -325,6 +445,22 @@ class ChargeAssistClient:
             if exc.status == 503:
                 return False
             raise
+        return True
+
+    async def check_key(self, auth: Mapping[str, str] | None = None) -> bool:
+        """Whether the service accepts the key: True unless it answers 401. ``auth`` replaces
+        this client's key header for this one request (the same base URL, never another):
+        how ``kiosk doctor`` finds the header style a gateway wants. A keyed read that
+        needs no appToken (``GET /locations/nearby`` at 0,0). Raises other ApiErrors."""
+        if auth is not None:
+            _register_header_secrets(auth)
+        call = replace(self._prepare("GET", "/locations/nearby", None, {"latitude": 0, "longitude": 0}, None, None,
+                                     False), auth=auth)
+        response = await self._send(call)
+        if response.status_code == 401:
+            return False
+        if not response.is_success:
+            raise self._http_error(response, call)
         return True
 
     async def register_token(self) -> list[models.TokenModel]:
@@ -466,6 +602,43 @@ class ChargeAssistClient:
         )
         return self._parse(r, models.WalletTariffItemListResponse).data or []
 
+    async def default_tariff(
+        self, location_id: str, evse_uid: str, connector_id: str | None = None
+    ) -> models.WalletTariffItem | None:
+        """``GET /tariff/evse/{locationId}/{evseUid}`` (no appToken): the price for the
+        operator's default token, i.e. the charger's public price. None when the service
+        answers 204 ("requested for a charge card payment method as this is unknown");
+        :class:`errors.NotFound` when no tariff exists for the connector."""
+        r = await self._request(
+            "GET",
+            "/tariff/evse/{locationId}/{evseUid}",
+            {"locationId": location_id, "evseUid": evse_uid},
+            params={"connectorId": connector_id},
+        )
+        if r.status_code == 204 or not r.content.strip():
+            return None
+        return self._parse(r, models.WalletTariffItem)
+
+    async def bulk_tariffs(
+        self, payment_method_id: str, evses: Iterable[tuple[str, str]]
+    ) -> list[models.EvseTariffItem]:
+        """``POST /bulktariff/{appToken}/paymentmethod/{paymentMethodId}``: the tariff of one
+        payment method at many EVSEs ((location id, EVSE uid) pairs), asked in batches of
+        at most 50. Only read: retried like a GET."""
+        pairs = list(dict.fromkeys(evses))
+        result: list[models.EvseTariffItem] = []
+        for batch in _chunks(pairs, BULK_TARIFF_BATCH):
+            body = models.BulkTariffsRequest(location_evses=[
+                models.LocationEvseTariffRequest(location_id=loc, evse_uid=uid) for loc, uid in batch])
+            r = await self._request(
+                "POST",
+                "/bulktariff/{appToken}/paymentmethod/{paymentMethodId}",
+                {"appToken": self._token(), "paymentMethodId": payment_method_id},
+                json=_dump(body),
+            )
+            result.extend(self._parse(r, models.BulkTariffResponse).evse_tariffs or [])
+        return result
+
     async def start_session(
         self, location_id: str, evse_uid: str, connector_id: str | None, payment_method_id: str
     ) -> models.StartResponse:
@@ -519,6 +692,6 @@ def _dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]

@@ -1,4 +1,4 @@
-"""Pydantic v2 models of the Charge Assist schemas (``openapi.json``), built to accept what
+"""Pydantic v2 models of the Charge Assist schemas (``upstream/openapi.json``), built to accept what
 the real service sends rather than only what the contract promises:
 
 - every field is optional and nullable (the guide's status payloads omit "required"
@@ -7,7 +7,12 @@ the real service sends rather than only what the contract promises:
 - an enum value outside the published list stays a plain ``str``; known values become
   :class:`enum.StrEnum` members, so ``status == "CHARGING"`` works either way;
 - date-times without a zone are taken as UTC; an unreadable date-time becomes ``None``
-  (logged) instead of failing the whole answer; numbers in string fields become strings.
+  (logged) instead of failing the whole answer; numbers in string fields become strings;
+  ``error: ""`` (the document's own example for "no error") is ``None``.
+
+What is refused (the answer is then malformed, :class:`kiosk.api.errors.MalformedResponse`):
+non-finite numbers anywhere, and absurd amounts, energies, powers and percentages (a
+negative or astronomic cost, negative energy): a guest must never see "€NaN".
 
 Class names are the schema names, attributes the snake_case of the JSON names;
 ``model_dump(by_alias=True, mode="json")`` gives the API's camelCase JSON back.
@@ -21,7 +26,17 @@ from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WrapValidator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
@@ -321,6 +336,26 @@ def _lenient_datetime(value: Any, handler: ValidatorFunctionWrapHandler) -> date
 
 DateTime = Annotated[datetime | None, WrapValidator(_lenient_datetime)]
 
+
+def _within(low: float, high: float, what: str) -> AfterValidator:
+    def check(value: float | None) -> float | None:
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"{what} {value!r} is outside {low:g}..{high:g}")
+        return value
+
+    return AfterValidator(check)
+
+
+#: Limits of the numbers a guest sees or the kiosk computes with; beyond them the answer
+#: is malformed. Generous: a session costing more than EUR 100,000 or drawing more than
+#: 10 MW is not a reading, it is a fault.
+Money = Annotated[float | None, _within(0, 100_000, "amount")]
+UnitPrice = Annotated[float | None, _within(0, 10_000, "price")]
+Percent = Annotated[float | None, _within(0, 100, "percentage")]
+Energy = Annotated[float | None, _within(0, 1_000_000, "energy (kWh)")]
+Power = Annotated[float | None, _within(0, 10_000, "power (kW)")]
+Quantity = Annotated[float | None, _within(0, 1_000_000_000, "quantity")]
+
 SessionStatusValue = Annotated[SessionStatus | str, _known(SessionStatus)]
 SessionErrorValue = Annotated[SessionError | str, _known(SessionError)]
 PaymentMethodTypeValue = Annotated[PaymentMethodType | str, _known(PaymentMethodType)]
@@ -356,6 +391,7 @@ class ApiModel(BaseModel):
         validate_by_alias=True,
         extra="allow",
         coerce_numbers_to_str=True,
+        allow_inf_nan=False,
     )
 
     @model_validator(mode="before")
@@ -424,6 +460,21 @@ class ProblemDetails(ApiModel):
     status: int | None = None
     detail: str | None = None
     instance: str | None = None
+
+
+class BadRequestObjectResult(ApiModel):
+    """ASP.NET's result object, serialised whole instead of its ``value`` (an error shape of
+    ``POST /locations/availability``); the message is in ``value``."""
+
+    value: Any = None
+    formatters: list[Any] | None = None
+    content_types: list[str] | None = None
+    declared_type: str | None = None
+    status_code: int | None = None
+
+
+class IActionResult(ApiModel):
+    """The document's (empty) body schema of a 204."""
 
 
 # --------------------------------------------------------------------------------------
@@ -554,6 +605,54 @@ class OperatorBrandingModel(ApiModel):
     support_website: str | None = None
 
 
+class RegularHourPeriod(ApiModel):
+    period_begin: str | None = None  # "07:00", local time
+    period_end: str | None = None
+
+
+class RegularHoursModel(ApiModel):
+    weekday: int | None = None  # 1 Monday .. 7 Sunday
+    periods: list[RegularHourPeriod] | None = None
+
+
+class ExceptionalPeriodModel(ApiModel):
+    period_begin: DateTime = None
+    period_end: DateTime = None
+
+
+class HoursModel(ApiModel):
+    """``LocationModel.openingHours`` (the guide says opening hours are not returned: expect it empty)."""
+
+    regular_hours: list[RegularHoursModel] | None = None
+    twentyfourseven: bool | None = None
+    exceptional_openings: list[ExceptionalPeriodModel] | None = None
+    exceptional_closings: list[ExceptionalPeriodModel] | None = None
+
+
+class EnergySourceModel(ApiModel):
+    source: str | None = None
+    percentage: float | None = None
+    is_renewable_energy: bool | None = None
+
+
+class EnvironmentalImpactModel(ApiModel):
+    source: str | None = None
+    amount: float | None = None
+
+
+class EnergyMixModel(ApiModel):
+    is_green_energy: bool | None = None
+    energy_sources: list[EnergySourceModel] | None = None
+    environ_impact: list[EnvironmentalImpactModel] | None = None
+    supplier_name: str | None = None
+    energy_product_name: str | None = None
+
+
+class CustomPropertyModel(ApiModel):
+    name: str | None = None
+    value: str | None = None
+
+
 class ConnectorModel(ApiModel):
     id: str | None = None
     standard: ConnectorStandardValue | None = None
@@ -620,10 +719,16 @@ class LocationModel(ApiModel):
     issuers: list[str] | None = None
     availability: AvailabilityLevelValue | None = None
     is_home_charger: bool | None = None
+    #: as the service sends it: a Windows zone name ("W. Europe Standard Time"), see
+    #: :func:`kiosk.core.timezones.iana_zone`
     time_zone: str | None = None
     pre_auth_amount_in_cents: int | None = None
     cpso_id: str | None = None
     cpo_customer_id: str | None = None
+    opening_hours: HoursModel | None = None
+    energy_mix: EnergyMixModel | None = None
+    custom_properties: list[CustomPropertyModel] | None = None
+    payment_service_provider: str | None = None
 
     def evse(self, evse_uid: str) -> EvseModel | None:
         """The EVSE with this uid, if the location has it."""
@@ -668,6 +773,7 @@ class LocationSummary(ApiModel):
     is_private_location: bool | None = None
     evses: list[EvseSummary] | None = None
     time_zone: str | None = None
+    custom_properties: list[CustomPropertyModel] | None = None
 
 
 class LocationSummaryGeoListResponse(ApiModel):
@@ -736,11 +842,11 @@ class TariffTypeRestrictionModel(SnakeCaseModel):
 
 
 class PriceComponentModel(ApiModel):
-    price: float | None = None
-    price_unrounded: float | None = None
+    price: UnitPrice = None
+    price_unrounded: UnitPrice = None
     type: TariffDimensionValue | None = None
     step_size: int | None = None
-    vat: float | None = None
+    vat: Percent = None
     restrictions: TariffTypeRestrictionModel | None = None
 
 
@@ -750,7 +856,7 @@ class TariffElementModel(ApiModel):
 
 class TariffModel(ApiModel):
     tariff_type: TariffTypeValue | None = None
-    vat_percentage: float | None = None
+    vat_percentage: Percent = None
     currency: str | None = None
     is_vat_included: bool | None = None
     country_code: str | None = None
@@ -773,6 +879,26 @@ class WalletTariffItem(ApiModel):
 class WalletTariffItemListResponse(ApiModel):
     data: list[WalletTariffItem] | None = None
     meta: MetaInfo | None = None
+
+
+class LocationEvseTariffRequest(ApiModel):
+    location_id: str | None = None
+    evse_uid: str | None = None
+
+
+class BulkTariffsRequest(ApiModel):
+    location_evses: list[LocationEvseTariffRequest] | None = None
+
+
+class EvseTariffItem(ApiModel):
+    tariff: TariffModel | None = None
+    tariff_whole_sale: TariffModel | None = None
+    location_id: str | None = None
+    evse_uid: str | None = None
+
+
+class BulkTariffResponse(ApiModel):
+    evse_tariffs: list[EvseTariffItem] | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -803,17 +929,17 @@ class StopRequest(ApiModel):
 
 class SessionDataPointModel(ApiModel):
     timestamp: DateTime = None
-    energy_in_kwh: float | None = None
-    power_in_kw: float | None = None
+    energy_in_kwh: Energy = None
+    power_in_kw: Power = None
     status: SessionStatusValue | None = None
-    state_of_charge: float | None = None
+    state_of_charge: Percent = None
 
 
 class SessionDataPointsSummaryModel(ApiModel):
-    max_energy_in_kwh: float | None = None
-    max_power_in_kw: float | None = None
-    min_energy_in_kwh: float | None = None
-    min_power_in_kw: float | None = None
+    max_energy_in_kwh: Energy = None
+    max_power_in_kw: Power = None
+    min_energy_in_kwh: Energy = None
+    min_power_in_kw: Power = None
     data_points: list[SessionDataPointModel] | None = None
 
 
@@ -826,12 +952,46 @@ class SessionPaymentMethodModel(ApiModel):
     display_name: str | None = None
 
 
+class SessionTransactionDetailsModel(ApiModel):
+    payment_method: SessionPaymentMethodModel | None = None
+    psp_transaction_id: str | None = None
+    total_costs_charged: Money = None
+    payment_confirmation_time: DateTime = None
+    payment_status: str | None = None  # Pending, Success, EmspInvoice, External, ...
+    credit_wallet_id: str | None = None
+    external_cdr_id: str | None = None
+
+
+class SessionLocationCoordinatesModel(ApiModel):
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class SessionBrandingModel(ApiModel):
+    display_name: str | None = None
+    logo_url: str | None = None
+    support_phone: str | None = None
+    support_email: str | None = None
+    support_website: str | None = None
+
+
+class SessionLocationModel(ApiModel):
+    coordinates: SessionLocationCoordinatesModel | None = None
+    name: str | None = None
+    address: str | None = None
+    city: str | None = None
+    country: str | None = None
+    time_zone: str | None = None  # a Windows zone name, like LocationModel.time_zone
+    power_type: ConnectorPowerTypeValue | None = None
+    branding: SessionBrandingModel | None = None
+
+
 class CdrLineItem(ApiModel):
     dimension: CdrDimensionValue | None = None
-    price: float | None = None
-    quantity: float | None = None
-    unrounded_cost: float | None = None
-    rounded_cost: float | None = None
+    price: UnitPrice = None
+    quantity: Quantity = None
+    unrounded_cost: Money = None
+    rounded_cost: Money = None
     unit: CdrUnitValue | None = None
 
 
@@ -857,11 +1017,11 @@ class StatusResponse(ApiModel):
     can_rate_session: bool | None = None
     error: SessionErrorValue | None = None
     error_message: str | None = None
-    energy_in_kwh: float | None = None
-    current_power_in_kw: float | None = None
-    total_costs: float | None = None
-    total_vat: float | None = None
-    vat_percentage: float | None = None
+    energy_in_kwh: Energy = None
+    current_power_in_kw: Power = None
+    total_costs: Money = None
+    total_vat: Money = None
+    vat_percentage: Percent = None
     currency: str | None = None
     start_time: DateTime = None
     end_time: DateTime = None
@@ -873,15 +1033,23 @@ class StatusResponse(ApiModel):
     payment_method_id: str | None = None
     payment_method: SessionPaymentMethodModel | None = None
     charging_not_allowed: bool | None = None
-    state_of_charge: float | None = None
+    state_of_charge: Percent = None
     receipt_number: str | None = None
     coupon_status: CouponStatusValue | None = None
     mileage: str | None = None
     start_method: StartMethodValue | None = None
+    transaction_details: SessionTransactionDetailsModel | None = None
+    psp_pre_auth_transaction_id: str | None = None
     is_private_charger: bool | None = None
+    location: SessionLocationModel | None = None
     cost_breakdown: CdrCostBreakdown | None = None
     #: The server's clock when it answered (HTTP ``Date``); not part of the JSON.
     server_time: datetime | None = Field(default=None, exclude=True)
+
+    @field_validator("error", mode="before")
+    @classmethod
+    def _no_error(cls, value: Any) -> Any:
+        return None if value == "" else value  # the document's example: "" means no error
 
     @property
     def is_final(self) -> bool:
@@ -898,11 +1066,11 @@ class SessionHistoryModel(ApiModel):
     payment_method: PaymentMethodModel | None = None
     start_time: DateTime = None
     end_time: DateTime = None
-    retail_cost_incl_vat: float | None = None
+    retail_cost_incl_vat: Money = None
     currency: str | None = None
-    energy_in_kwh: float | None = None
-    vat_amount: float | None = None
-    vat_percentage: float | None = None
+    energy_in_kwh: Energy = None
+    vat_amount: Money = None
+    vat_percentage: Percent = None
     priority_session_enabled: bool | None = None
     has_more_details: bool | None = None
     payment_confirmation_time: DateTime = None

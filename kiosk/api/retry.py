@@ -13,6 +13,7 @@ decision is the client's, this module only computes delays.
 from __future__ import annotations
 
 import asyncio
+import math
 import random as _random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from email.utils import parsedate_to_datetime
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 #: POSTs that only read (the API uses POST to carry a body), hence safe to repeat.
-REPEATABLE_POSTS = frozenset({"/qr", "/locations/availability"})
+REPEATABLE_POSTS = frozenset({"/qr", "/locations/availability",
+                              "/bulktariff/{appToken}/paymentmethod/{paymentMethodId}"})
 
 
 def is_repeatable(method: str, path_template: str) -> bool:
@@ -35,22 +37,32 @@ def is_repeatable(method: str, path_template: str) -> bool:
     return method == "POST" and path_template in REPEATABLE_POSTS
 
 
+#: Longest wait a Retry-After may ask for; an absurd one is held to this.
+MAX_RETRY_AFTER_S = 3600.0
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds (``120``; a decimal is
+    tolerated) or an HTTP date. None when unreadable or not a finite number; a date in the
+    past or a negative number is 0; anything beyond an hour is an hour."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        if not math.isfinite(seconds):
+            return None
+        return min(MAX_RETRY_AFTER_S, max(0.0, seconds))
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return min(MAX_RETRY_AFTER_S, max(0.0, (when - (now or datetime.now(UTC))).total_seconds()))
 
 
 @dataclass(frozen=True)

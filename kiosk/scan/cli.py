@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import threading
@@ -37,11 +38,21 @@ def register(subparsers: Any) -> None:
 def _classify(text: str, hosts: list[str] | None) -> dict[str, str]:
     from kiosk.core.payload import classify  # noqa: PLC0415
 
-    p = classify(text, allowed_hosts=hosts)
+    p = classify(text, allowed_hosts=hosts, other_hosts=_other_hosts())
     out = {"kind": p.kind.value, "value": p.value}
     if not p.valid:
         out["message"] = p.message
     return out
+
+
+@functools.cache
+def _other_hosts() -> bool:
+    try:
+        from kiosk.config import load_settings  # noqa: PLC0415
+
+        return bool(load_settings().qr_other_hosts)
+    except Exception:  # noqa: BLE001 - decoding files must work without a valid configuration
+        return False
 
 
 def _hosts() -> list[str] | None:

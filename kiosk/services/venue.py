@@ -3,11 +3,20 @@
 - :meth:`VenueService.load`: the venue's locations (GET /locations/{id}) and branding.
 - :meth:`VenueService.board`: the chargers board, refreshed cheaply through
   POST /locations/availability; marks the service offline (with the last good time) when
-  it cannot be reached, and keeps showing the last known board.
-- :meth:`VenueService.resolve`: a scanned text -> a charger (POST /qr, then
-  GET /locations/evse/{uid} as fallback when the QR service does not know the code).
-- :meth:`VenueService.charger`: one EVSE's details, usability and its tariff for the
-  venue payment method, in plain words (``kiosk.core.tariff.describe/example_cost``).
+  it cannot be reached, and keeps showing the last known board. When the service asks to
+  wait (``Retry-After`` on 429/503) it is not asked again before that time has passed
+  (``busy_until``).
+- :meth:`VenueService.resolve`: a scanned text -> a charger. What can be a charger code
+  (a web address on the operator's domains, on a venue host of ``qr_hosts`` or, with
+  ``qr_other_hosts``, any other; an EVSE id; a location id) goes to the service:
+  POST /qr, whose ``valid`` decides, or the EVSE look-up. The kiosk's own guest-code and
+  receipt codes raise :class:`ResolveError` with reason ``guest_code``/``receipt`` and the
+  classified ``payload``, so a screen can open its own screen for them.
+- :meth:`VenueService.charger`: one EVSE's details, usability and its price: the tariff
+  for the venue payment method (``price_source="payment_method"``); when that method has
+  none (validity UNKNOWN, NO_TARIFF_FOUND, ...) the charger's public price from the default
+  tariff (``price_source="public"``); when neither is known, no tariff and
+  ``price_source=None``. In plain words (``kiosk.core.tariff.describe/example_cost``).
 - :meth:`VenueService.venue_payment_method` / :meth:`room_payment_method`: the payment
   method to start with: the configured id, the venue card, the venue's external reference,
   or a room number turned into (or reusing) an external payment method.
@@ -23,7 +32,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -43,11 +52,14 @@ class Unusable(StrEnum):
 
 
 class ResolveError(Exception):
-    """A scanned code is not a charger of this venue (``reason``: invalid, unknown, offline)."""
+    """A scanned code is not a charger of this venue. ``reason``: invalid, unknown, offline,
+    no_payment, or guest_code / receipt for the kiosk's own codes (``payload`` then holds the
+    classified code: ``payload.value`` is the guest code or the receipt's reference)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", payload: Any = None) -> None:
         super().__init__(detail or reason)
         self.reason = reason
+        self.payload = payload
 
 
 @dataclass
@@ -79,6 +91,13 @@ class ChargerDetails:
     vat_percent: float | None
     payment_method_id: str | None
     branding: Any = None
+    #: where the price comes from: "payment_method" (the venue's payment method's tariff),
+    #: "public" (the charger's public price, the default tariff: not the venue's price) or
+    #: None (no price known: tariff_json is None)
+    price_source: str | None = None
+    #: the service's validity of the venue payment method's tariff here (VALID, UNKNOWN,
+    #: NO_TARIFF_FOUND, NOT_COMPATIBLE, ERROR), None when not known
+    tariff_validity: str | None = None
 
     @property
     def name(self) -> str:
@@ -112,12 +131,19 @@ def unusable_reason(status: str, evse: Any = None, in_use_here: bool = False) ->
 
 class VenueService:
     def __init__(self, client: Any, *, location_ids: list[str], qr_hosts: list[str] | None = None,
+                 qr_other_hosts: bool = False,
                  payment_method_id: str | None = None, payment_card: str | None = None,
                  payment_external_ref: str | None = None, room_payment: bool = False,
-                 in_use: Callable[[], set[str]] | None = None, lang: Callable[[], str] | None = None) -> None:
+                 in_use: Callable[[], set[str]] | None = None, lang: Callable[[], str] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.location_ids = list(location_ids)
         self.qr_hosts = list(qr_hosts or [])
+        self.qr_other_hosts = qr_other_hosts
+        self._monotonic = monotonic
+        #: the service asked to wait (Retry-After) until then (UTC); the board is not refreshed before
+        self.busy_until: datetime | None = None
+        self._not_before: float | None = None
         self.payment_method_id = payment_method_id
         self.payment_card = payment_card
         self.payment_external_ref = payment_external_ref
@@ -171,6 +197,7 @@ class VenueService:
         for lid, res in zip(self.location_ids, results, strict=True):
             if isinstance(res, BaseException):
                 self._mark(False, res)
+                self._wait_asked(res)
                 log.warning("location %s not loaded: %s", lid, type(res).__name__)
             else:
                 self.locations[lid] = res
@@ -197,9 +224,32 @@ class VenueService:
                                 in_use_here=uid in in_use))
         self.bays = bays
 
+    def _wait_asked(self, exc: BaseException) -> None:
+        """Remember a Retry-After (429 or 503): no board refresh before it has passed."""
+        seconds = getattr(exc, "retry_after", None)
+        if seconds is None or seconds <= 0:
+            return
+        self._not_before = self._monotonic() + seconds
+        self.busy_until = datetime.now(UTC) + timedelta(seconds=seconds)
+        log.info("the service asked to wait %.0f s before the next board refresh", seconds)
+
+    def _waiting(self) -> bool:
+        if self._not_before is None:
+            return False
+        if self._monotonic() < self._not_before:
+            return True
+        self._not_before = None
+        self.busy_until = None
+        return False
+
     async def board(self) -> list[Bay]:
-        """Refresh the board's availability (POST /locations/availability)."""
+        """Refresh the board's availability (POST /locations/availability). While the
+        service's Retry-After runs, the last board is kept and nothing is asked (offline)."""
         if self.client is None:      # not connected yet (the window shows before the client exists)
+            return self.bays
+        if self._waiting():
+            self.online = False
+            self._rebuild(self._last_statuses())
             return self.bays
         if not self.locations:
             await self.load()
@@ -209,6 +259,7 @@ class VenueService:
             avail = await self.client.availability(list(self.locations))
         except Exception as exc:  # noqa: BLE001 - any failure: keep the last board, say offline
             self._mark(False, exc)
+            self._wait_asked(exc)
             self._rebuild(self._last_statuses())
             return self.bays
         statuses: dict[tuple[str, str], str] = {}
@@ -241,10 +292,12 @@ class VenueService:
         from kiosk.api import errors
         from kiosk.core.payload import PayloadKind, classify
 
-        p = classify(text, allowed_hosts=self.qr_hosts)
+        p = classify(text, allowed_hosts=self.qr_hosts, other_hosts=self.qr_other_hosts)
         kind = p.kind
         if kind == PayloadKind.INVALID:
-            raise ResolveError("invalid", getattr(p, "message", "") or "")
+            raise ResolveError("invalid", getattr(p, "message", "") or "", payload=p)
+        if kind in (PayloadKind.GUEST_CODE, PayloadKind.RECEIPT):  # the kiosk's own codes: never sent
+            raise ResolveError(str(kind), payload=p)
         try:
             if kind == PayloadKind.QR_URL:
                 qr = await self.client.parse_qr(p.value)
@@ -305,32 +358,51 @@ class VenueService:
         status = _status(evse.status)
         reason = unusable_reason(status, evse, evse_uid in self._in_use())
         pm_id = None
-        tariff_json = None
+        priced = None            # the WalletTariffItem whose tariff is shown
+        source = validity = None
         text = example = ""
-        vat_incl = vat_pct = None
         try:
             pm_id = await self.venue_payment_method()
             items = await self.client.tariffs(location_id, evse_uid, connector_id)
             item = next((i for i in items if i.payment_method and i.payment_method.id == pm_id), None)
-            if item is None and items:
-                item = items[0]
+            validity = _status(item.validity) if item is not None and item.validity else None
             if item is not None and item.tariff is not None:
-                tariff_json = item.model_dump(by_alias=True, mode="json")
-                lang = self._lang() if self._lang else "en"
-                sched = from_charge_assist(tariff_json)
-                text = describe(sched, lang=lang)
-                example = example_cost(sched, lang=lang)
-                vat_incl = getattr(item.tariff, "is_vat_included", None)
-                vat_pct = getattr(item.tariff, "vat_percentage", None)
-            elif reason is None and items:
-                reason = Unusable.NO_TARIFF
+                priced, source = item, "payment_method"
+            elif validity == "NOT_COMPATIBLE":
+                if reason is None:
+                    reason = Unusable.NO_TARIFF   # the venue's payment method cannot be used here
+            else:   # the venue's method has no known price here: the charger's public price, if any
+                priced = await self._public_price(location_id, evse_uid, connector_id)
+                source = "public" if priced is not None else None
         except Exception as exc:  # noqa: BLE001 - the details still show; the tariff says unknown
             log.warning("tariff for %s not available: %s", evse_uid, type(exc).__name__)
             self._mark(False, exc)
+            priced = source = None
+        tariff_json = vat_incl = vat_pct = None
+        if priced is not None:
+            tariff_json = priced.model_dump(by_alias=True, mode="json")
+            lang = self._lang() if self._lang else "en"
+            sched = from_charge_assist(tariff_json)
+            text = describe(sched, lang=lang)
+            example = example_cost(sched, lang=lang)
+            vat_incl = getattr(priced.tariff, "is_vat_included", None)
+            vat_pct = getattr(priced.tariff, "vat_percentage", None)
         return ChargerDetails(location=loc, evse=evse, connector_id=connector_id, status=status, unusable=reason,
                               tariff_json=tariff_json, tariff_text=text, example_text=example,
                               vat_included=vat_incl, vat_percent=float(vat_pct) if vat_pct is not None else None,
-                              payment_method_id=pm_id, branding=getattr(loc, "branding", None))
+                              payment_method_id=pm_id, branding=getattr(loc, "branding", None),
+                              price_source=source, tariff_validity=validity)
+
+    async def _public_price(self, location_id: str, evse_uid: str, connector_id: str | None) -> Any:
+        """The default tariff (the operator's default token: the charger's public price), or
+        None: 204 (that token pays by card here), 404 (no tariff) or no tariff in the item."""
+        from kiosk.api import errors
+
+        try:
+            item = await self.client.default_tariff(location_id, evse_uid, connector_id)
+        except errors.NotFound:
+            return None
+        return item if item is not None and item.tariff is not None else None
 
     def retranslate_tariff(self, details: ChargerDetails, lang: str) -> None:
         """Re-render the plain-words tariff in another language (no network)."""

@@ -1,4 +1,5 @@
-"""Charge Assist simulator: a real HTTP server implementing openapi.json over a demo venue.
+"""Charge Assist simulator: a real HTTP server implementing, over a demo venue, the operations the
+kiosk uses of the operator's document (upstream/openapi.json), its quirks included (strict=True: tidy).
 
 >>> from kiosk.sim import SimServer
 >>> srv = SimServer(port=0, seed=1, speed=50).start()

@@ -23,6 +23,14 @@ def register(subparsers) -> None:
     p.add_argument("--api-key", default=DEMO_API_KEY, help=f"the API key accepted (default {DEMO_API_KEY!r})")
     p.add_argument("--no-traffic", action="store_true", help="no other drivers occupying bays")
     p.add_argument("--no-external-payments", action="store_true", help="refuse external payment methods")
+    p.add_argument("--strict", action="store_true",
+                   help="tidy answers (UTC times, IANA zones, costs from COMPLETED, receipt numbers, JSON errors) "
+                        "instead of the upstream document's quirks")
+    p.add_argument("--card-without-tariff", action="store_true",
+                   help="the venue's charge card gets validity UNKNOWN and no tariff (the guide's example)")
+    p.add_argument("--auth-style", choices=("any", "authorization", "ocp-apim"), default="any",
+                   help="which header carries the key: either (default), only 'Authorization: ApiKey' "
+                        "or only 'Ocp-Apim-Subscription-Key'")
     p.add_argument("--qr-dir", metavar="DIR",
                    help="also write each charger's QR code as PNG plus an index.html to print or show a camera")
     p.set_defaults(func=run)
@@ -61,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         print("kiosk sim: --speed must be > 0")
         return 2
-    srv = SimServer(host=args.host, port=args.port, seed=args.seed, speed=args.speed, api_key=args.api_key)
+    srv = SimServer(host=args.host, port=args.port, seed=args.seed, speed=args.speed, api_key=args.api_key,
+                    strict=args.strict, card_without_tariff=args.card_without_tariff, auth_style=args.auth_style)
     srv.scenario.traffic = not args.no_traffic
     srv.scenario.external_payments = not args.no_external_payments
     try:
@@ -70,9 +79,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"kiosk sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
         return 1
     v = srv.venue
-    print(f"Charge Assist simulator on {srv.base_url}  (seed {args.seed}, speed {args.speed:g}x)", flush=True)
+    mode = "strict answers" if args.strict else "answers shaped like the upstream document, quirks included"
+    print(f"Charge Assist simulator on {srv.base_url}  (seed {args.seed}, speed {args.speed:g}x, {mode})", flush=True)
     key_note = "the demo key" if args.api_key == DEMO_API_KEY else "the key given with --api-key"
-    print(f"Send 'Authorization: ApiKey <key>' or 'Ocp-Apim-Subscription-Key: <key>' ({key_note}).")
+    how = {"any": "'Authorization: ApiKey <key>' or 'Ocp-Apim-Subscription-Key: <key>'",
+           "authorization": "'Authorization: ApiKey <key>'",
+           "ocp-apim": "'Ocp-Apim-Subscription-Key: <key>'"}[args.auth_style]
+    print(f"Send {how} ({key_note}).")
     print(f"Venue locations: {', '.join(v.location_ids)}")
     print("QR codes printed on the chargers:")
     for e in v.venue_evses():
@@ -80,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {loc:32} {e.display_name:16} {e.evse_uid:18} {e.power_type} {e.max_kw:g} kW  {e.qr_url}")
     if args.qr_dir:
         print(f"QR codes written to {write_qr_codes(v, args.qr_dir)}/index.html")
-    print("Demo charge card: NL-GFX-C12345678-X (cards numbered C999... fail verification).")
+    print("Demo charge cards: NL-GFX-C12345678-X or 770674109963002836 (C999... and 999... fail verification).")
     print(f"Control API: {srv.base_url}/_sim/state, /_sim/venue, /_sim/faults, /_sim/scenario, /_sim/clock")
     print("Ctrl+C stops.", flush=True)
     done = threading.Event()

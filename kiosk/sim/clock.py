@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 
 class VirtualClock:
@@ -71,3 +71,41 @@ def parse_iso(text: str) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+# --- the upstream document's timestamp shapes (the simulator's default answers) ----------
+
+def iso_offset(dt: datetime | None, tz: tzinfo) -> str | None:
+    """Local time with the location's offset and milliseconds, as the document shows
+    session times: ``2021-07-04T08:27:15.000+02:00``."""
+    if dt is None:
+        return None
+    local = dt.astimezone(tz)
+    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + _offset(local)
+
+
+def iso_plus00(dt: datetime | None, millis: bool = False) -> str | None:
+    """UTC with ``+00:00`` and seven fractional digits (.NET ``o`` format), as the document
+    shows ``nextStatusCall``: ``2019-07-04T08:27:15.5560402+00:00``; ``millis`` gives
+    ``.000+00:00`` (payment method dates)."""
+    if dt is None:
+        return None
+    dt = dt.astimezone(UTC)
+    frac = f"{dt.microsecond // 1000:03d}" if millis else f"{dt.microsecond:06d}0"
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + frac + "+00:00"
+
+
+def local_seven(dt: datetime | None, tz: tzinfo) -> str | None:
+    """Local date and time without an offset, seven fractional digits, as the document
+    shows tariff ``validFrom``/``validTo``: ``2025-05-31T13:22:00.1960000``."""
+    if dt is None:
+        return None
+    local = dt.astimezone(tz)
+    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond:06d}0"
+
+
+def _offset(local: datetime) -> str:
+    off = local.utcoffset() or timedelta(0)
+    sign = "-" if off < timedelta(0) else "+"
+    minutes = abs(int(off.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"

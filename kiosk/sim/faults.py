@@ -1,10 +1,11 @@
 """Fault injection per endpoint.
 
-An endpoint is named ``"METHOD /path/template"`` exactly as in openapi.json (e.g.
+An endpoint is named ``"METHOD /path/template"`` exactly as in the document (e.g.
 ``"POST /session/start"``, ``"GET /locations/{id}"``), or ``"*"`` for every endpoint.
 A request first sleeps ``latency_s`` (real seconds), then may fail without acting
 (``error_rate``: the share of requests answered with ``error_status``, or with 429 and
-``Retry-After: retry_after`` when ``rate_limit``), else it is handled; after acting the
+``Retry-After: retry_after`` (default 1 s) when ``rate_limit``; a 503 carries
+``Retry-After`` only when ``retry_after`` is given), else it is handled; after acting the
 connection can be dropped without an answer (``drop_after_action``) or the answer
 truncated into malformed JSON (``malformed_json``). ``rate_limit=True`` with no ``error_rate`` rate-limits every request. ``times`` limits how many requests
 the fault applies to (None: until cleared). The error draw is deterministic per seed.
@@ -23,7 +24,7 @@ class Fault:
     error_rate: float = 0.0
     error_status: int = 503
     rate_limit: bool = False
-    retry_after: float = 1.0
+    retry_after: float | None = None  # 429: default 1 s; 503: only when given
     drop_after_action: bool = False
     malformed_json: bool = False
     times: int | None = None
@@ -57,7 +58,7 @@ class Faults:
             raise ValueError("error_rate must be within 0..1")
         if fault.error_status not in ALLOWED_ERRORS:
             raise ValueError(f"error_status must be one of {ALLOWED_ERRORS}")
-        if fault.latency_s < 0 or fault.retry_after < 0:
+        if fault.latency_s < 0 or (fault.retry_after is not None and fault.retry_after < 0):
             raise ValueError("latency_s and retry_after must be >= 0")
         if fault.times is not None and fault.times < 0:
             raise ValueError("times must be >= 0")
@@ -89,10 +90,13 @@ class Faults:
             rate = fault.error_rate if fault.error_rate > 0 else (1.0 if fault.rate_limit else 0.0)
             if rate > 0 and self._rng.random() < rate:
                 if fault.rate_limit:
-                    d.fail_status, d.retry_after = 429, fault.retry_after
+                    d.fail_status = 429
+                    d.retry_after = 1.0 if fault.retry_after is None else fault.retry_after
                 else:
                     d.fail_status = fault.error_status
                     if fault.error_status == 429:
+                        d.retry_after = 1.0 if fault.retry_after is None else fault.retry_after
+                    elif fault.error_status == 503 and fault.retry_after is not None:
                         d.retry_after = fault.retry_after
             else:
                 d.drop_after_action = fault.drop_after_action

@@ -1,9 +1,12 @@
 """The HTTP face of the simulator: a ``ThreadingHTTPServer`` in a background thread.
 
-Routing follows openapi.json; every error is answered in the shape the contract documents
-for that path and status (a JSON string, a ``ValidationResponse`` or a
-``ValidationResponseV2``), and undocumented ones (401, 429, 5xx from faults) as
-``application/problem+json``. ``/_sim/...`` steers the simulator from another process.
+Routing follows the operator's published document (``upstream/openapi.json``) for every
+operation the kiosk uses; every error is answered in the shape that document gives for
+that operation and status (a plain string, a ``ValidationResponse``, a
+``ValidationResponseV2``, ``ProblemDetails`` or a ``BadRequestObjectResult``) and, unless
+``strict``, in each of its documented content types in turn (``text/plain``,
+``application/json``, ``text/json``). Undocumented ones (401, 405, 429, 5xx from faults)
+are ``application/problem+json``. ``/_sim/...`` steers the simulator from another process.
 """
 
 from __future__ import annotations
@@ -36,14 +39,20 @@ from kiosk.sim.state import (
     bad,
     month_start,
 )
-from kiosk.sim.venue import QR_HOSTS, Venue, build_venue
+from kiosk.sim.venue import OTHER_QR_HOST, OTHER_QR_OPERATOR, QR_HOSTS, Venue, build_venue
 
 log = logging.getLogger("kiosk.sim")
 
 DEMO_API_KEY = "demo-key"
 
-# Error body shapes: "s" JSON string, "vr" ValidationResponse, "v2" ValidationResponseV2.
+# Error body shapes: "s" a string, "vr" ValidationResponse, "v2" ValidationResponseV2,
+# "pd" ProblemDetails, "bro" BadRequestObjectResult (ASP.NET's result object, serialised).
 Handler = Callable[["Request"], tuple[int, Any]]
+#: The content types the document lists for (almost) every error answer, in its order.
+ERROR_TYPES = ("text/plain", "application/json", "text/json")
+#: Exceptions: (template, status) -> the only documented content types.
+ERROR_TYPES_ONLY = {("/payment/{appToken}/wallet", 404): ("application/json",)}
+AUTH_STYLES = ("any", "authorization", "ocp-apim")
 
 
 @dataclass
@@ -75,7 +84,7 @@ class Route:
         return f"{self.method} {self.template}"
 
 
-S, VR, V2 = "s", "vr", "v2"
+S, VR, V2, PD, BRO = "s", "vr", "v2", "pd", "bro"
 ROUTES = [
     Route("GET", "/servicestatus", "servicestatus", {503: S}),
     Route("PUT", "/token/{appToken}", "put_token", {400: S}),
@@ -88,15 +97,17 @@ ROUTES = [
     Route("DELETE", "/payment/{appToken}/{id}", "delete_pm", {400: VR, 404: S}),
     Route("GET", "/locations/nearby", "nearby", {}),
     Route("GET", "/locations/boundingbox", "bbox", {400: VR}),
-    Route("POST", "/locations/availability", "availability", {400: S}),
+    Route("POST", "/locations/availability", "availability", {400: BRO}),
     Route("GET", "/locations/evse/{evseUid}", "location_by_evse", {403: S, 404: S}),
     Route("GET", "/locations/{id}", "location", {403: S, 404: S}),
     Route("POST", "/qr", "qr", {400: VR, 403: VR, 404: VR}),
     Route("GET", "/tariff/{appToken}/evse/{locationId}/{evseUid}", "tariff", {404: S}),
+    Route("GET", "/tariff/evse/{locationId}/{evseUid}", "default_tariff", {400: PD, 404: PD}),
+    Route("POST", "/bulktariff/{appToken}/paymentmethod/{paymentMethodId}", "bulk_tariff", {400: PD, 404: PD}),
     Route("POST", "/session/start", "start", {400: VR, 403: S, 404: S, 502: S}),
     Route("GET", "/session/status", "status", {400: VR, 403: S, 404: S}),
     Route("POST", "/session/stop", "stop", {400: VR, 403: S, 404: S, 502: VR}),
-    # control API (not in openapi.json)
+    # control API (not in the document)
     Route("GET", "/_sim/state", "sim_state", {}),
     Route("GET", "/_sim/venue", "sim_venue", {}),
     Route("GET", "/_sim/faults", "sim_faults", {}),
@@ -200,6 +211,7 @@ def _decode_ct(token: str, key: str) -> int:
 
 
 QR_RE = re.compile(r"^https?://([^/]+)/qr/gsop/([A-Za-z0-9_.-]+)/([0-9A-Fa-f-]{36})/?$")
+OTHER_QR_RE = re.compile(r"^https?://([^/]+)/evse/([^/?#]+)/?$")
 
 
 class Api:
@@ -289,7 +301,7 @@ class Api:
         alias = data.get("cardAlias") if isinstance(data.get("cardAlias"), str) else None
         name = data.get("displayName") if isinstance(data.get("displayName"), str) else None
         pm = self.st.add_card(tok, visual, r.now, alias, name)
-        return 200, pm.to_json(r.now, True, pm.id == tok.default_pm)
+        return 200, pm.to_json(r.now, True, pm.id == tok.default_pm, self.st.pm_stamp)
 
     def external(self, r: Request):
         tok = self.st.token(r.params["appToken"])
@@ -304,7 +316,7 @@ class Api:
         if name is not None and not isinstance(name, str):
             raise ApiError(400, "displayName must be a string")
         pm = self.st.add_external(tok, ref, r.now, name)
-        return 200, pm.to_json(r.now, True, pm.id == tok.default_pm)
+        return 200, pm.to_json(r.now, True, pm.id == tok.default_pm, self.st.pm_stamp)
 
     def delete_pm(self, r: Request):
         tok = self.st.token(r.params["appToken"])
@@ -365,9 +377,9 @@ class Api:
         self._public(loc_id)
         return 200, self.st.location_json(loc_id, r.now, evse_uid)
 
-    def _public(self, loc_id: str) -> None:
+    def _public(self, loc_id: str, status: int = 403) -> None:
         if self.st.venue.locations[loc_id].static.get("isPrivateLocation"):
-            raise bad("This location is private", "PRIVATE_LOCATION", status=403)
+            raise bad("This location is private", "PRIVATE_LOCATION", status=status)
 
     def location_by_evse(self, r: Request):
         evse = self.st.venue.evse(r.params["evseUid"])
@@ -385,7 +397,7 @@ class Api:
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise ApiError(400, "locationIds must be a list of 1 to 20 location ids")
         if not 1 <= len(ids) <= 20:
-            raise ApiError(400, "Give 1 to 20 location ids")
+            raise ApiError(400, "Provide at least 1 and at most 20 location IDs.")
         seen, out = set(), []
         for i in ids:
             if i in self.st.venue.locations and i not in seen:
@@ -399,26 +411,31 @@ class Api:
         if not isinstance(url, str) or not url.strip():
             raise bad("url is required", "REQUIRED")
         text = url.strip()
+        if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
+            raise bad("url is not a URL", "INVALID_URL")
         m = QR_RE.match(text)
-        if not m:
-            if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
-                raise bad("url is not a URL", "INVALID_URL")
-            return 200, {"valid": False, "id": None, "datasource": None, "operator": None, "locationId": None,
-                         "ocpiLocationId": None, "evseUid": None, "connectorId": None, "url": text,
-                         "embeddedUrl": None, "createdDate": iso(r.now)}
-        host, operator, qr_uuid = m.groups()
-        if host.lower() not in QR_HOSTS:
-            return 200, {"valid": False, "id": None, "datasource": None, "operator": operator, "locationId": None,
-                         "ocpiLocationId": None, "evseUid": None, "connectorId": None, "url": text,
-                         "embeddedUrl": None, "createdDate": iso(r.now)}
-        evse = self.st.venue.evse_by_qr_uuid(qr_uuid)
+        other = OTHER_QR_RE.match(text)
+        if m and m.group(1).lower() in QR_HOSTS:
+            operator, qr_uuid = m.group(2), m.group(3)
+            evse = self.st.venue.evse_by_qr_uuid(qr_uuid)
+            datasource = "GSOP" if self.st.strict else "gsop"
+        elif other and other.group(1).lower() == OTHER_QR_HOST:
+            # the second operator's format: its own host, the EVSE id in the path
+            operator, qr_uuid, datasource = OTHER_QR_OPERATOR, None, "OCPI"
+            evse = self.st.venue.evse(unquote(other.group(2)).upper())
+            if evse is not None:
+                qr_uuid = evse.qr_uuid
+        else:
+            return 200, {"valid": False, "id": None, "datasource": None, "operator": m.group(2) if m else None,
+                         "locationId": None, "ocpiLocationId": None, "evseUid": None, "connectorId": None,
+                         "url": text, "embeddedUrl": None, "createdDate": self.st.utc_stamp(r.now)}
         if evse is None:
             raise bad("This QR code is not known", "QR_NOT_FOUND", status=404)
         self._public(evse.location_id)
         return 200, {
             "valid": True,
             "id": qr_uuid.lower(),
-            "datasource": "GSOP",
+            "datasource": datasource,
             "operator": operator,
             "locationId": evse.location_id,
             "ocpiLocationId": evse.location_id.split("-")[-1].upper(),
@@ -426,7 +443,7 @@ class Api:
             "connectorId": evse.connectors[0].id if len(evse.connectors) == 1 else None,
             "url": text,
             "embeddedUrl": None,
-            "createdDate": iso(self.sim.started_at),
+            "createdDate": self.st.utc_stamp(self.sim.started_at),
         }
 
     def tariff(self, r: Request):
@@ -440,6 +457,40 @@ class Api:
             raise ApiError(404, "Connector not found")
         data = self.st.tariff_items(tok, loc_id, evse, cid, r.now)
         return 200, {"data": data, "meta": {"count": len(data), "hasMoreData": False, "continuationToken": None}}
+
+    def default_tariff(self, r: Request):
+        loc_id, uid = r.params["locationId"], r.params["evseUid"]
+        evse = self.st.venue.evse(uid)
+        if loc_id not in self.st.venue.locations or evse is None or evse.location_id != loc_id:
+            raise ApiError(404, "No tariff found: the location or EVSE is not known")
+        cid = r.q("connectorId")
+        if cid == "":
+            raise ApiError(400, "The connectorId field must not be empty.")
+        if cid is not None and evse.connector(cid) is None:
+            raise ApiError(404, "No tariff found for this connector")
+        self._public(loc_id, status=404)
+        item = self.st.default_tariff_item(loc_id, evse, cid, r.now)
+        return (204, None) if item is None else (200, item)
+
+    def bulk_tariff(self, r: Request):
+        tok = self.st.token(r.params["appToken"])
+        pm = next((p for p in tok.wallet if p.id == r.params["paymentMethodId"]), None)
+        if pm is None:
+            raise ApiError(404, "Payment method not found")
+        try:
+            data = r.json()
+        except ApiError as e:
+            raise ApiError(400, e.message) from None
+        pairs = data.get("locationEvses")
+        if not isinstance(pairs, list) or not 1 <= len(pairs) <= BULK_MAX:
+            raise ApiError(400, f"locationEvses must be a list of 1 to {BULK_MAX} location/EVSE pairs")
+        wanted = []
+        for p in pairs:
+            if not isinstance(p, dict) or not isinstance(p.get("locationId"), str) \
+                    or not isinstance(p.get("evseUid"), str):
+                raise ApiError(400, "every item of locationEvses needs a locationId and an evseUid")
+            wanted.append((p["locationId"], p["evseUid"]))
+        return 200, {"evseTariffs": self.st.bulk_tariffs(tok, pm, wanted, r.now)}
 
     # --- sessions ----------------------------------------------------------------------
 
@@ -483,7 +534,7 @@ class Api:
         elif evse.connector(cid) is None:
             raise ApiError(404, "Connector not found")
         s = self.st.start(tok, loc_id, evse, cid, data["paymentMethodId"], r.now)
-        return 200, {"chargeSessionId": s.id, "nextStatusCall": iso(self.st.next_call(s, r.now)),
+        return 200, {"chargeSessionId": s.id, "nextStatusCall": self.st.utc_stamp(self.st.next_call(s, r.now)),
                      "messageId": self.st.new_id()}
 
     def _session(self, r: Request, sid: str | None):
@@ -522,6 +573,8 @@ class Api:
         return 200, {
             "seed": self.sim.seed,
             "speed": self.sim.clock.speed,
+            "strict": self.sim.strict,
+            "authStyle": self.sim.auth_style,
             "now": iso(r.now),
             "baseUrl": self.sim.base_url,
             "tokens": len(self.st.tokens),
@@ -563,11 +616,16 @@ class Api:
         data = r.json()
         sc = self.st.scenario
         for key, attr in (("externalPayments", "external_payments"), ("traffic", "traffic"),
-                          ("busyRejects", "busy_rejects")):
+                          ("busyRejects", "busy_rejects"), ("cardWithoutTariff", "card_without_tariff"),
+                          ("defaultTokenCard", "default_token_card")):
             if key in data:
                 if not isinstance(data[key], bool):
                     raise bad(f"'{key}' must be true or false")
                 setattr(sc, attr, data[key])
+        if "errorContentType" in data:
+            if data["errorContentType"] not in (None, *ERROR_TYPES):
+                raise bad(f"'errorContentType' must be null or one of {', '.join(ERROR_TYPES)}")
+            sc.error_content_type = data["errorContentType"]
         if data.get("reset"):
             sc.reset()
         return 200, sc.to_json()
@@ -615,24 +673,54 @@ class Api:
         return 200, {"now": iso(self.sim.clock.now()), "speed": self.sim.clock.speed}
 
 
+BULK_MAX = 100  # most location/EVSE pairs one POST /bulktariff answers
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+          429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+          503: "Service Unavailable", 504: "Gateway Timeout"}
+# ASP.NET's problem types (RFC 9110 sections) for the ProblemDetails the document declares
+PROBLEM_TYPES = {400: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+                 404: "https://tools.ietf.org/html/rfc9110#section-15.5.5"}
+
+
 def error_body(fmt: str | None, status: int, e: ApiError) -> tuple[Any, str]:
+    """The error body in the shape ``fmt`` (None: undocumented, RFC 7807 problem+json)."""
     if fmt == S:
-        return e.message, "application/json; charset=utf-8"
+        return e.message, "application/json"
     if fmt == VR:
         msgs = e.messages or [(e.code or "ERROR", e.message)]
         return {
             "validationMessages": [{"code": c, "message": m} for c, m in msgs],
             "message": e.message,
             "developerMessage": None,
-        }, "application/json; charset=utf-8"
+        }, "application/json"
     if fmt == V2:
         return {"message": e.message, "code": e.code or (e.messages[0][0] if e.messages else "ERROR"),
-                "context": None, "validationStatus": "Error"}, "application/json; charset=utf-8"
-    titles = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-              429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-              503: "Service Unavailable", 504: "Gateway Timeout"}
-    return {"type": "about:blank", "title": titles.get(status, "Error"), "status": status, "detail": e.message}, \
-        "application/problem+json; charset=utf-8"
+                "context": None, "validationStatus": "Error"}, "application/json"
+    if fmt == PD:
+        body: dict[str, Any] = {"type": PROBLEM_TYPES.get(status, "about:blank"),
+                                "title": "One or more validation errors occurred." if status == 400
+                                else TITLES.get(status, "Error"),
+                                "status": status, "detail": e.message}
+        if status == 400:
+            body["errors"] = {"request": [m for _c, m in e.messages] or [e.message]}
+        return body, "application/json"
+    if fmt == BRO:  # ASP.NET serialised the BadRequestObjectResult instead of its value
+        return {"value": e.message, "formatters": [], "contentTypes": [], "declaredType": None,
+                "statusCode": status}, "application/json"
+    return {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": e.message}, \
+        "application/problem+json"
+
+
+def encode_error(fmt: str | None, status: int, e: ApiError, ctype: str | None = None) -> tuple[bytes, str]:
+    """(body bytes, Content-Type) of an error answer. ``ctype`` is one of the documented
+    content types; a string body in ``text/plain`` is the bare text, anything else JSON."""
+    body, default = error_body(fmt, status, e)
+    ctype = ctype if fmt is not None and ctype else default
+    if fmt == S and ctype == "text/plain":
+        raw = body.encode()
+    else:
+        raw = json.dumps(_prune(body), separators=(",", ":")).encode()
+    return raw, f"{ctype}; charset=utf-8"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -672,11 +760,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     def _authorised(self) -> bool:
+        """The key in the header style(s) this server accepts (``auth_style``)."""
         key = self.sim.api_key.encode()
+        style = self.sim.auth_style
         auth = self.headers.get("Authorization") or ""
-        if auth[:7].lower() == "apikey " and hmac.compare_digest(auth[7:].strip().encode(), key):
+        if style in ("any", "authorization") and auth[:7].lower() == "apikey " \
+                and hmac.compare_digest(auth[7:].strip().encode(), key):
             return True
-        return hmac.compare_digest((self.headers.get("Ocp-Apim-Subscription-Key") or "").strip().encode(), key)
+        if style in ("any", "ocp-apim"):
+            return hmac.compare_digest((self.headers.get("Ocp-Apim-Subscription-Key") or "").strip().encode(), key)
+        return False
+
+    def _error(self, route: Route | None, status: int, e: ApiError, headers: dict[str, str] | None = None) -> None:
+        fmt = route.errors.get(status) if route is not None else None
+        ctype = self.sim.error_content_type(route.template, status) if fmt is not None else None
+        raw, ct = encode_error(fmt, status, e, ctype)
+        self._send(status, None, ct, headers, raw=raw)
 
     def _handle(self) -> None:
         sim = self.sim
@@ -684,8 +783,7 @@ class _Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             self.close_connection = True
-            b, ct = error_body(None, 400, ApiError(400, "Invalid Content-Length"))
-            self._send(400, b, ct)
+            self._error(None, 400, ApiError(400, "Invalid Content-Length"))
             return
         body = self.rfile.read(length) if length > 0 else b""
         split = urlsplit(self.path)
@@ -701,14 +799,14 @@ class _Handler(BaseHTTPRequestHandler):
                     break
         if route is None:
             e = ApiError(405 if path_known else 404, "Method not allowed" if path_known else "No such path")
-            b, ct = error_body(None, e.status, e)
-            self._send(e.status, b, ct)
+            self._error(None, e.status, e)
             return
         if route.template not in NO_AUTH and not self._authorised():
-            e = ApiError(401, "Access denied: missing or invalid API key "
-                              "(send 'Authorization: ApiKey <key>' or 'Ocp-Apim-Subscription-Key: <key>')")
-            b, ct = error_body(None, 401, e)
-            self._send(401, b, ct, {"WWW-Authenticate": 'ApiKey realm="charge-assist"'})
+            how = {"any": "'Authorization: ApiKey <key>' or 'Ocp-Apim-Subscription-Key: <key>'",
+                   "authorization": "'Authorization: ApiKey <key>'",
+                   "ocp-apim": "'Ocp-Apim-Subscription-Key: <key>'"}[sim.auth_style]
+            e = ApiError(401, f"Access denied: missing or invalid API key (send {how})")
+            self._error(None, 401, e, {"WWW-Authenticate": 'ApiKey realm="charge-assist"'})
             return
         control = route.template.startswith("/_sim/")
         decision = sim.faults.decide(route.endpoint) if not control else None
@@ -717,9 +815,8 @@ class _Handler(BaseHTTPRequestHandler):
         if decision and decision.fail_status:
             st = decision.fail_status
             e = ApiError(st, "Simulated fault" if st != 429 else "Rate limit exceeded; retry later")
-            b, ct = error_body(route.errors.get(st), st, e)
             hdrs = {"Retry-After": _fmt_secs(decision.retry_after)} if decision.retry_after is not None else {}
-            self._send(st, b, ct, hdrs)
+            self._error(route, st, e, hdrs)
             return
         try:
             with sim.state.lock:
@@ -729,14 +826,13 @@ class _Handler(BaseHTTPRequestHandler):
                 status, result = getattr(sim.api, route.func)(req)
                 sim.requests += 1
             ctype = "application/json; charset=utf-8"
+            failure = None
         except ApiError as e:
-            status = e.status
-            result, ctype = error_body(route.errors.get(status), status, e)
+            status, result, ctype, failure = e.status, None, None, e
         except Exception:  # a bug: answer 500 and say so loudly
             log.error("simulator error on %s %s\n%s", self.command, route.template, traceback.format_exc())
             sim.errors.append(traceback.format_exc())
-            e = ApiError(500, "Internal simulator error")
-            status, (result, ctype) = 500, error_body(None, 500, e)
+            status, result, ctype, failure = 500, None, None, ApiError(500, "Internal simulator error")
         sim.stats[(route.endpoint, status)] += 1
         if decision and decision.drop_after_action:
             self.close_connection = True
@@ -744,6 +840,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+            return
+        if failure is not None:
+            self._error(route if status != 500 else None, status, failure)
             return
         if decision and decision.malformed_json and status < 300:
             text = json.dumps(result if result is not None else {}, separators=(",", ":"))
@@ -781,15 +880,30 @@ def _fmt_secs(x: float | None) -> str:
 
 
 class SimServer:
-    """The Charge Assist simulator. ``start()`` serves in a daemon thread."""
+    """The Charge Assist simulator. ``start()`` serves in a daemon thread.
+
+    By default the answers look like the upstream document's own examples, quirks included
+    (see README.md); ``strict=True`` gives the tidy answers of the condensed contract
+    (RFC 3339 UTC, IANA zones, costs from COMPLETED, a receipt number for every session,
+    JSON error bodies only). ``card_without_tariff``: the venue's charge card gets no
+    tariff (the guide's example). ``auth_style``: "any" header style, or only
+    "authorization" (``Authorization: ApiKey``) or only "ocp-apim".
+    """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 1, speed: float = 1.0,
-                 api_key: str = DEMO_API_KEY, venue: Venue | None = None, start_time: datetime | None = None) -> None:
+                 api_key: str = DEMO_API_KEY, venue: Venue | None = None, start_time: datetime | None = None,
+                 *, strict: bool = False, card_without_tariff: bool = False, auth_style: str = "any") -> None:
+        if auth_style not in AUTH_STYLES:
+            raise ValueError(f"auth_style must be one of {AUTH_STYLES}")
         self.host, self.port, self.seed, self.api_key = host, port, seed, api_key
+        self.strict = strict
+        self.auth_style = auth_style
         self.clock = VirtualClock(speed, start_time)
         self.started_at = self.clock.now()
         self.venue = venue or build_venue(seed)
-        self.state = SimState(self.venue, self.clock, seed)
+        self.state = SimState(self.venue, self.clock, seed, strict=strict, card_without_tariff=card_without_tariff)
+        self._rotation: Counter[tuple[str, int]] = Counter()
+        self._rotation_lock = threading.Lock()
         self.faults = Faults(seed)
         self.scenario = self.state.scenario
         self.api = Api(self)
@@ -802,6 +916,21 @@ class SimServer:
     @property
     def speed(self) -> float:
         return self.clock.speed
+
+    def error_content_type(self, template: str, status: int) -> str:
+        """The content type of the next documented error answer of this operation and
+        status: pinned by ``scenario.error_content_type``, else each documented one in turn
+        (strict: always application/json)."""
+        types = ERROR_TYPES_ONLY.get((template, status), ERROR_TYPES)
+        pinned = self.scenario.error_content_type
+        if self.strict or (pinned is not None and pinned not in types):
+            return "application/json"
+        if pinned is not None:
+            return pinned
+        with self._rotation_lock:
+            n = self._rotation[(template, status)]
+            self._rotation[(template, status)] += 1
+        return types[n % len(types)]
 
     @property
     def base_url(self) -> str:

@@ -17,10 +17,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kiosk.sim import tariffs as tariff_data
 from kiosk.sim.billing import Bill, Slice, compute_bill
-from kiosk.sim.clock import VirtualClock, iso
+from kiosk.sim.clock import VirtualClock, iso, iso_offset, iso_plus00, local_seven
 from kiosk.sim.venue import Evse, Venue, distance_km
 
 # Session timing, in virtual seconds.
@@ -48,7 +49,17 @@ SESSION_STATUSES = (
     "CDR_AVAILABLE", "PARKING", "TIMEOUT", "CANCELLED", "ERROR",
 )
 
+# Charge card visual numbers: eMAIDs (NL-GFX-C12345678-X, also without dashes or with "*")
+# and the numeric numbers printed on RFID cards (the guide's example is 770674109963002836),
+# 12 to 20 digits, possibly grouped by spaces or dashes.
 CARD_RE = re.compile(r"^([A-Z]{2})[-*]?([A-Z0-9]{3})[-*]?(C[A-Z0-9]{8})(?:[-*]?([A-Z0-9]))?$")
+NUMERIC_CARD_RE = re.compile(r"^[0-9]{12,20}$")
+# IANA zone -> the Windows zone name the service sends in ``timeZone``.
+WINDOWS_ZONES = {
+    "Europe/Amsterdam": "W. Europe Standard Time", "Europe/Berlin": "W. Europe Standard Time",
+    "Europe/Brussels": "Romance Standard Time", "Europe/Paris": "Romance Standard Time",
+    "Europe/London": "GMT Standard Time", "UTC": "UTC",
+}
 APP_TOKEN_RE = re.compile(r"^[A-Za-z0-9._:@+\-]{1,128}$")
 
 
@@ -98,7 +109,8 @@ class PaymentMethod:
             return f"****{tail}", tail
         return None, None
 
-    def to_json(self, now: datetime, compatible: bool | None = True, default: bool = False) -> dict[str, Any]:
+    def to_json(self, now: datetime, compatible: bool | None = True, default: bool = False,
+                stamp=iso) -> dict[str, Any]:
         status = self.status(now)
         card_hint, short = self.hint()
         return {
@@ -118,7 +130,7 @@ class PaymentMethod:
             "driverName": None,
             "linkedPaymentMethodId": None,
             "expirationDate": None,
-            "createdDate": iso(self.created),
+            "createdDate": stamp(self.created),
             "isDefault": default,
             "displayName": self.display_name,
             "preferredNetwork": None,
@@ -210,6 +222,13 @@ class Scenario:
         self.external_payments = True  # PUT /payment/.../external allowed (the demo hotel bills rooms)
         self.traffic = True  # other (simulated) drivers occupy and free bays
         self.busy_rejects = False  # a start on a bay taken by another driver is REJECTED (else they leave)
+        # The guide's tariff example: the venue's charge card gets validity UNKNOWN and no tariff.
+        self.card_without_tariff = False
+        # The default token (GET /tariff/evse/...) pays by charge card: 204 everywhere.
+        self.default_token_card = False
+        # Content type of error bodies: None cycles through the documented ones per
+        # operation and status; "text/plain", "application/json" or "text/json" pins one.
+        self.error_content_type: str | None = None
         self._no_car: set[str] = set()
         self._blocked: set[str] = set()
         self._cars: dict[str, Car] = {}
@@ -289,12 +308,18 @@ class Scenario:
             self._blocked.clear()
             self._cars.clear()
             self.external_payments, self.traffic, self.busy_rejects = True, True, False
+            self.card_without_tariff = self._state.initial_card_without_tariff
+            self.default_token_card = False
+            self.error_content_type = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "externalPayments": self.external_payments,
             "traffic": self.traffic,
             "busyRejects": self.busy_rejects,
+            "cardWithoutTariff": self.card_without_tariff,
+            "defaultTokenCard": self.default_token_card,
+            "errorContentType": self.error_content_type,
             "noCar": sorted(self._no_car),
             "blocked": sorted(self._blocked),
             "cars": {k: vars(v) for k, v in self._cars.items()},
@@ -302,19 +327,55 @@ class Scenario:
 
 
 class SimState:
-    def __init__(self, venue: Venue, clock: VirtualClock, seed: int = 1) -> None:
+    """``strict``: today's tidy answers (RFC 3339 UTC everywhere, IANA zones, costs from
+    COMPLETED, a receiptNumber for every session, no quirks). Default: answers shaped like
+    the upstream document's own examples (see the simulator's README)."""
+
+    def __init__(self, venue: Venue, clock: VirtualClock, seed: int = 1, strict: bool = False,
+                 card_without_tariff: bool = False) -> None:
         self.lock = threading.RLock()
         self.venue = venue
         self.clock = clock
         self.seed = seed
+        self.strict = strict
+        self.initial_card_without_tariff = card_without_tariff
         self.rng = random.Random(f"kiosk-sim-state:{seed}")
         self.scenario = Scenario(self)
+        self.scenario.card_without_tariff = card_without_tariff
         self.tokens: dict[str, Token] = {}
         self.sessions: dict[str, Session] = {}
         self.receipts = 0
         self._suppressed: set[tuple[str, int]] = set()  # (evse uid, slot) freed for a kiosk session
 
     # --- helpers ----------------------------------------------------------------------
+
+    def zone(self, location_id: str) -> ZoneInfo:
+        loc = self.venue.locations.get(location_id)
+        return ZoneInfo((loc.static.get("timeZone") if loc else None) or "Europe/Amsterdam")
+
+    def zone_name(self, iana: str | None) -> str | None:
+        """``timeZone`` as sent: the Windows name by default, the IANA id when strict."""
+        if iana is None or self.strict:
+            return iana
+        return WINDOWS_ZONES.get(iana, iana)
+
+    def session_time(self, t: datetime | None, location_id: str) -> str | None:
+        """startTime/endTime: in the location's time zone with its offset (the document)."""
+        return iso(t) if self.strict else iso_offset(t, self.zone(location_id))
+
+    def utc_stamp(self, t: datetime | None) -> str | None:
+        """nextStatusCall, data points, QR createdDate: ``+00:00`` and seven digits."""
+        return iso(t) if self.strict else iso_plus00(t)
+
+    def pm_stamp(self, t: datetime | None) -> str | None:
+        return iso(t) if self.strict else iso_plus00(t, millis=True)
+
+    def tariff_stamp(self, location_id: str):
+        """validFrom/validTo: local time without offset, seven fractional digits."""
+        if self.strict:
+            return iso
+        zone = self.zone(location_id)
+        return lambda t: local_seven(t, zone)
 
     def new_id(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -357,12 +418,20 @@ class SimState:
     def add_card(self, tok: Token, visual: str, now: datetime, alias=None, display_name=None) -> PaymentMethod:
         norm = re.sub(r"\s+", "", visual or "").upper()
         m = CARD_RE.match(norm)
-        if not m:
+        digits = re.sub(r"[\s-]", "", visual or "")
+        if m:
+            canon = "-".join(p for p in m.groups() if p)
+            # Demo rule: card numbers whose id part starts with C999 fail verification.
+            invalid = m.group(3).startswith("C999")
+        elif NUMERIC_CARD_RE.match(digits):
+            canon = digits
+            invalid = digits.startswith("999")  # demo rule for numeric cards
+        else:
             raise bad(
-                "visualNumber is not a valid charge card number (expected like NL-GFX-CABCDEFGH-J)",
+                "visualNumber is not a valid charge card number (expected like NL-GFX-CABCDEFGH-J or "
+                "a number of 12 to 20 digits)",
                 "INVALID_VISUAL_NUMBER",
             )
-        canon = "-".join(p for p in m.groups() if p)
         for pm in tok.wallet:
             if pm.type == "CHARGE_CARD" and pm.visual_number == canon:
                 return pm
@@ -374,8 +443,7 @@ class SimState:
             card_alias=alias,
             display_name=display_name,
             verify_at=now + timedelta(seconds=CARD_VERIFY_S),
-            # Demo rule: card numbers whose id part starts with C999 fail verification.
-            final_status="INVALID" if m.group(3).startswith("C999") else "VALID",
+            final_status="INVALID" if invalid else "VALID",
         )
         tok.wallet.append(pm)
         tok.default_pm = tok.default_pm or pm.id
@@ -413,7 +481,8 @@ class SimState:
         return True if loc is None else pm.type in (loc.static.get("pms") or [])
 
     def wallet_json(self, tok: Token, now: datetime, location_id: str | None) -> list[dict]:
-        return [pm.to_json(now, self.compatible(pm, location_id), pm.id == tok.default_pm) for pm in tok.wallet]
+        return [pm.to_json(now, self.compatible(pm, location_id), pm.id == tok.default_pm, self.pm_stamp)
+                for pm in tok.wallet]
 
     # --- EVSE status -----------------------------------------------------------------
 
@@ -486,6 +555,10 @@ class SimState:
         if evse_uid is not None:
             evses = [e for e in evses if evse_uid in (e.evse_uid, e.evse_id)]
         out = dict(loc.static)
+        out["timeZone"] = self.zone_name(out.get("timeZone"))
+        if self.strict:  # fields the condensed contract did not have
+            out.pop("openingHours", None)
+            out.pop("customProperties", None)
         out["evses"] = [self.evse_json(e, now) for e in evses]
         all_status = [self.evse_status(e, now)[0] for e in self.venue.evses_at(location_id)]
         free = sum(st == "AVAILABLE" for st in all_status)
@@ -527,7 +600,7 @@ class SimState:
                 }
                 for e, s in zip(evses, statuses, strict=True)
             ],
-            "timeZone": st.get("timeZone"),
+            "timeZone": self.zone_name(st.get("timeZone")),
         }
 
     def nearby(self, lat: float, lng: float, now: datetime, available=None, power_type=None) -> list[dict]:
@@ -581,17 +654,22 @@ class SimState:
         for pm in tok.wallet:
             compatible = self.compatible(pm, location_id)
             status = pm.status(now)
-            current, future = tariff_data.published(tariff_id, now)
+            current, future = tariff_data.published(tariff_id, now, self.tariff_stamp(location_id))
             if not compatible or status == "INVALID":
                 validity = "NOT_COMPATIBLE"
                 current, future = None, []
+            elif pm.type == "CHARGE_CARD" and self.scenario.card_without_tariff:
+                # the guide's example: the card's price is not known to the service
+                validity = "UNKNOWN"
+                current, future = None, None
             else:
                 validity = "UNKNOWN" if status == "PENDING" else "VALID"
             item = {
                 "tariff": current,
                 "tariffWholeSale": None,
                 "validity": validity,
-                "paymentMethod": pm.to_json(now, compatible and status != "INVALID", pm.id == tok.default_pm),
+                "paymentMethod": pm.to_json(now, compatible and status != "INVALID", pm.id == tok.default_pm,
+                                            self.pm_stamp),
                 "futureTariffs": future,
                 "isDefaultTariff": False,
             }
@@ -600,6 +678,35 @@ class SimState:
                 del item["tariffWholeSale"]
             items.append(item)
         return items
+
+    def default_tariff_item(self, location_id: str, evse: Evse, connector_id: str | None,
+                            now: datetime) -> dict[str, Any] | None:
+        """``GET /tariff/evse/...``: the price for the operator's default token (the public
+        price); None (204) when that token pays by charge card here, whose price is unknown."""
+        loc = self.venue.locations[location_id]
+        pms = loc.static.get("pms") or []
+        if self.scenario.default_token_card or (pms and set(pms) <= {"CHARGE_CARD"}):
+            return None
+        conn = evse.connector(connector_id) if connector_id else evse.connectors[0]
+        current, future = tariff_data.published(conn.tariff_id, now, self.tariff_stamp(location_id))
+        return {"tariff": current, "validity": "VALID", "futureTariffs": future, "isDefaultTariff": True}
+
+    def bulk_tariffs(self, tok: Token, pm: PaymentMethod, pairs: list[tuple[str, str]], now: datetime) -> list[dict]:
+        """``POST /bulktariff/...``: one item per known (location, EVSE) pair, with the
+        tariff of this payment method there (none when it cannot be used or is unknown)."""
+        out = []
+        for location_id, evse_uid in pairs:
+            evse = self.venue.evse(evse_uid)
+            if location_id not in self.venue.locations or evse is None or evse.location_id != location_id:
+                continue
+            item: dict[str, Any] = {"locationId": location_id, "evseUid": evse.evse_uid}
+            usable = self.compatible(pm, location_id) and pm.status(now) != "INVALID"
+            unknown = pm.type == "CHARGE_CARD" and self.scenario.card_without_tariff
+            if usable and not unknown:
+                item["tariff"], _future = tariff_data.published(evse.connectors[0].tariff_id, now,
+                                                                self.tariff_stamp(location_id))
+            out.append(item)
+        return out
 
     # --- sessions --------------------------------------------------------------------
 
@@ -846,7 +953,12 @@ class SimState:
         energies = [p.energy_kwh for p in pts]
         powers = [p.power_kw for p in pts]
         tok = self.tokens.get(s.app_token)
-        costs = s.bill is not None
+        strict = self.strict
+        # The document: costs "available when the session status is cdr_available"; the
+        # strict simulator shows them from COMPLETED.
+        costs = s.bill is not None and (strict or s.status == "CDR_AVAILABLE")
+        cdr = s.bill is not None and s.status == "CDR_AVAILABLE"
+        end_time = self.session_time(s.end_time, s.location_id)
         return {
             "sessionId": s.id,
             "appToken": s.app_token,
@@ -857,17 +969,19 @@ class SimState:
             "authId": tok.auth_id if tok else None,
             "status": s.status,
             "canRateSession": False,
-            "error": s.error,
-            "errorMessage": s.error_message,
+            # the document's example for "no error" is "" (not in the enum)
+            "error": s.error if s.error or strict else "",
+            "errorMessage": s.error_message if s.error_message or strict else "",
             "energyInKwh": round(s.energy_wh / 1000, 3),
             "currentPowerInKw": round(s.power_kw, 2) if s.status in ("CHARGING", "PARKING") else 0.0,
             "totalCosts": float(s.bill.total_incl) if costs else None,
             "totalVat": float(s.bill.total_vat) if costs else None,
             "vatPercentage": s.bill.vat_percentage if costs else None,
             "currency": s.bill.currency if costs else None,
-            "startTime": iso(s.start_time),
-            "endTime": iso(s.end_time),
-            "nextStatusCall": iso(self.next_call(s, now)),
+            "startTime": self.session_time(s.start_time, s.location_id),
+            # the document's example for "not ended yet" is "" (not a date-time)
+            "endTime": end_time if end_time or strict else "",
+            "nextStatusCall": self.utc_stamp(self.next_call(s, now)),
             "usageSummary": {
                 "maxEnergyInKwh": max(energies),
                 "maxPowerInKw": max(powers),
@@ -875,7 +989,7 @@ class SimState:
                 "minPowerInKw": min(powers),
                 "dataPoints": [
                     {
-                        "timestamp": iso(p.at),
+                        "timestamp": self.utc_stamp(p.at),
                         "energyInKwh": p.energy_kwh,
                         "powerInKw": p.power_kw,
                         "status": p.status,
@@ -885,28 +999,65 @@ class SimState:
                 ],
             },
             "smartChargingEnabled": False,
-            "prioritySessionStatus": "NOT_APPLICABLE",
+            # the document's example is "false" (not in the enum)
+            "prioritySessionStatus": "NOT_APPLICABLE" if strict else "false",
             "vidStatus": "VID_NOT_AVAILABLE",
             "paymentMethodId": s.pm_id,
             "paymentMethod": s.pm_snapshot or {"id": s.pm_id},
             "chargingNotAllowed": False,
             "stateOfCharge": s.soc_percent(),
-            "receiptNumber": s.receipt,
+            # "available after the session status is cdr_available and direct payment is
+            # successful": a charge card or an external reference never gets one
+            "receiptNumber": s.receipt if strict else None,
             "couponStatus": "NOT_APPLICABLE",
             "mileage": None,
             "startMethod": "APP",
+            **({} if strict else {
+                "transactionDetails": self._transaction_json(s),
+                "pspPreAuthTransactionId": None,
+            }),
             "isPrivateCharger": False,
-            "costBreakdown": s.bill.cost_breakdown(s.start_time, iso) if s.receipt and s.bill else None,
+            **({} if strict else {"location": self._session_location_json(s)}),
+            "costBreakdown": s.bill.cost_breakdown(s.start_time, iso) if (s.receipt if strict else cdr) and s.bill
+            else None,
+        }
+
+    def _transaction_json(self, s: Session) -> dict[str, Any]:
+        pm_type = (s.pm_snapshot or {}).get("type")
+        done = s.status == "CDR_AVAILABLE"
+        return {
+            "paymentMethod": s.pm_snapshot or {"id": s.pm_id},
+            "pspTransactionId": None,
+            "totalCostsCharged": None,  # nothing is charged directly: the eMSP or the venue bills
+            "paymentConfirmationTime": None,
+            "paymentStatus": ("External" if pm_type == "EXTERNAL" else "EmspInvoice") if done else "Pending",
+            "creditWalletId": None,
+            "externalCdrId": None,
+        }
+
+    def _session_location_json(self, s: Session) -> dict[str, Any]:
+        st = self.venue.locations[s.location_id].static
+        b = st.get("branding")
+        return {
+            "coordinates": dict(st["coordinates"]),
+            "name": st.get("name"),
+            "address": st.get("address"),
+            "city": st.get("city"),
+            "country": st.get("country"),
+            "timeZone": self.zone_name(st.get("timeZone")),
+            "powerType": s.connector.power_type,
+            "branding": None if b is None else {k: b.get(k) for k in (
+                "displayName", "logoUrl", "supportPhone", "supportEmail", "supportWebsite")},
         }
 
     def history_json(self, s: Session, now: datetime) -> dict[str, Any]:
         tok = self.tokens.get(s.app_token)
         pm = next((p for p in tok.wallet if p.id == s.pm_id), None) if tok else None
-        pm_json = pm.to_json(now) if pm else {
+        pm_json = pm.to_json(now, stamp=self.pm_stamp) if pm else {
             "id": s.pm_id, "type": (s.pm_snapshot or {}).get("type", "CHARGE_CARD"),
             "isAccountPaymentMethod": False, "verificationStatus": "VALID", "isValid": False,
         }
-        costs = s.bill is not None
+        costs = s.bill is not None and (self.strict or s.status == "CDR_AVAILABLE")
         return {
             "chargeSessionId": s.id,
             "status": s.status,
@@ -914,8 +1065,8 @@ class SimState:
             "evseUid": s.evse.evse_uid,
             "connectorId": s.connector_id,
             "paymentMethod": pm_json,
-            "startTime": iso(s.start_time or s.created),
-            "endTime": iso(s.end_time),
+            "startTime": self.session_time(s.start_time or s.created, s.location_id),
+            "endTime": self.session_time(s.end_time, s.location_id),
             "retailCostInclVat": float(s.bill.total_incl) if costs else None,
             "currency": s.bill.currency if costs else None,
             "energyInKwh": round(s.energy_wh / 1000, 3),

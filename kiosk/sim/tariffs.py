@@ -12,6 +12,7 @@ validTo), the next one is in ``futureTariffs``.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -156,31 +157,37 @@ def in_force(tariff_id: str, t: datetime) -> dict[str, Any]:
     return TARIFFS[tariff_id]
 
 
-def public(tariff_dict: dict[str, Any], valid_from: datetime | None = None, valid_to: datetime | None = None) -> dict:
+Stamp = Callable[[datetime], "str | None"]
+
+
+def public(tariff_dict: dict[str, Any], valid_from: datetime | None = None, valid_to: datetime | None = None,
+           stamp: Stamp = iso) -> dict:
+    """The tariff as the API publishes it; ``stamp`` writes validFrom/validTo (RFC 3339 UTC
+    when strict; the document's local time with seven fractional digits by default)."""
     out = copy.deepcopy({k: v for k, v in tariff_dict.items() if k != "key"})
     if valid_from is not None:
-        out["validFrom"] = iso(valid_from)
+        out["validFrom"] = stamp(valid_from)
     if valid_to is not None:
-        out["validTo"] = iso(valid_to)
+        out["validTo"] = stamp(valid_to)
     return out
 
 
-def published(tariff_id: str, t: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def published(tariff_id: str, t: datetime, stamp: Stamp = iso) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(tariff in force at t, futureTariffs) as the API publishes them."""
     night = TIME_OF_USE.get(tariff_id)
     if not night:
-        return public(TARIFFS[tariff_id]), []
+        return public(TARIFFS[tariff_id], stamp=stamp), []
     inside, start, end = _night_window(t)
     day_from, day_to = end, start + timedelta(days=1)
     if inside:
         return (
-            public(TARIFFS[night], start, end),
-            [public(TARIFFS[tariff_id], day_from, day_to)],
+            public(TARIFFS[night], start, end, stamp),
+            [public(TARIFFS[tariff_id], day_from, day_to, stamp)],
         )
     prev_end = datetime.combine(start.astimezone(TZ).date(), NIGHT_END, tzinfo=TZ).astimezone(UTC)  # 07:00 today
     return (
-        public(TARIFFS[tariff_id], prev_end, start),
-        [public(TARIFFS[night], start, end)],
+        public(TARIFFS[tariff_id], prev_end, start, stamp),
+        [public(TARIFFS[night], start, end, stamp)],
     )
 
 

@@ -16,9 +16,17 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-QR_BASE = "https://a.greenflux.app/qr/gsop"
+# The document's form of a printed code: https://greenflux.app/qr/gsop/greenflux/<uuid>. The
+# guide's acceptance example uses a.greenflux.app; qr.greenflux.com is accepted too.
+QR_BASE = "https://greenflux.app/qr/gsop"
 QR_OPERATOR = "greenflux"
-QR_HOSTS = ("a.greenflux.app", "qr.greenflux.com")
+QR_HOSTS = ("greenflux.app", "a.greenflux.app", "qr.greenflux.com")
+# A second operator's code format (the roaming partner of the nl-eno street chargers):
+# the EVSE id in the path of the operator's own QR host. POST /qr answers datasource
+# "OCPI" and operator "LaadNet" for these.
+OTHER_QR_BASE = "https://qr.laadnet.example/evse"
+OTHER_QR_HOST = "qr.laadnet.example"
+OTHER_QR_OPERATOR = "LaadNet"
 
 AC_CAPS = ["REMOTE_START_STOP_CAPABLE", "RFID_READER", "UNLOCK_CAPABLE"]
 DC_CAPS = ["REMOTE_START_STOP_CAPABLE", "RFID_READER", "CREDIT_CARD_PAYABLE", "CONTACTLESS_CARD_SUPPORT"]
@@ -90,9 +98,12 @@ class Evse:
     traffic: bool = True  # other (simulated) drivers use this bay now and then
     base_status: str = "AVAILABLE"  # OUTOFORDER for a broken one
     parking_restrictions: tuple[str, ...] = ("EV_ONLY",)
+    qr_style: str = "gsop"  # "gsop": GreenFlux's printed codes; "other": the second operator's
 
     @property
     def qr_url(self) -> str:
+        if self.qr_style == "other":
+            return f"{OTHER_QR_BASE}/{self.evse_id}"
         return f"{QR_BASE}/{QR_OPERATOR}/{self.qr_uuid}"
 
     @property
@@ -142,7 +153,7 @@ class Venue:
     def _index(self) -> None:
         self._by_uid = {e.evse_uid: e for e in self.all_evses}
         self._by_evse_id = {e.evse_id: e for e in self.all_evses}
-        self._by_qr = {e.qr_uuid.lower(): e for e in self.all_evses}
+        self._by_qr = {e.qr_uuid.lower(): e for e in self.all_evses if e.qr_style == "gsop"}
 
     def evse(self, uid_or_evse_id: str) -> Evse | None:
         """An EVSE by its uid or its evseId (case sensitive, like the service)."""
@@ -440,7 +451,9 @@ def build_venue(seed: int = 1) -> Venue:
         "pms": ["CHARGE_CARD", "EXTERNAL"],
         "issuers": ["GFX"],
         "isHomeCharger": False,
-        "timeZone": "Europe/Amsterdam",
+        "timeZone": "Europe/Amsterdam",  # sent as the Windows name "W. Europe Standard Time"
+        "openingHours": {"twentyfourseven": True},
+        "customProperties": [],
         "preAuthAmountInCents": None,
         "cpsoId": "GFX",
         "images": [],
@@ -462,6 +475,13 @@ def build_venue(seed: int = 1) -> Venue:
             coordinates={"latitude": lat, "longitude": lng}, directions=dirs, owner=owner,
             branding=brand, facilities=facilities, cpoCustomerId="CUST-AMSTELKADE",
         )
+        if loc_id == court_id:  # the courtyard gate is open 07:00-23:00 (reported, not enforced)
+            static["openingHours"] = {
+                "twentyfourseven": False,
+                "regularHours": [{"weekday": d, "periods": [{"periodBegin": "07:00", "periodEnd": "23:00"}]}
+                                 for d in range(1, 8)],
+                "exceptionalOpenings": [], "exceptionalClosings": [],
+            }
         venue.locations[loc_id] = Location(loc_id, static, [e.evse_uid for e in evses], True, brand["id"])
         venue.all_evses.extend(evses)
 
@@ -495,6 +515,7 @@ def build_venue(seed: int = 1) -> Venue:
                     qr_uuid=_uuid(rng),
                     latitude=lat,
                     longitude=lng,
+                    qr_style="gsop" if prefix == "nl-gfx" else "other",
                 )
             )
         city = "Utrecht" if street == "Oudegracht" else "Rotterdam" if street == "Coolsingel" else "Amsterdam"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import httpx
 import pytest
 
-from kiosk.api import models
+from kiosk.api import ChargeAssistClient, models
 from kiosk.api.wallet import card_matches, find_payment_method
 from kiosk.config import load_settings
-from kiosk.doctor import Level, format_report, has_failures, run_checks
+from kiosk.doctor import ACCEPTANCE_GATEWAY, Level, format_report, has_failures, run_checks
 from tests.api.fakeapi import BASE, KEY, TOKEN, FakeApi, reply
 
 CARD = "NL-GFX-C12345678-X"
@@ -122,3 +124,63 @@ def test_explicit_payment_method_id_wins():
     wallet = [models.PaymentMethodModel(id="a", card_hint="****678X"), models.PaymentMethodModel(id="b")]
     assert find_payment_method(wallet, payment_method_id="b", card_visual=CARD).id == "b"
     assert find_payment_method(wallet, card_visual=CARD).id == "a"
+
+
+# --- the right door: the other header style, the same base URL ---------------------------
+
+class Recording(httpx.AsyncHTTPTransport):
+    """A real transport that remembers where each request went and which key header it carried."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        style = "ocp-apim" if "ocp-apim-subscription-key" in request.headers else (
+            "authorization" if "authorization" in request.headers else "none")
+        self.sent.append((f"{request.url.scheme}://{request.url.netloc.decode()}", style))
+        return await super().handle_async_request(request)
+
+
+def doctor_against(sim, tmp_path, **kw):
+    s = load_settings(base_url=sim.base_url, api_key=kw.pop("api_key", sim.api_key), app_token="doctor-door",
+                      payment_card=CARD, data_dir=tmp_path / "data", **kw)
+    transport = Recording()
+
+    async def go():
+        async with ChargeAssistClient.from_settings(s, transport=transport) as c:
+            return await run_checks(s, c)
+
+    return {c.key: c for c in asyncio.run(go())}, transport.sent, s
+
+
+@pytest.mark.parametrize(("accepts", "configured"), [("ocp-apim", "authorization"), ("authorization", "ocp-apim")])
+def test_on_401_the_other_header_style_is_tried_and_named(sim_factory, tmp_path, caplog, accepts, configured):
+    sim = sim_factory(auth_style=accepts)
+    caplog.set_level(logging.DEBUG)
+    checks, sent, s = doctor_against(sim, tmp_path, auth_header=configured)
+    detail = checks["token"].detail
+    assert checks["token"].level is Level.FAIL
+    assert f'set auth_header = "{accepts}"' in detail and f"KIOSK_AUTH_HEADER={accepts}" in detail
+    assert {where for where, _style in sent} == {sim.base_url}  # the same base URL, nothing else
+    assert (sim.base_url, accepts) in sent  # the other style was tried there
+    report = format_report(list(checks.values()))
+    assert sim.api_key not in report and sim.api_key not in caplog.text
+
+
+def test_a_refused_key_names_the_gateway_but_never_sends_the_key_there(sim_factory, tmp_path, caplog):
+    sim = sim_factory(api_key="the-right-key")
+    caplog.set_level(logging.DEBUG)
+    checks, sent, s = doctor_against(sim, tmp_path, api_key="a-wrong-key-1234")
+    detail = checks["token"].detail
+    assert "both header styles" in detail and ACCEPTANCE_GATEWAY in detail and 'auth_header = "ocp-apim"' in detail
+    assert {where for where, _style in sent} == {sim.base_url}
+    assert not any("azure-api.net" in where for where, _style in sent)
+    assert "a-wrong-key-1234" not in format_report(list(checks.values())) and "a-wrong-key-1234" not in caplog.text
+
+
+def test_the_right_header_gives_no_advice(sim_factory, tmp_path):
+    sim = sim_factory(auth_style="ocp-apim")
+    checks, sent, _s = doctor_against(sim, tmp_path, auth_header="ocp-apim")
+    assert checks["token"].level in (Level.OK, Level.WARN) and "auth_header" not in checks["token"].detail
+    assert {style for _w, style in sent} <= {"ocp-apim", "none"}  # only the configured style was sent

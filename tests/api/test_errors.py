@@ -4,6 +4,7 @@ may-have-taken-effect flag a caller needs to decide what to tell the guest."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 import pytest
@@ -209,3 +210,48 @@ def test_a_redirect_is_not_followed_and_says_why():
     assert info.value.status == 302
     assert "captive portal" in info.value.message and "login.hotel-wifi.example" in info.value.message
     assert len(api.requests) == 1
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/json", "text/json"])
+def test_every_documented_error_shape_reads_the_same_in_every_content_type(sim, api_client_factory, ctype):
+    """Against the simulator (which answers the document's shapes: a bare string in
+    text/plain, a JSON string, ValidationResponse, ProblemDetails): the same error class and
+    message, whatever the content type."""
+    sim.scenario.error_content_type = ctype
+
+    async def go():
+        async with api_client_factory() as c:
+            await c.register_token()
+            got = {}
+            for name, fn in (
+                ("string", lambda: c.location("nl-gfx-nope")),
+                ("validation", lambda: c.add_charge_card("12")),
+                ("problem", lambda: c.default_tariff(sim.venue.location_ids[0], "NL-GFX-E0-1")),
+                ("problem-bulk", lambda: c.bulk_tariffs("nope", [(sim.venue.location_ids[0], "E")])),
+            ):
+                try:
+                    await fn()
+                except errors.ApiError as exc:
+                    got[name] = (type(exc), exc.message, exc.validation_messages)
+            return got
+
+    got = asyncio.run(go())
+    assert got["string"] == (errors.NotFound, "Location not found", [])
+    assert got["validation"][0] is errors.ValidationFailed and "not a valid charge card number" in got["validation"][1]
+    assert got["problem"][0] is errors.NotFound and "location or EVSE is not known" in got["problem"][1]
+    assert got["problem-bulk"] == (errors.NotFound, "Payment method not found", [])
+
+
+def test_a_serialised_bad_request_object_result_gives_its_value():
+    body = {"value": "Provide at least 1 and at most 20 location IDs.", "formatters": [], "contentTypes": [],
+            "declaredType": None, "statusCode": 400}
+    api = FakeApi().on("POST", "/locations/availability",
+                       httpx.Response(400, content=json.dumps(body).encode(), headers={"Content-Type": "text/json"}))
+
+    async def go():
+        async with api.client(retry=RetryPolicy.none()) as c:
+            await c.availability(["nl-gfx-1"])
+
+    with pytest.raises(errors.ValidationFailed) as info:
+        asyncio.run(go())
+    assert info.value.message == "Provide at least 1 and at most 20 location IDs."

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -62,8 +64,13 @@ def test_register_card_qr_tariff_start_charge_stop_receipt(sim, client):
     final = r["until_final"][-1]
     assert final.status == models.SessionStatus.CDR_AVAILABLE and final.is_final
     assert final.total_costs is not None and final.total_costs > 0
-    assert final.receipt_number
+    assert final.receipt_number is None  # a charge card: no direct payment, no receipt number
+    # session times carry the location's offset (Amsterdam), nextStatusCall +00:00
+    assert final.start_time.utcoffset() == ZoneInfo("Europe/Amsterdam").utcoffset(final.start_time.replace(tzinfo=None))
+    assert final.next_status_call.utcoffset() == timedelta(0)
     assert final.end_time is not None and final.end_time >= final.start_time
+    costs_seen = [s.total_costs for s in r["until_final"] if s.status != models.SessionStatus.CDR_AVAILABLE]
+    assert not any(costs_seen)  # costs only at CDR_AVAILABLE
     assert [h.charge_session_id for h in r["history"]] == [r["started"].charge_session_id]
     assert r["history"][0].status == models.SessionStatus.CDR_AVAILABLE
 

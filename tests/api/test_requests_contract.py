@@ -1,9 +1,12 @@
-"""What the client sends matches openapi.json: a known path and method, only declared
-query parameters (required ones present), request bodies valid against their schema."""
+"""What the client sends is declared in the operator's document (upstream/openapi.json): a
+known path and method, only declared query parameters (required ones present), declared
+headers, request bodies valid against their schema. Every operation the client has is
+called, and together they are exactly the operations the contract tests cover."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import re
 from datetime import UTC, datetime
@@ -15,9 +18,10 @@ from openapi_schema_validator import OAS30Validator
 
 from kiosk.api import ChargeAssistClient
 from tests.api.fakeapi import FakeApi, reply
+from tests.sim.contract import CLIENT_OPERATIONS
 
 CONTRACT = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared" / "charge-assist" / "openapi.json").read_text()
+    (Path(__file__).resolve().parents[3] / "shared" / "charge-assist" / "upstream" / "openapi.json").read_text()
 )
 
 
@@ -40,7 +44,7 @@ def operation(method: str, path: str) -> tuple[str, dict]:
         t for t, ops in CONTRACT["paths"].items()
         if method.lower() in ops and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", t), path)
     ]
-    assert matches, f"{method} {path} is not in openapi.json"
+    assert matches, f"{method} {path} is not in the upstream document"
     template = min(matches, key=lambda t: t.count("{"))
     return template, CONTRACT["paths"][template][method.lower()]
 
@@ -55,6 +59,11 @@ def check(request: httpx.Request) -> str:
             assert p["name"] in request.url.params, f"{template}: missing {p['name']}"
         if p["in"] == "header" and p["name"] in request.headers:
             assert request.headers[p["name"]]
+    standard = {"host", "accept", "accept-encoding", "connection", "user-agent", "content-length", "content-type",
+                "authorization"}  # the document's security scheme is the Authorization header
+    declared_headers = {p["name"].lower() for p in declared.values() if p["in"] == "header"}
+    extra = {h for h in request.headers if h.lower() not in standard | declared_headers}
+    assert not extra, f"{template}: undeclared headers {extra}"
     if "requestBody" in op:
         schema = inline(op["requestBody"]["content"]["application/json"]["schema"])
         OAS30Validator(schema).validate(json.loads(request.content))
@@ -76,6 +85,7 @@ def test_every_operation_sends_what_the_contract_declares():
     api = FakeApi(fallback=answer)
 
     async def go(c: ChargeAssistClient) -> None:
+        # the operations below, by client method name (the last assertion checks none is missing)
         await c.service_status()
         await c.register_token()
         await c.create_token_v2("other-token", driver_id="d", emsp_id="e")
@@ -91,6 +101,8 @@ def test_every_operation_sends_what_the_contract_declares():
         await c.availability(["nl-gfx-1", "nl-gfx-2"])
         await c.parse_qr("https://a.greenflux.app/qr/gsop/gfx/abc")
         await c.tariffs("nl-gfx-1", "E1", connector_id="1")
+        await c.default_tariff("nl-gfx-1", "E1", connector_id="1")
+        await c.bulk_tariffs("pm-1", [("nl-gfx-1", "E1"), ("nl-gfx-1", "E2")])
         await c.start_session("nl-gfx-1", "E1", "1", "pm-1")
         await c.session_status("s-1", max_data_points=3)
         await c.stop_session("s-1")
@@ -103,5 +115,13 @@ def test_every_operation_sends_what_the_contract_declares():
 
     asyncio.run(run())
     covered = {check(r) for r in api.requests}
-    every = {f"{m.upper()} {p}" for p, ops in CONTRACT["paths"].items() for m in ops if m != "parameters"}
-    assert covered == every
+    assert covered == {f"{m} {p}" for m, p in CLIENT_OPERATIONS}
+    public = {name for name in dir(ChargeAssistClient) if not name.startswith("_")
+              and inspect.iscoroutinefunction(getattr(ChargeAssistClient, name))}
+    assert public - {"aclose", "__aenter__", "__aexit__", "check_key"} <= CALLED, "an operation without a contract check"
+
+
+CALLED = {"service_status", "register_token", "create_token_v2", "get_token_v2", "wallet", "add_charge_card",
+          "add_external_payment", "remove_payment_method", "locations_nearby", "locations_in_box", "location",
+          "location_by_evse", "availability", "parse_qr", "tariffs", "default_tariff", "bulk_tariffs",
+          "start_session", "session_status", "stop_session", "session_history"}

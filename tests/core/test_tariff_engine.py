@@ -61,7 +61,7 @@ def _inline_refs(node, schemas):
 def test_charge_assist_fixture_follows_the_contract():
     from openapi_schema_validator import OAS30Validator
 
-    spec = json.loads((ROOT.parent / "shared" / "charge-assist" / "openapi.json").read_text())
+    spec = json.loads((ROOT.parent / "shared" / "charge-assist" / "upstream" / "openapi.json").read_text())
     schemas = spec["components"]["schemas"]
     OAS30Validator(_inline_refs(schemas["WalletTariffItem"], schemas)).validate(ca_item())
 
@@ -79,6 +79,17 @@ def test_future_tariff_prices_the_part_of_the_session_after_it_starts():
     ]
     # prices include 21% VAT: 1.00 + 3.50 + 2.50 = 7.00 incl., 7.00 / 1.21 = 5.785... excl.
     assert (q.incl_vat, q.excl_vat, q.vat) == (Decimal("7.00"), Decimal("5.79"), Decimal("1.21"))
+
+
+def test_future_tariff_with_the_documents_local_valid_from_switches_at_the_same_moment():
+    """The document's validFrom/validTo are local times without an offset and with seven
+    fractional digits (``2025-05-31T13:22:00.1960000``): 22:00 local is 21:00 UTC here."""
+    item = ca_item()
+    item["tariff"]["validFrom"], item["tariff"]["validTo"] = "2026-01-01T01:00:00.0000000", "2026-11-23T22:00:00.0000000"
+    item["futureTariffs"][0]["validFrom"] = "2026-11-23T22:00:00.0000000"
+    start = dt.datetime(2026, 11, 23, 21, 0, tzinfo=AMS)
+    profile = ChargingProfile([charge(start, 120, 20)], "Europe/Amsterdam")
+    assert quote(from_charge_assist(item), profile).incl_vat == quote(from_charge_assist(ca_item()), profile).incl_vat
 
 
 def test_session_entirely_before_the_future_tariff_uses_the_current_one():

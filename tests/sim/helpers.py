@@ -23,7 +23,7 @@ class Flow:
     def __init__(self, sim, token: str = "kiosk-test") -> None:
         self.sim = sim
         self.token = token
-        # every answer of a contract path is validated against openapi.json on the way in
+        # every answer of a documented path is validated against the upstream document on the way in
         self.c = httpx.Client(base_url=sim.base_url, headers=sim.auth_headers(), timeout=10,
                               event_hooks={"response": [validating_hook]})
         self.c.put(f"/token/{token}").raise_for_status()

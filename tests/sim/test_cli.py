@@ -32,7 +32,7 @@ def test_kiosk_sim_prints_url_and_qr_codes_and_serves():
                 break
         out = "".join(lines)
         url = re.search(r"(http://127\.0\.0\.1:\d+)", out).group(1)
-        qrs = re.findall(r"https://a\.greenflux\.app/qr/gsop/greenflux/[0-9a-f-]{36}", out)
+        qrs = re.findall(r"https://greenflux\.app/qr/gsop/greenflux/[0-9a-f-]{36}", out)
         assert len(qrs) >= 10
         assert "k-cli" not in out  # the key is not printed
         h = {"Authorization": "ApiKey k-cli"}

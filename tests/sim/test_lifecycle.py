@@ -60,7 +60,8 @@ def test_full_flow_register_card_qr_tariff_start_charge_stop_receipt(sim, flow):
     assert done["currency"] == "EUR" and done["vatPercentage"] == 21.0
     excl = cents(Decimal("0.50") + energy * Decimal("0.32"))
     assert abs(Decimal(str(done["totalVat"])) - (expected - excl)) <= Decimal("0.01")
-    assert done["receiptNumber"]
+    # receiptNumber only "after ... direct payment is successful": never for a charge card
+    assert done["receiptNumber"] is None
     items = done["costBreakdown"]["retailSegments"][0]["items"]
     assert {i["dimension"] for i in items} == {"FLAT", "ENERGY"}
     energy_line = next(i for i in items if i["dimension"] == "ENERGY")
@@ -195,7 +196,7 @@ def test_external_payments_room_numbers(sim, flow):
     assert flow.wait_for(sid, {"CHARGING", "REJECTED"})["status"] == "REJECTED"
     sim.scenario.external_payments = False
     r = flow.c.put(f"/payment/{flow.token}/external", json={"externalPaymentMethodId": "ROOM-215"})
-    assert r.status_code == 400 and "not enabled" in r.json()
+    assert r.status_code == 400 and "not enabled" in r.text  # a string, in whichever content type
 
 
 def test_full_battery_goes_parking_and_bills_parking_time(sim, flow):
@@ -354,7 +355,7 @@ def test_cable_pulled_ends_the_session_without_a_stop(sim, flow):
     st = flow.status(sid)
     assert st["status"] == "STOPPING" and st["endTime"]
     done = flow.wait_for(sid, {"CDR_AVAILABLE"})
-    assert done["totalCosts"] > 0 and done["receiptNumber"]
+    assert done["totalCosts"] > 0 and done["receiptNumber"] is None  # a card session: no receipt number
     assert sim.scenario.unplug(ev.evse_uid) is False  # nothing left to unplug
 
 

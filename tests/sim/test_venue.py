@@ -53,14 +53,16 @@ def test_every_printed_qr_resolves_to_its_evse(sim):
     h = sim.auth_headers()
     assert len(sim.venue.qr_urls()) == len(sim.venue.venue_evses())
     for ev in sim.venue.venue_evses():
-        assert ev.qr_url.startswith("https://a.greenflux.app/qr/gsop/greenflux/")
+        assert ev.qr_url.startswith("https://greenflux.app/qr/gsop/greenflux/")  # the document's form
         r = httpx.post(sim.base_url + "/qr", json={"url": ev.qr_url}, headers=h).json()
         assert (r["valid"], r["locationId"], r["evseUid"]) == (True, ev.location_id, ev.evse_uid)
         assert r["connectorId"] == (ev.connectors[0].id if len(ev.connectors) == 1 else None)
     ev = sim.venue.venue_evses()[0]
-    variant = ev.qr_url.replace("a.greenflux.app", "qr.greenflux.com").upper().replace("HTTPS://QR.GREENFLUX.COM/QR/GSOP/GREENFLUX", "https://qr.greenflux.com/qr/gsop/greenflux")
-    r = httpx.post(sim.base_url + "/qr", json={"url": variant + "/"}, headers=h).json()
-    assert r["valid"] and r["evseUid"] == ev.evse_uid
+    for host in ("a.greenflux.app", "qr.greenflux.com"):  # the guide's acceptance host, the older QR host
+        variant = ev.qr_url.replace("greenflux.app", host, 1).upper().replace(
+            f"HTTPS://{host.upper()}/QR/GSOP/GREENFLUX", f"https://{host}/qr/gsop/greenflux")
+        r = httpx.post(sim.base_url + "/qr", json={"url": variant + "/"}, headers=h).json()
+        assert r["valid"] and r["evseUid"] == ev.evse_uid
 
 
 def test_evse_lookup_by_uid_or_evse_id(sim):

@@ -1,6 +1,6 @@
 """Build :class:`Tariff` / :class:`TariffSchedule` from Charge Assist and OCPI JSON.
 
-Charge Assist (``openapi.json``: WalletTariffItem, TariffModel) is camelCase and puts
+Charge Assist (``upstream/openapi.json``: WalletTariffItem, TariffModel) is camelCase and puts
 ``restrictions`` (TariffTypeRestrictionModel: ``min_kwh``, ``max_kwh``, ``min_duration``,
 ... in snake_case) on each *price component*; ``futureTariffs`` carry ``validFrom`` /
 ``validTo``. OCPI 2.1.1 / 2.2.1 is snake_case with ``restrictions`` on the *element*;

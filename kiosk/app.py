@@ -135,7 +135,7 @@ class KioskApp:
         ctx = AppContext(settings=s, client=None, venue=None, sessions=None, runtime=runtime, sim=self.sim,
                          time_scale=time_scale)
         ctx.venue = VenueService(
-            None, location_ids=list(s.venue_location_ids), qr_hosts=list(s.qr_hosts),
+            None, location_ids=list(s.venue_location_ids), qr_hosts=list(s.qr_hosts), qr_other_hosts=s.qr_other_hosts,
             payment_method_id=rt("payment_method_id"),
             payment_card=s.payment_card.get_secret_value() if s.payment_card else None,
             payment_external_ref=s.payment_external_ref, room_payment=s.room_payment,

@@ -61,13 +61,6 @@ class SessionStatus(StrEnum):
     ERROR = "ERROR"
 
 
-#: States after which a session's status no longer changes.
-FINAL_SESSION_STATUSES = frozenset(
-    {SessionStatus.CDR_AVAILABLE, SessionStatus.REJECTED, SessionStatus.TIMEOUT, SessionStatus.CANCELLED,
-     SessionStatus.ERROR}
-)
-
-
 class SessionError(StrEnum):
     INVALID_TOKEN = "INVALID_TOKEN"
     EVSE_NOT_AVAILABLE = "EVSE_NOT_AVAILABLE"
@@ -1053,8 +1046,10 @@ class StatusResponse(ApiModel):
 
     @property
     def is_final(self) -> bool:
-        """True once the status will not change any more."""
-        return self.status in FINAL_SESSION_STATUSES
+        """True once the status will not change any more (kiosk.core.session owns the states)."""
+        from kiosk.core.session import is_final
+
+        return is_final(self.status)
 
 
 class SessionHistoryModel(ApiModel):

@@ -1,7 +1,7 @@
 """A kiosk without widgets for the flow's tests: the simulator over real HTTP, the real
 session and venue services, and :class:`kiosk.flow.GuestFlow`, all on one virtual clock.
 
-Time is the simulator's virtual clock (speed 1, moved on with :meth:`FlowEnv.advance`): the
+Time is the simulator's virtual clock (standing still but for :meth:`FlowEnv.advance`): the
 flow's timeouts, the service's clock and its waits (the settle time before looking up a
 lost start) all read it, so minutes of a guest's visit take milliseconds. The service's
 own polling task is off; :meth:`FlowEnv.poll` does what it does (a status call per live
@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kiosk.core.session import State
 from kiosk.flow import GuestFlow, Timings
 from kiosk.sim import SimServer
 
@@ -27,7 +28,9 @@ LANGS = ("en", "nl", "de", "fr")
 class FlowEnv:
     def __init__(self, tmp: Path, *, seed: int = 1, timings: Timings | None = None,
                  room_payment: bool = True) -> None:
-        self.sim = SimServer(host="127.0.0.1", port=0, seed=seed, speed=1.0,
+        # virtual time stands still but for advance(): a run depends on its draws, not on how
+        # fast this machine is (hypothesis replays a failing sequence and needs the same run)
+        self.sim = SimServer(host="127.0.0.1", port=0, seed=seed, speed=1e-6,
                              start_time=datetime(2026, 6, 1, 9, 0, tzinfo=UTC)).start()
         self.sim.scenario.traffic = False
         self.tmp = tmp
@@ -44,6 +47,7 @@ class FlowEnv:
         self.svc: Any = None
         self.venue: Any = None
         self.flow: GuestFlow | None = None
+        self._due: dict[str, float] = {}          # session key -> virtual time of its next poll
 
     # -- clock ------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -88,33 +92,38 @@ class FlowEnv:
         threading.Thread(target=self.sim.stop, daemon=True).start()
 
     # -- what the poller would do ----------------------------------------------------------------
-    async def poll(self) -> None:
-        from kiosk.api import errors
-
+    async def poll(self, *, due_only: bool = False) -> None:
+        """One round of the service's poller for every live session (``due_only``: those
+        whose next poll is due by the poller's own schedule, in virtual seconds)."""
+        now = self.mono()
         for live in list(self.svc.registry.values()):
             if live.lifecycle.is_final:
                 continue
-            try:
-                await self.svc.poller.step(live)
-            except errors.ApiError:
-                prev = live.lifecycle.state
-                if live.lifecycle.unreachable():
-                    self.svc.poller.notify(live, prev)
+            if live.wake.is_set():       # woken, as the poller's task is (a stop was sent or asked)
+                live.wake.clear()
+                replan, live.replan = live.replan, False
+                self._due[live.key] = now + self._wait(live) if replan else now
+            if due_only and self._due.get(live.key, 0.0) > now:
+                continue
+            await self.svc.poller.round(live)
+            self._due[live.key] = self.mono() + self._wait(live)
+
+    def _wait(self, live: Any) -> float:
+        state = live.lifecycle.state if live.charge_session_id else State.PENDING
+        wait = self.svc.poller.policy.server_delay(state, server_time=live.server_time,
+                                                   next_status_call=live.next_status_call, failures=live.failures)
+        return wait if wait is not None else 3600.0
 
     async def advance(self, seconds: float, *, step: float = 1.0) -> None:
-        """Let ``seconds`` pass: the flow ticks every ``step`` seconds; the sessions are
-        polled every 5 seconds (as the API asks while starting; more often than later)."""
+        """Let ``seconds`` pass: the flow ticks every ``step`` seconds; each session is polled
+        when the poller's schedule says (every 4 s while starting, then at nextStatusCall)."""
         assert self.flow is not None
         done = 0.0
-        since_poll = 0.0
         while done < seconds:
             dt = min(step, seconds - done)
             self.sim.clock.advance(dt)
             done += dt
-            since_poll += dt
-            if since_poll >= 5.0:
-                since_poll = 0.0
-                await self.poll()
+            await self.poll(due_only=True)
             self.flow.tick()
         await asyncio.sleep(0)
 

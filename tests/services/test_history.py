@@ -72,7 +72,7 @@ def test_history_rows_totals_and_csv_match_the_simulator(sim_factory, tmp_path):
     for sid, tag, minutes in ((s1, "Room 101", 40), (s2, "AB-123-C", 20)):
         h, r = truth[sid], by_id[sid]
         assert r["tag"] == tag
-        assert r["receipt_number"] == receipts[sid] and r["receipt_number"].startswith("GFX-")
+        assert r["receipt_number"] == (receipts[sid] or "")      # none for a card or external payment
         assert Decimal(r["kwh"]) == Decimal(str(h.energy_in_kwh)).quantize(Decimal("0.001"))
         assert Decimal(r["total_incl_vat"]) == Decimal(str(h.retail_cost_incl_vat)).quantize(Decimal("0.01"))
         assert Decimal(r["vat"]) == Decimal(str(h.vat_amount)).quantize(Decimal("0.01"))

@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from kiosk.core.ownership import Lockout, hash_secret, verify_secret
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Translator
 
 from .live import Clock
 from .model import Attendant, AttendantLocked, AuditEntry, NotAllowed, SessionError, WrongPin
@@ -19,6 +19,9 @@ from .model import Attendant, AttendantLocked, AuditEntry, NotAllowed, SessionEr
 PIN_KEY = "attendant_pin_hash"
 LOCKOUT_KEY = "attendant_lockout"
 LOCKED = N_("Too many wrong PINs. Try again in {seconds} seconds.")
+
+_ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
+
 
 
 class AttendantAuth:

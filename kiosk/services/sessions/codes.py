@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.core.ownership import CODE_LENGTH, Lockout, hash_code, new_code, normalise_code, verify_code
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Translator
 
 from .journal_io import JournalIO
 from .live import Clock, Live, Registry
@@ -30,6 +30,9 @@ from .model import WrongCode
 LOCKOUT_KEY = "guest_code_lockout"
 WRONG_CODE = N_("That code does not match a session. Check the code you noted and try again.")
 LOCKED = N_("Too many wrong codes. Try again in {seconds} seconds.")
+
+_ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
+
 
 
 class GuestCodes:

@@ -20,7 +20,7 @@ from kiosk.core.estimate import reconcile
 from kiosk.core.polling import PollPolicy
 from kiosk.core.session import ENDED, RUNNING, State, can_stop
 from kiosk.core.tariff import quote
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Translator
 
 from .journal_io import JournalIO
 from .live import Clock, Live, Registry, ServerClock, aware, dec
@@ -28,6 +28,7 @@ from .model import SessionUpdate, StopFailed
 from .views import Views
 
 log = logging.getLogger(__name__)
+_ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
 
 Sleep = Callable[[float], Awaitable[Any]]
 PRICED = frozenset({State.CHARGING, State.PARKING, State.STOPPING, State.COMPLETED, State.CDR_AVAILABLE})
@@ -89,8 +90,6 @@ class Poller:
         return max(delay, self._retry_at.get(live.key, 0.0) - time.monotonic())
 
     async def _run(self, live: Live) -> None:
-        from kiosk.api import errors
-
         while not self.closed:
             if live.lifecycle.is_final:
                 return
@@ -112,23 +111,30 @@ class Poller:
                 continue   # wait for the nextStatusCall of the answer that woke us, not the old one
             if self._retry_at.get(live.key, 0.0) > time.monotonic():
                 continue   # woken early: the service asked us to wait (Retry-After)
-            try:
-                await self.step(live)
-            except errors.RateLimited as exc:
-                self._rate_limited(live, exc)
-                live.failures += 1
-            except errors.ApiError:
-                live.failures += 1
-                prev = live.lifecycle.state
-                if live.failures >= 2 and live.lifecycle.unreachable():
-                    await self.io.call(self.io.journal.update, live.key, state=live.lifecycle.state,
-                                       known_state=live.lifecycle.known, event="unreachable")
-                    self.notify(live, prev)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - never let one bad answer end the polling
-                log.exception("polling session %s failed", live.key)
-                live.failures += 1
+            await self.round(live)
+
+    async def round(self, live: Live) -> None:
+        """One polling round as the task runs it: :meth:`step`, and what a failure means
+        (back off, Retry-After, UNKNOWN after two failures in a row). Never raises."""
+        from kiosk.api import errors
+
+        try:
+            await self.step(live)
+        except errors.RateLimited as exc:
+            self._rate_limited(live, exc)
+            live.failures += 1
+        except errors.ApiError:
+            live.failures += 1
+            prev = live.lifecycle.state
+            if live.failures >= 2 and live.lifecycle.unreachable():
+                await self.io.call(self.io.journal.update, live.key, state=live.lifecycle.state,
+                                   known_state=live.lifecycle.known, event="unreachable")
+                self.notify(live, prev)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - never let one bad answer end the polling
+            log.exception("polling session %s failed", live.key)
+            live.failures += 1
 
     async def step(self, live: Live) -> None:
         """One round of a session's polling: look up a start whose answer was lost, or ask

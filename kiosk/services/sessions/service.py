@@ -28,7 +28,7 @@ from typing import Any
 
 from kiosk.core.journal import Journal
 from kiosk.core.polling import PollPolicy
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Translator
 
 from .auth import AttendantAuth
 from .codes import GuestCodes
@@ -39,6 +39,9 @@ from .model import (Attendant, AuditEntry, BoardEntry, NotAllowed, Receipt, Sess
 from .poller import Poller, Sleep
 from .start import Starter
 from .views import Views
+
+_ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
+
 
 
 class SessionService:

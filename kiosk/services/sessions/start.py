@@ -17,7 +17,7 @@ from typing import Any
 
 from kiosk.core.journal import EvseBusy
 from kiosk.core.session import API_STATES, Lifecycle, State, parse_state
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Translator
 
 from .codes import GuestCodes
 from .journal_io import JournalIO
@@ -27,6 +27,7 @@ from .poller import Poller, Sleep
 from .views import Views
 
 log = logging.getLogger(__name__)
+_ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
 
 BUSY = N_("A session is already running or starting on this charger. Choose another charger or ask the front desk.")
 CONFIRMING = N_("We are still confirming this session with the charger. Try again in a minute.")

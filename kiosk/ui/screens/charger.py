@@ -245,14 +245,21 @@ class ChargerScreen(Screen):
         if phone:
             contact.append(_("Help: {phone}", phone=phone))
         self.operator.setText("\n".join(contact))
+        public = getattr(d, "price_source", None) == "public"
+        self.tariff_title.setText(_("The charger's public price") if public else _("What it costs"))
         if d.tariff_text:
             self.tariff.setText(d.tariff_text)
             self.example.setText(d.example_text[:1].upper() + d.example_text[1:] if d.example_text else "")
             # describe() states prices including VAT; say which rate, and that it is an example.
-            self.vat.setText(_("Prices include VAT.") if d.vat_percent is None else
-                             _("Prices include {vat}% VAT.", vat=number(d.vat_percent, 0)))
+            vat = (_("Prices include VAT.") if d.vat_percent is None else
+                   _("Prices include {vat}% VAT.", vat=number(d.vat_percent, 0)))
+            # the operator prices its default token, not the venue's card: say so
+            self.vat.setText(vat + " " + _("The venue's own price may differ.") if public else vat)
         else:
-            self.tariff.setText(_("The price could not be loaded. The venue's usual rate applies."))
+            # no price is known (a venue card the service does not price, no public price):
+            # said plainly before Start
+            self.tariff.setText(_("The price is not known before charging. The venue settles the cost; "
+                                  "ask the front desk if you want to know it first."))
             self.example.setText("")
             self.vat.setText("")
         if self.payment == "room" and self.room:

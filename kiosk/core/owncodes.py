@@ -5,7 +5,11 @@ receipt (to take it along). Each starts with a recognisable, versioned prefix, s
 scan of one is never taken for a charger code or sent to the service, and the screens can
 open the right screen for it:
 
-* guest code: ``kiosk:code:v1:123456`` (the six digits; a phone's reader shows them too)
+* guest code: ``kiosk:code:v2:<EVSE uid>:123456``: the charger and the six digits (a
+  phone's reader shows them too). The charger is named because a code is only ever checked
+  against the sessions of one charger, and wrong codes count against that charger (one
+  guesser cannot lock out the guests of other chargers). ``kiosk:code:v1:123456`` (no
+  charger) is still recognised, as the digits alone.
 * receipt: a first line ``kiosk:receipt:v1`` (``kiosk:receipt:v1:<ref>`` when the screen
   gives a reference, e.g. the receipt number), then the translated title "Charging
   receipt" and one ``name: value`` line per row, readable on a phone.
@@ -28,23 +32,33 @@ _ = Translator("payload")
 
 SCHEME = "kiosk"
 VERSION = "v1"
-GUEST_CODE_PREFIX = f"{SCHEME}:code:{VERSION}:"
+CODE_VERSIONS = ("v1", "v2")
+GUEST_CODE_PREFIX = f"{SCHEME}:code:v2:"
 RECEIPT_PREFIX = f"{SCHEME}:receipt:{VERSION}"
 #: Longest receipt text (the QR stays readable on a phone and the receipt screen).
 MAX_RECEIPT_LENGTH = 1200
 RECEIPT_TITLE = N_("Charging receipt")
 
 _GUEST_CODE_RE = re.compile(r"^[0-9]{6}$")
+_EVSE_CODE_RE = re.compile(r"^([A-Za-z0-9*._-]{1,48}):([0-9]{6})$")
 _REF_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _OWN_RE = re.compile(r"^kiosk:([a-z-]+):(v[0-9]+)(?::(.*))?$", re.IGNORECASE)
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
-def guest_code_qr(code: str) -> str:
-    """The text of a guest code's QR code."""
+def guest_code_qr(code: str, evse_uid: str) -> str:
+    """The text of a guest code's QR code: the charger and the code."""
     if not _GUEST_CODE_RE.match(code or ""):
         raise ValueError("a guest code is six digits")
-    return GUEST_CODE_PREFIX + code
+    if not _EVSE_CODE_RE.match(f"{evse_uid}:{code}"):
+        raise ValueError("not a charger's EVSE uid")
+    return f"{GUEST_CODE_PREFIX}{evse_uid}:{code}"
+
+
+def split_guest_code(value: str) -> tuple[str | None, str]:
+    """(EVSE uid or None, digits) of a ``guest_code`` value from :func:`parse`."""
+    evse, _sep, digits = value.rpartition(":")
+    return (evse or None), digits
 
 
 def _clean(text: object, limit: int = 120) -> str:
@@ -70,17 +84,24 @@ def receipt_qr(rows: Iterable[tuple[str, str]], *, ref: str | None = None, lang:
 
 
 def parse(text: str) -> tuple[str, str] | None:
-    """("guest_code", digits) or ("receipt", ref) for the kiosk's own codes (also the older
-    bare forms); ("unknown", "") for a ``kiosk:`` code of a kind or version this kiosk does
-    not know; None for anything else."""
+    """("guest_code", "<EVSE uid>:<digits>" or just the digits) or ("receipt", ref) for the
+    kiosk's own codes (also the older forms: :func:`split_guest_code` takes a code apart);
+    ("unknown", "") for a ``kiosk:`` code of a kind or version this kiosk does not know;
+    None for anything else."""
     first = text.split("\n", 1)[0].strip()
     if first[:6].lower() == SCHEME + ":":
         m = _OWN_RE.match(first)
-        if not m or m.group(2).lower() != VERSION:
+        kind = m.group(1).lower() if m else ""
+        version = m.group(2).lower() if m else ""
+        rest = (m.group(3) or "") if m else ""
+        if kind == "code" and "\n" not in text and version in CODE_VERSIONS:
+            if version == "v2" and _EVSE_CODE_RE.match(rest):
+                return ("guest_code", rest)
+            if version == "v1" and _GUEST_CODE_RE.match(rest):
+                return ("guest_code", rest)
             return ("unknown", "")
-        kind, rest = m.group(1).lower(), m.group(3) or ""
-        if kind == "code" and "\n" not in text and _GUEST_CODE_RE.match(rest):
-            return ("guest_code", rest)
+        if not m or version != VERSION:
+            return ("unknown", "")
         if kind == "receipt" and (not rest or _REF_RE.match(rest)):
             return ("receipt", rest)
         return ("unknown", "")
@@ -95,4 +116,5 @@ def _receipt_titles() -> set[str]:
     return {_(RECEIPT_TITLE, lang=lang) for lang in LANGUAGES}
 
 
-__all__ = ["GUEST_CODE_PREFIX", "MAX_RECEIPT_LENGTH", "RECEIPT_PREFIX", "guest_code_qr", "parse", "receipt_qr"]
+__all__ = ["GUEST_CODE_PREFIX", "MAX_RECEIPT_LENGTH", "RECEIPT_PREFIX", "guest_code_qr", "parse", "receipt_qr",
+           "split_guest_code"]

@@ -121,3 +121,63 @@ class Lockout:
             lf = data.get("last_failure")
             self.last_failure = datetime.fromisoformat(lf) if lf else None
         return self
+
+
+@dataclass
+class GuessLimit:
+    """Wrong guesses against one scope (a charger, a session), persisted as a small dict.
+
+    After ``free`` wrong guesses in a row each further one locks the scope for a growing
+    delay (``base_s`` doubling up to ``max_s``); a right code ends the run (not the count
+    of the day). At most ``per_day`` wrong guesses in any 24 hours: after that the scope
+    stays locked until the oldest of them is a day old, so a guesser gets ``per_day``
+    guesses a day however patient, and a restart changes nothing. Times are the kiosk's
+    clock; one that went backwards keeps the guesses "in the window" (never fewer locks).
+    """
+
+    free: int = 5
+    base_s: float = 30.0
+    max_s: float = 900.0
+    per_day: int = 20
+    run: int = 0                                  # wrong guesses in a row
+    times: list[datetime] | None = None           # wrong guesses of the last 24 hours
+    locked_until: datetime | None = None
+
+    def _recent(self, now: datetime) -> list[datetime]:
+        day = timedelta(days=1)
+        return [t for t in (self.times or []) if now - t < day]
+
+    def remaining(self, now: datetime) -> float:
+        wait = 0.0 if self.locked_until is None else (self.locked_until - now).total_seconds()
+        recent = self._recent(now)
+        if len(recent) >= self.per_day:
+            wait = max(wait, (min(recent) + timedelta(days=1) - now).total_seconds())
+        return max(0.0, wait)
+
+    def failure(self, now: datetime) -> float:
+        """Count a wrong guess; returns the seconds the scope is locked now (0: not)."""
+        self.times = (self._recent(now) + [now])[-self.per_day:]
+        self.run += 1
+        k = self.run - self.free
+        if k > 0:
+            self.locked_until = now + timedelta(seconds=min(self.max_s, self.base_s * 2 ** (k - 1)))
+        return self.remaining(now)
+
+    def success(self) -> None:
+        self.run = 0
+        self.locked_until = None
+
+    def guesses_today(self, now: datetime) -> int:
+        return len(self._recent(now))
+
+    def state(self) -> dict:
+        return {"run": self.run, "times": [t.isoformat() for t in self.times or []],
+                "locked_until": self.locked_until.isoformat() if self.locked_until else None}
+
+    def load(self, data: dict | None) -> GuessLimit:
+        if data:
+            self.run = int(data.get("run", 0))
+            self.times = [datetime.fromisoformat(t) for t in data.get("times", [])]
+            lu = data.get("locked_until")
+            self.locked_until = datetime.fromisoformat(lu) if lu else None
+        return self

@@ -36,7 +36,13 @@ class ChargerSteps:
             return
         kind = self.classify_scan(text) if self.classify_scan is not None else None
         if kind is not None and kind[0] == "guest_code":
-            await self.submit_code(kind[1], scanned=True)
+            from kiosk.core.owncodes import split_guest_code
+
+            evse, digits = split_guest_code(kind[1])
+            if evse is None:          # an older code's QR that does not name the charger
+                self.my_session()     # the guest names it and types the code
+                return
+            await self.submit_code(digits, evse_uid=evse, scanned=True)
             return
         if kind is not None and kind[0] == "receipt":
             self.visit.scan_reason = "receipt"

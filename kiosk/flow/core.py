@@ -132,6 +132,8 @@ class FlowCore:
             d = v.details
             if v.charger_error or (d is not None and d.unusable is not None):
                 out.add(Action.OTHER_CHARGER)
+            if d is not None and str(d.unusable) == "IN_USE_HERE":
+                out.add(Action.MY_SESSION)        # "this is my car": see or stop it
             if d is not None and d.unusable is None:
                 out |= {Action.PAY_VENUE} | ({Action.PAY_ROOM} if self.room_payment else set())
                 if self.busy is None and (v.payment == "venue" or v.room):
@@ -140,7 +142,10 @@ class FlowCore:
         if s == Step.START_FAILED:
             return {Action.OTHER_CHARGER, Action.HOME} | ({Action.RETRY} if v.retryable else set())
         if s == Step.CODE_ENTRY:
-            return {Action.BACK, Action.SHOW_CODE} | ({Action.SUBMIT_CODE} if self.busy is None else set())
+            if v.code_evse is None:
+                return {Action.BACK, Action.CHOOSE_CHARGER}
+            return {Action.BACK, Action.CHOOSE_CHARGER, Action.SHOW_CODE} | (
+                {Action.SUBMIT_CODE} if self.busy is None else set())
         if s == Step.LIVE:
             out = {Action.DONE}
             if v.view is not None and v.view.can_stop:
@@ -231,10 +236,24 @@ class FlowCore:
             self._arm()
             self._changed()
 
-    def my_session(self) -> None:
-        if self.step == Step.HOME:
+    def my_session(self, evse_uid: str | None = None) -> None:
+        """"My session": the guest names their charger (``evse_uid`` when they tapped "this
+        is my car" on its screen), then types the code."""
+        if self.step in (Step.HOME, Step.CHARGER):
+            if self.step == Step.CHARGER:
+                self._to_board()
             self.visit.notice = None
+            self.visit.code_evse = evse_uid
             self._go(Step.CODE_ENTRY)
+            self._changed()
+
+    def choose_code_charger(self, evse_uid: str | None) -> None:
+        """On "My session": the charger the guest's car is at (None: choose again)."""
+        if self.step == Step.CODE_ENTRY and self.busy is None:
+            self.visit.code_evse = evse_uid
+            self.visit.notice = None
+            self.visit.show_code = False
+            self.touch()
             self._changed()
 
     def show_code(self, on: bool) -> None:

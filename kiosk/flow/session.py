@@ -20,20 +20,24 @@ class SessionSteps:
     """Mixed into GuestFlow (uses FlowCore's state)."""
 
     # -- the guest's session --------------------------------------------------------------
-    async def submit_code(self, code: str, *, scanned: bool = False) -> None:
-        """Open the session of ``code`` (typed on "My session", or its QR scanned at Home)."""
+    async def submit_code(self, code: str, *, evse_uid: str | None = None, scanned: bool = False) -> None:
+        """Open the session of ``code`` at the charger the guest named (typed on "My
+        session"), or at the one its QR names (scanned at Home)."""
         from kiosk.services.sessions import SessionError
 
         if self.sessions is None or self.busy is not None:
             return
         if self.step != (Step.HOME if scanned else Step.CODE_ENTRY):
             return
+        evse_uid = evse_uid or self.visit.code_evse
+        if evse_uid is None:
+            return
         gen = self._gen
         self.busy = "checking"
         self.visit.notice = None
         self._changed()
         try:
-            view = await self.sessions.attach(code)
+            view = await self.sessions.attach(code, evse_uid)
         except SessionError as exc:
             if gen == self._gen:
                 self.busy = None

@@ -67,6 +67,7 @@ class Visit:
     retryable: bool = True
     notice: Notice | None = None
     show_code: bool = False         # the guest asked to see the code they type
+    code_evse: str | None = None    # the charger the guest named on "My session" (codes are per charger)
     cancelled: bool = False         # the guest cancelled a start still in flight
     stop_sent: bool = False
     receipt: Any = None

@@ -26,6 +26,11 @@ from kiosk.i18n import LANGUAGES, current_language, set_language
 log = logging.getLogger(__name__)
 
 
+def _shown(widget: Any) -> Any:
+    """The widget once it is on screen (a button added to a shown layout appears a turn later)."""
+    return widget if widget is not None and widget.isVisible() else None
+
+
 class StepTimeout(AssertionError):
     pass
 
@@ -176,6 +181,7 @@ class Autopilot:
             ctx.flow.home()   # scanned a bay in use: wait for the next label
             t = time.monotonic()
         steps["scan_to_charger"] = time.monotonic() - t
+        evse_uid = charger.details.evse.uid
         if capture:
             await self.shot("charger")
             if charger.pay_room.isVisible():
@@ -216,6 +222,10 @@ class Autopilot:
         self.tap(home.my_session)
         cs = sh.screen("code")
         await self.until(lambda: sh.current_name() == "code", "code screen")
+        if capture:
+            await self.shot("code-charger")
+        self.tap(await self.until(lambda: _shown(cs.bay_buttons.get(evse_uid)), "the guest's bay on My session"))
+        await self.until(lambda: cs.keypad.isVisible(), "the keypad")
         for ch in code:
             self.tap(cs.keypad.keys[ch])
         if capture:

@@ -151,15 +151,20 @@ def test_utf8_bytes_are_text():
 # --------------------------------------------------------------------------- own codes
 
 
-def test_the_kiosks_guest_code_qr_is_its_own_kind():
-    text = owncodes.guest_code_qr("042137")
-    assert text == "kiosk:code:v1:042137"
+def test_the_kiosks_guest_code_qr_is_its_own_kind_and_names_the_charger():
+    text = owncodes.guest_code_qr("042137", "NL-GFX-E61899-1")
+    assert text == "kiosk:code:v2:NL-GFX-E61899-1:042137"
     p = classify(text)
-    assert (p.kind, p.value, p.is_charger_code) == (PayloadKind.GUEST_CODE, "042137", False)
-    # what older kiosks showed: the bare six digits
+    assert (p.kind, p.value, p.is_charger_code) == (PayloadKind.GUEST_CODE, "NL-GFX-E61899-1:042137", False)
+    assert owncodes.split_guest_code(p.value) == ("NL-GFX-E61899-1", "042137")
+    # what older kiosks showed: v1 without the charger, and the bare six digits
+    assert classify("kiosk:code:v1:042137").value == "042137"
     assert (classify("042137").kind, classify("042137").value) == (PayloadKind.GUEST_CODE, "042137")
+    assert owncodes.split_guest_code("042137") == (None, "042137")
     with pytest.raises(ValueError):
-        owncodes.guest_code_qr("42137")
+        owncodes.guest_code_qr("42137", "NL-GFX-E61899-1")
+    with pytest.raises(ValueError):
+        owncodes.guest_code_qr("042137", "NL GFX\n1")
 
 
 @pytest.mark.parametrize("lang", ["en", "nl", "de", "fr"])

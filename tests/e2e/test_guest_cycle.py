@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.plugins.ui import click, poll_until
+from tests.plugins.ui import open_my_session, click, poll_until
 
 
 def test_full_guest_cycle_scan_start_come_back_stop_receipt(kiosk_factory, sim, ui_loop):
@@ -36,15 +36,10 @@ def test_full_guest_cycle_scan_start_come_back_stop_receipt(kiosk_factory, sim, 
         await poll_until(lambda: sh.current_name() == "started", 60, what="session started")
         code = sh.screen("started").code_label.text()
         assert len(code) == 6
+        evse_uid = ch.details.evse.uid
         click(sh.screen("started").done)
-        # 3. come back later and look at it
-        click(home.my_session)
-        cs = sh.screen("code")
-        for d in code:
-            click(cs.keypad.keys[d])
-        click(cs.keypad.ok_btn)
-        live = sh.screen("live")
-        await poll_until(lambda: sh.current_name() == "live" and live.view is not None, what="live")
+        # 3. come back later and look at it: name the charger, type the code
+        live = await open_my_session(ctx, code, evse_uid)
         await poll_until(lambda: (live.view.energy_kwh or 0) > 0, 60, what="energy")
         # 4. stop and take the receipt
         click(live.stop)

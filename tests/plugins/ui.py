@@ -40,6 +40,11 @@ def free_evse(ctx, sim, exclude=()):
     return next(e for e in sim.venue.venue_evses() if e.evse_uid in avail)
 
 
+def _shown(widget):
+    """The widget once it is on screen (a button added to a shown layout appears a turn later)."""
+    return widget if widget is not None and widget.isVisible() else None
+
+
 async def bay_button(ctx, evse_uid: str):
     """The board's button of a bay, once Home shows it (the board is rebuilt as it fills)."""
     home = ctx.shell.screen("home")
@@ -47,6 +52,25 @@ async def bay_button(ctx, evse_uid: str):
     def find():
         return next((b for b in home.bay_buttons if b.bay.evse_uid == evse_uid and b.isVisible()), None)
     return await poll_until(find, what=f"the board's button of {evse_uid}")
+
+
+async def open_my_session(ctx, code: str, evse_uid: str):
+    """A guest comes back: My session, taps their charger, types the code, OK; returns the
+    Live screen once it shows their session."""
+    sh = ctx.shell
+    click(sh.screen("home").my_session)
+    await poll_until(lambda: sh.current_name() == "code", what="code entry")
+    cs = sh.screen("code")
+    bay = await poll_until(lambda: _shown(cs.bay_buttons.get(evse_uid)), what=f"the bay {evse_uid} on My session")
+    click(bay)
+    await poll_until(lambda: cs.keypad.isVisible(), what="the keypad")
+    for ch in code:
+        click(cs.keypad.keys[ch])
+    assert code not in cs.keypad.display.text() and len(cs.keypad.display.text()) == len(code)   # masked
+    click(cs.keypad.ok_btn)
+    live = sh.screen("live")
+    await poll_until(lambda: sh.current_name() == "live" and live.view is not None, what="live screen")
+    return live
 
 
 @pytest.fixture

@@ -66,18 +66,19 @@ async def _step(cmd: dict) -> dict:
                 out["started"] = st.session.key
                 # the guest keeps the ticket (if the kiosk dies before showing it, the desk stops it)
                 with open(cmd["codes"], "a", encoding="utf-8") as fh:
-                    fh.write(st.code + "\n")
+                    fh.write(f"{e['evse_uid']} {st.code}\n")
             except SessionError as exc:
                 out["refused"] = type(exc).__name__
         elif cmd["step"] == "charge":
             await asyncio.sleep(cmd.get("charge_s", 0.2))
         elif cmd["step"] == "stop":
             running = ("CHARGING", "PARKING", "REQUESTED", "STARTING", "UNKNOWN")
-            codes = Path(cmd["codes"]).read_text().split() if Path(cmd["codes"]).exists() else []
+            codes = (Path(cmd["codes"]).read_text().splitlines() if Path(cmd["codes"]).exists() else [])
             stopped = set()
-            for code in codes[-1:]:
+            for line in codes[-1:]:
+                evse_uid, code = line.split()
                 try:
-                    view = await svc.attach(code)
+                    view = await svc.attach(code, evse_uid)
                     if view.state in running:
                         await svc.stop(code)
                     stopped.add(view.key)

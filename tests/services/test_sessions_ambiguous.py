@@ -85,7 +85,7 @@ def test_unreachable_service_shows_unknown_then_recovers(charge_env):
             await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
             env.sim.faults.set("GET /session/status", error_rate=1.0, error_status=503)
             await wait_for(lambda: svc.attach_known(st.code).state == "UNKNOWN", timeout=30)
-            assert (await svc.attach(st.code)).known_state == "CHARGING"
+            assert (await svc.attach(st.code, evse.evse_uid)).known_state == "CHARGING"
             env.sim.faults.clear()
             await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING", timeout=30)
             await svc.aclose()

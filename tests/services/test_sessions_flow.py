@@ -90,7 +90,7 @@ def test_rejected_and_timeout_are_explained(charge_env):
             sb = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
             await wait_for(lambda: svc.attach_known(sa.code).state == "REJECTED")
             await wait_for(lambda: svc.attach_known(sb.code).state == "TIMEOUT", timeout=30)
-            va, vb = await svc.attach(sa.code), svc.attach_known(sb.code)
+            va, vb = await svc.attach(sa.code, a.evse_uid), svc.attach_known(sb.code)
             assert va.is_final and describe_state(va.state).next_step and va.error_message
             assert "car" in describe_state(vb.state).explanation.lower()
             # the bay is free again: a new start is accepted
@@ -133,9 +133,9 @@ def test_resume_after_restart_continues_polling(charge_env):
             assert [e.key for e in board] == [st.session.key]
             assert board[0].state == "CHARGING"
             # the code still works after the restart, a wrong one does not
-            assert (await svc2.attach(st.code)).key == st.session.key   # a restart: the full check
+            assert (await svc2.attach(st.code, evse.evse_uid)).key == st.session.key   # a restart: the full check
             with pytest.raises(WrongCode):
-                await svc2.attach("000000" if st.code != "000000" else "111111")
+                await svc2.attach("000000" if st.code != "000000" else "111111", evse.evse_uid)
             await svc2.stop(st.code)
             await wait_for(lambda: svc2.attach_known(st.code).state == "CDR_AVAILABLE")
             await svc2.aclose()
@@ -238,7 +238,7 @@ def test_finished_sessions_do_not_keep_their_charge_in_memory(charge_env, monkey
                 # what the guest sees is unchanged: the receipt with its estimate and the code
                 rec = svc.receipt(key, code=st.code)
                 assert rec.final and rec.total_incl_vat is not None and rec.estimate_incl_vat is not None
-                assert (await svc.attach(st.code)).key == key
+                assert (await svc.attach(st.code, svc.registry.sessions[key].evse_uid)).key == key
                 # the journal still has the charge's observations
                 assert len(svc.journal.get(key).observations_json or "") > 10
             assert len(hashed_on) == 2 and {n.split("_")[0] for n in hashed_on} == {"kiosk-code-hash"}

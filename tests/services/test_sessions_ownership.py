@@ -32,7 +32,7 @@ def test_wrong_code_can_neither_view_nor_stop(charge_env):
             await wait_for(lambda: svc.attach_known(st.code).state == "CHARGING")
             bad = _wrong(st.code)
             with pytest.raises(WrongCode):
-                await svc.attach(bad)
+                await svc.attach(bad, evse.evse_uid)
             with pytest.raises(WrongCode):
                 svc.attach_known(bad)
             with pytest.raises(WrongCode):
@@ -46,7 +46,7 @@ def test_wrong_code_can_neither_view_nor_stop(charge_env):
                 await svc.attendant_stop(st.session.key, Attendant("x", datetime.now(UTC), "forged"), "test")
             # still charging: nothing was stopped
             await svc.refresh(st.session.key)
-            assert (await svc.attach(st.code)).state == "CHARGING"
+            assert (await svc.attach(st.code, evse.evse_uid)).state == "CHARGING"
             status = await client.session_status(svc.attach_known(st.code).charge_session_id)
             assert status.status == "CHARGING"
             # the board never carries guest data
@@ -57,7 +57,54 @@ def test_wrong_code_can_neither_view_nor_stop(charge_env):
     env.run(scenario)
 
 
-def test_guest_code_guessing_is_throttled(charge_env):
+def test_guessing_at_one_charger_locks_that_charger_only(charge_env):
+    """Issue 11: a guesser at one charger never refuses the guests of other chargers; the
+    rightful guest of the charger being guessed is told how else to stop; a restart resets
+    nothing."""
+    env = charge_env()
+    a, b = env.evses()[:2]
+    clock = FakeClock()
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client, clock=clock)
+            sa = await svc.start(a.location_id, a.evse_uid, a.connectors[0].id, env.pm_id)
+            sb = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
+            await svc.aclose()
+            svc = env.service(client, clock=clock)      # a restart: no code is known, each is hashed
+            bad = _wrong(sa.code)
+            for _ in range(5):
+                with pytest.raises(WrongCode, match="does not match"):
+                    await svc.attach(bad, a.evse_uid)
+            with pytest.raises(WrongCode, match="Too many") as ei:
+                await svc.attach(bad, a.evse_uid)
+            assert "unplug the cable" in str(ei.value) and "front desk" in str(ei.value)
+            with pytest.raises(WrongCode, match="Too many"):       # the rightful guest waits too ...
+                await svc.attach(sa.code, a.evse_uid)
+            assert (await svc.attach(sb.code, b.evse_uid)).key == sb.session.key   # ... not the next charger's
+            await svc.aclose()
+            svc2 = env.service(client, clock=clock)   # a restart does not reset it
+            with pytest.raises(WrongCode, match="Too many"):
+                await svc2.attach(sa.code, a.evse_uid)
+            clock.now += timedelta(minutes=20)
+            assert (await svc2.attach(sa.code, a.evse_uid)).key == sa.session.key
+            # a code never opens another charger's session
+            with pytest.raises(WrongCode):
+                await svc2.attach(sa.code, b.evse_uid)
+            await svc2.aclose()
+
+    env.run(scenario)
+
+
+def test_a_session_gets_at_most_20_guesses_a_day_across_restarts(charge_env, monkeypatch):
+    """A patient guesser who waits out every delay (and sees the kiosk restart now and then)
+    gets 20 guesses a day at a session, not ~500; the rightful guest's code still works the
+    next day."""
+    import kiosk.services.sessions.codes as codes_mod
+
+    hashed: list[str] = []
+    real = codes_mod.verify_code
+    monkeypatch.setattr(codes_mod, "verify_code", lambda c, h: hashed.append(c) or real(c, h))
     env = charge_env()
     evse = env.evses()[0]
     clock = FakeClock()
@@ -66,29 +113,26 @@ def test_guest_code_guessing_is_throttled(charge_env):
         async with env.client() as client:
             svc = env.service(client, clock=clock)
             st = await svc.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
-            bad = _wrong(st.code)
-            for _ in range(5):
+            guesses = (f"{n:06d}" for n in range(1000) if f"{n:06d}" != st.code)
+            for i in range(60):                          # a guess every 15 minutes for 15 hours
                 with pytest.raises(WrongCode):
-                    await svc.attach(bad)
+                    await svc.attach(next(guesses), evse.evse_uid)
+                if i % 7 == 6:                           # a restart now and then changes nothing
+                    await svc.aclose()
+                    svc = env.service(client, clock=clock)
+                clock.now += timedelta(minutes=15)
+            assert len(hashed) == 20, len(hashed)
+            hashed.clear()
             with pytest.raises(WrongCode, match="Too many"):
-                await svc.attach(bad)
-            # even the right code waits until the delay is over (also where no hash is needed)
-            with pytest.raises(WrongCode, match="Too many"):
-                await svc.attach(st.code)
-            with pytest.raises(WrongCode, match="Too many"):
-                svc.attach_known(st.code)
+                await svc.attach(st.code, evse.evse_uid)        # the charger too is done for the day
+            clock.now += timedelta(hours=24)
+            assert (await svc.attach(st.code, evse.evse_uid)).key == st.session.key
             await svc.aclose()
-            svc2 = env.service(client, clock=clock)   # a restart does not reset it
-            with pytest.raises(WrongCode, match="Too many"):
-                await svc2.attach(st.code)
-            clock.now += timedelta(minutes=20)
-            assert (await svc2.attach(st.code)).key == st.session.key
-            await svc2.aclose()
 
     env.run(scenario)
 
 
-def test_attendant_pin_lockout_survives_restart_and_grows(charge_env, tmp_path):
+def test_attendant_pin_lockout_slows_guessing_and_decays(charge_env, tmp_path):
     env = charge_env()
     clock = FakeClock()
 
@@ -113,12 +157,37 @@ def test_attendant_pin_lockout_survives_restart_and_grows(charge_env, tmp_path):
             with pytest.raises(AttendantLocked) as ei:  # next failure: a longer delay
                 svc2.attendant_login("1111")
             assert ei.value.seconds == 2 * first
-            clock.now += timedelta(seconds=2 * first + 1)
+            # a passer-by who tries one wrong PIN an hour never keeps staff out
+            for _ in range(24):
+                clock.now += timedelta(hours=1)
+                with pytest.raises(WrongPin):
+                    svc2.attendant_login("1111")
+                assert svc2.lockout_remaining() == 0
             att = svc2.attendant_login("2468")
-            assert svc2.lockout_remaining() == 0
             actions = [a.action for a in svc2.audit_log(att)]
-            assert actions[0] == "attendant.login" and actions.count("attendant.pin_failed") == 4
+            assert actions[0] == "attendant.login" and actions.count("attendant.pin_failed") == 4 + 24
             await svc2.aclose()
+
+    env.run(scenario)
+
+
+def test_concurrent_pin_checks_are_each_counted(charge_env):
+    """8 wrong PINs checked at once (the desk and the kiosk's corner): every check is counted,
+    so the third locks the rest out (before, they raced and one failure was recorded)."""
+    import asyncio
+
+    env = charge_env()
+    clock = FakeClock()
+
+    async def scenario():
+        async with env.client() as client:
+            svc = env.service(client, clock=clock)
+            results = await asyncio.gather(*(asyncio.to_thread(svc.attendant_login, f"00{i}0")
+                                              for i in range(8)), return_exceptions=True)
+            assert sum(isinstance(r, WrongPin) for r in results) == 2
+            assert sum(isinstance(r, AttendantLocked) for r in results) == 6
+            assert svc.auth._lockout().failures == 3 and svc.lockout_remaining() > 0
+            await svc.aclose()
 
     env.run(scenario)
 
@@ -138,8 +207,8 @@ def test_attendant_can_view_stop_and_reissue_codes_audited(charge_env):
             with pytest.raises(WrongCode):
                 svc.attach_known(st.code)     # the old code no longer works, known or not
             with pytest.raises(WrongCode):
-                await svc.attach(st.code)
-            assert (await svc.attach(new)).key == st.session.key
+                await svc.attach(st.code, evse.evse_uid)
+            assert (await svc.attach(new, evse.evse_uid)).key == st.session.key
             await svc.attendant_stop(st.session.key, att, "guest called the desk")
             await wait_for(lambda: svc.attach_known(new).state == "CDR_AVAILABLE")
             log = svc.audit_log(att)
@@ -191,15 +260,13 @@ def test_a_known_code_does_not_reset_the_guessing_count(charge_env):
             guesses = [f"{n:06d}" for n in range(1000) if f"{n:06d}" not in (mine.code, other.code)]
             locked = False
             for g in guesses[:12]:
+                assert (await svc.attach(mine.code, a.evse_uid)).key == mine.session.key   # my own, valid code
                 try:
-                    await svc.attach(mine.code)       # alternate with my own, valid code
-                except WrongCode:
-                    locked = True
-                    break
-                try:
-                    await svc.attach(g)
-                except WrongCode:
-                    pass
+                    await svc.attach(g, b.evse_uid)      # ... alternating with guesses at the next bay
+                except WrongCode as exc:
+                    if "Too many" in str(exc):
+                        locked = True
+                        break
             assert locked, "alternating with a valid code must not allow unlimited guesses"
             await svc.aclose()
 
@@ -225,7 +292,7 @@ def test_refreshing_a_guest_view_hashes_the_code_once(charge_env, monkeypatch):
             sb = await svc.start(b.location_id, b.evse_uid, b.connectors[0].id, env.pm_id)
             calls.clear()
             for _ in range(20):
-                assert (await svc.attach(sa.code)).key == sa.session.key
+                assert (await svc.attach(sa.code, a.evse_uid)).key == sa.session.key
                 assert svc.attach_known(sb.code).key == sb.session.key
             assert calls == []   # issued here: known without a hash
             await svc.aclose()
@@ -233,10 +300,10 @@ def test_refreshing_a_guest_view_hashes_the_code_once(charge_env, monkeypatch):
             with pytest.raises(WrongCode):
                 svc2.attach_known(sa.code)   # not accepted in this process yet
             for _ in range(20):
-                assert (await svc2.attach(sa.code)).key == sa.session.key
-                assert (await svc2.attach(sb.code)).key == sb.session.key
+                assert (await svc2.attach(sa.code, a.evse_uid)).key == sa.session.key
+                assert (await svc2.attach(sb.code, b.evse_uid)).key == sb.session.key
                 assert svc2.attach_known(sa.code).key == sa.session.key
-            assert len(calls) <= 3  # sb: one hash; sa: at most two (sb is newer, tried first)
+            assert len(calls) == 2  # one hash each: a code is checked against its charger's session only
             assert all(sa.code not in str(v) for v in vars(svc2).values())  # no clear code kept
             await svc2.aclose()
 
@@ -287,21 +354,21 @@ def test_code_checks_leave_the_event_loop_free(charge_env, monkeypatch):
             bad = _wrong(st.code)
             for _ in range(2):
                 with pytest.raises(WrongCode):
-                    await svc2.attach(bad)
-            assert (await svc2.attach(st.code)).key == st.session.key
+                    await svc2.attach(bad, evse.evse_uid)
+            assert (await svc2.attach(st.code, evse.evse_uid)).key == st.session.key
             assert svc2.attach_known(st.code).key == st.session.key
             svc2.receipt(st.session.key, code=st.code)
             checking = False
             assert hashed_on and {n.split("_")[0] for n in hashed_on} == {"kiosk-code-hash"}
             assert on_loop == []
             await svc2.aclose()
-            # the two wrong codes are on disk: after a restart three more lock code entry
+            # the two wrong codes are on disk: after a restart three more lock this charger's code entry
             svc3 = env.service(client)
             for _ in range(3):
                 with pytest.raises(WrongCode, match="does not match"):
-                    await svc3.attach(bad)
+                    await svc3.attach(bad, evse.evse_uid)
             with pytest.raises(WrongCode, match="Too many"):
-                await svc3.attach(bad)
+                await svc3.attach(bad, evse.evse_uid)
             await svc3.aclose()
 
     env.run(scenario)
@@ -329,14 +396,14 @@ def test_ended_sessions_are_forgotten_after_the_retention(charge_env):
             offset[0] = 600            # off the board, still within the retention
             assert st.session.key not in [e.key for e in svc.active()]
             assert svc.receipt(st.session.key, code=st.code).final
-            assert (await svc.attach(st.code)).key == st.session.key
+            assert (await svc.attach(st.code, evse.evse_uid)).key == st.session.key
             offset[0] = 3700           # past the retention
             svc.active()
             assert st.session.key not in svc.registry.sessions      # the point: memory does not grow
             with pytest.raises(WrongCode):
                 svc.attach_known(st.code)
             with pytest.raises(WrongCode):
-                await svc.attach(st.code)
+                await svc.attach(st.code, evse.evse_uid)
             await svc.aclose()
         # a restart does not bring it back either; an open session would be
         async with env.client() as client:

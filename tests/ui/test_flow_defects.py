@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
-from tests.plugins.ui import bay_button, click, free_evse, poll_until
+from tests.plugins.ui import _shown, bay_button, click, free_evse, open_my_session, poll_until
 
 
 def _visible_buttons(screen):
@@ -47,16 +47,8 @@ async def _code_of_started(ctx, sim, evse):
     return code
 
 
-async def _open_my_session(ctx, code):
-    sh = ctx.shell
-    click(sh.screen("home").my_session)
-    await poll_until(lambda: sh.current_name() == "code", what="code entry")
-    cs = sh.screen("code")
-    cs.keypad.type(code)
-    click(cs.keypad.ok_btn)
-    live = sh.screen("live")
-    await poll_until(lambda: sh.current_name() == "live" and live.view is not None, what="live")
-    return live
+async def _open_my_session(ctx, code, evse):
+    return await open_my_session(ctx, code, evse.evse_uid)
 
 
 def test_stop_charging_stops_for_the_guest_after_one_who_saw_an_ended_session(kiosk_factory, sim, ui_loop):
@@ -68,12 +60,12 @@ def test_stop_charging_stops_for_the_guest_after_one_who_saw_an_ended_session(ki
         await poll_until(lambda: any(e.evse_uid == a.evse_uid and e.state == "CHARGING"
                                      for e in ctx.sessions.active()), 30, what="A charging")
         sim.scenario.unplug(a.evse_uid)                 # A's charge ends: the driver pulled the cable
-        live = await _open_my_session(ctx, code_a)
+        live = await _open_my_session(ctx, code_a, a)
         await poll_until(lambda: live.view.state in ("COMPLETED", "CDR_AVAILABLE"), 30, what="A's ended session")
         click(sh.findChild(QAbstractButton, "live_done"))
         b = free_evse(ctx, sim, exclude=[a.evse_uid])
         code_b = await _code_of_started(ctx, sim, b)
-        live = await _open_my_session(ctx, code_b)
+        live = await _open_my_session(ctx, code_b, b)
         await poll_until(lambda: live.view.state == "CHARGING", 30, what="B charging")
         stop = sh.findChild(QAbstractButton, "live_stop")
         assert stop.text() == "Stop charging"
@@ -174,6 +166,7 @@ def test_the_code_is_hard_to_lose(kiosk_factory, sim, ui_loop):
         click(sh.screen("home").my_session)
         await poll_until(lambda: sh.current_name() == "code", what="code entry")
         cs = sh.screen("code")
+        click(await poll_until(lambda: _shown(cs.bay_buttons.get(evse.evse_uid)), what="the bay"))
         cs.keypad.type("12")
         assert "12" not in cs.keypad.display.text()
         click(cs.show_btn)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.plugins.ui import bay_button, click, free_evse, poll_until
+from tests.plugins.ui import _shown, bay_button, click, free_evse, open_my_session, poll_until
 
 
 async def _to_charger(ctx, sim, evse=None, exclude=()):
@@ -36,20 +36,12 @@ async def _started_code(ctx, sim, exclude=()):
     return evse, code
 
 
-async def _open_live(ctx, code):
+async def _open_live(ctx, code, evse):
     sh = ctx.shell
     click(sh.screen("started").done)
     assert sh.current_name() == "home"
     assert sh.screen("started").code_label.text() == ""       # the code is gone from the screen
-    click(sh.screen("home").my_session)
-    cs = sh.screen("code")
-    for ch in code:
-        click(cs.keypad.keys[ch])
-    assert code not in cs.keypad.display.text() and len(cs.keypad.display.text()) == len(code)  # masked
-    click(cs.keypad.ok_btn)
-    live = sh.screen("live")
-    await poll_until(lambda: sh.current_name() == "live" and live.view is not None, what="live screen")
-    return live
+    return await open_my_session(ctx, code, evse.evse_uid)
 
 
 def test_the_code_shows_as_soon_as_the_start_is_accepted_with_its_progress(kiosk_factory, sim, ui_loop):
@@ -123,7 +115,7 @@ def test_live_session_gauge_chart_estimate_and_stop_with_receipt(kiosk_factory, 
         ctx = await app.start()
         sh = ctx.shell
         evse, code = await _started_code(ctx, sim)
-        live = await _open_live(ctx, code)
+        live = await _open_live(ctx, code, evse)
         await poll_until(lambda: (live.view.energy_kwh or 0) > 0, 60, what="energy")
         assert "kWh" in live.values["energy"][1].text()
         assert live.values["cost"][0].text() == "Estimated cost so far"
@@ -158,18 +150,21 @@ def test_wrong_code_is_refused(kiosk_factory, sim, ui_loop):
         app = kiosk_factory(sim)
         ctx = await app.start()
         sh = ctx.shell
+        evse, code = await _started_code(ctx, sim)
+        click(sh.screen("started").done)
         click(sh.screen("home").my_session)
         cs = sh.screen("code")
+        click(await poll_until(lambda: _shown(cs.bay_buttons.get(evse.evse_uid)), what="the bay"))
         # the check runs off the UI loop and may take a moment: the guest is told meanwhile
         gate = asyncio.Event()
         attach = ctx.sessions.attach
 
-        async def slow_attach(code):
+        async def slow_attach(code, evse_uid):
             await gate.wait()
-            return await attach(code)
+            return await attach(code, evse_uid)
 
         ctx.sessions.attach = slow_attach
-        cs.keypad.type("000000")
+        cs.keypad.type("000000" if code != "000000" else "111111")
         click(cs.keypad.ok_btn)
         await asyncio.sleep(0.05)
         assert "Checking" in cs.hint.text() and cs.keypad.display.text() == "–"
@@ -187,7 +182,7 @@ def test_network_lost_mid_session_then_regained(kiosk_factory, sim, ui_loop):
         ctx = await app.start()
         sh = ctx.shell
         evse, code = await _started_code(ctx, sim)
-        live = await _open_live(ctx, code)
+        live = await _open_live(ctx, code, evse)
         await poll_until(lambda: (live.view.energy_kwh or 0) > 0, 60, what="energy")
         sim.faults.set("*", drop_after_action=True)
         live._chart_at = 0
@@ -224,21 +219,10 @@ def test_two_guests_at_once_board_shows_bays_not_guests(kiosk_factory, sim, ui_l
         for b in home.bay_buttons:
             assert all(c not in b.text() for c in codes)
         # each code opens its own session
-        live = await _open_live_from_home(ctx, codes[1])
+        live = await open_my_session(ctx, codes[1], evses[1])
         assert live.view.evse_uid == evses[1]
 
     ui_loop.run_until_complete(scenario())
-
-
-async def _open_live_from_home(ctx, code):
-    sh = ctx.shell
-    click(sh.screen("home").my_session)
-    cs = sh.screen("code")
-    cs.keypad.type(code)
-    click(cs.keypad.ok_btn)
-    live = sh.screen("live")
-    await poll_until(lambda: sh.current_name() == "live" and live.view is not None, what="live screen")
-    return live
 
 
 def test_live_state_follows_a_language_switch(kiosk_factory, sim, ui_loop):
@@ -247,8 +231,8 @@ def test_live_state_follows_a_language_switch(kiosk_factory, sim, ui_loop):
     async def scenario():
         app = kiosk_factory(sim)
         ctx = await app.start()
-        _evse, code = await _started_code(ctx, sim)
-        live = await _open_live(ctx, code)
+        evse, code = await _started_code(ctx, sim)
+        live = await _open_live(ctx, code, evse)
         await poll_until(lambda: live.view.state == "CHARGING", 30, what="charging")
         assert live.state.text() == "Charging"
         # checked at once: a later periodic refresh of the view must not be what fixes it

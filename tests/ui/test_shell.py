@@ -39,6 +39,7 @@ def test_idle_timeout_asks_then_returns_home_and_forgets_the_guest(kiosk_factory
         click(sh.screen("home").lang_buttons["nl"])
         click(sh.screen("home").my_session)
         code = sh.screen("code")
+        ctx.flow.choose_code_charger(sim.venue.venue_evses()[0].evse_uid)   # as tapping the bay does
         for ch in "123":
             click(code.keypad.keys[ch])
         assert code.keypad.value() == "123"

@@ -69,7 +69,7 @@ def test_the_hostile_set_is_refused_without_asking_the_service(sim, api_client_f
 
 
 @pytest.mark.parametrize(("text", "reason", "value"), [
-    (owncodes.guest_code_qr("123456"), "guest_code", "123456"),
+    (owncodes.guest_code_qr("123456", "NL-GFX-E61899-1"), "guest_code", "NL-GFX-E61899-1:123456"),
     ("123456", "guest_code", "123456"),
     (owncodes.receipt_qr([("Total", "€ 1,00")], ref="R-1"), "receipt", "R-1"),
 ])

@@ -1,6 +1,12 @@
 """Attendant authentication: the PIN (scrypt, stored in the journal), its lockout, the
 tokens of logged-in attendants (memory only) and the audit log.
 
+The lockout slows guessing and decays: three wrong PINs lock for 30 s, each further one
+twice as long (at most 15 min), and after a quiet quarter of an hour past the lock the
+count starts again, so a passer-by who tries one PIN an hour never keeps staff out.
+Checks are serialised (a lock around read, verify and count), so concurrent checks are
+each counted.
+
 ``login``/``set_pin`` are synchronous (a PIN scrypt takes ~50 ms): callers on the event
 loop run them with ``asyncio.to_thread`` as ``kiosk.services.attendant`` does.
 """
@@ -8,6 +14,7 @@ loop run them with ``asyncio.to_thread`` as ``kiosk.services.attendant`` does.
 from __future__ import annotations
 
 import secrets
+import threading
 from typing import Any
 
 from kiosk.core.ownership import Lockout, hash_secret, verify_secret
@@ -29,15 +36,21 @@ class AttendantAuth:
         self.journal = journal
         self.clock = clock
         self._tokens: set[str] = set()
+        self._lock = threading.Lock()      # login runs on worker threads (asyncio.to_thread)
         if initial_pin and not journal.kv_get(PIN_KEY):
             journal.kv_set(PIN_KEY, hash_secret(initial_pin, strong=True))
 
     def _lockout(self) -> Lockout:
-        return Lockout(free_attempts=3, base_s=30.0, max_s=3600.0).load(self.journal.kv_get(LOCKOUT_KEY))
+        return Lockout(free_attempts=3, base_s=30.0, max_s=900.0, forget_after_s=900.0).load(
+            self.journal.kv_get(LOCKOUT_KEY))
 
     def login(self, pin: str, *, name: str = "attendant") -> Attendant:
         """Verify the PIN. Raises WrongPin or AttendantLocked (growing delay, persisted so
         a restart does not reset it)."""
+        with self._lock:
+            return self._login(pin, name)
+
+    def _login(self, pin: str, name: str) -> Attendant:
         now = self.clock()
         lo = self._lockout()
         wait = lo.remaining(now)

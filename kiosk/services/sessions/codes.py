@@ -1,13 +1,17 @@
-"""Guest codes: issuing, checking and the lockout against guessing.
+"""Guest codes: issuing, checking, and the limits on guessing.
 
-A code is checked by scrypt against each session's code hash (~6 ms each, more under
-load), always on ONE code-hash thread of its own, never on the event loop (spread over the
-loop's default executor every thread kept its own 2 MB scrypt buffer: +15 MB resident).
+A code is always checked against the sessions of ONE charger, the one the guest names
+(tapping their bay, or in the code's QR): scrypt against those sessions' hashes (usually
+one, ~6 ms), on ONE code-hash thread of its own, never on the event loop. Wrong codes
+count against that charger and against each session tried (``GuessLimit``: a growing
+delay after five in a row, at most 20 a day per session and 30 per charger, persisted in
+the journal's ``kv``): a guesser at one charger never locks out the guests of another, and
+a restart gives no one more guesses. The rightful guest of a session being guessed is told
+how else to stop (the cable, the front desk).
+
 A code this process issued (a start, a reissue) or accepted is remembered under an HMAC
-with a per-process random key (memory only) together with the hash it matched, so the
-UI's frequent re-reads need no hash (:meth:`GuestCodes.find_known`). The lockout lives in
-memory (loaded from the journal at construction) and every change goes to the journal
-thread, so a check never waits on SQLite behind the journal's fsyncs.
+with a per-process random key (memory only) with the hash it matched, so the UI's frequent
+re-reads need no hash (:meth:`GuestCodes.find_known`).
 """
 
 from __future__ import annotations
@@ -17,19 +21,22 @@ import hashlib
 import hmac
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import Any
 
-from kiosk.core.ownership import CODE_LENGTH, Lockout, hash_code, new_code, normalise_code, verify_code
+from kiosk.core.ownership import CODE_LENGTH, GuessLimit, hash_code, new_code, normalise_code, verify_code
 from kiosk.i18n import N_, Translator
 
 from .journal_io import JournalIO
 from .live import Clock, Live, Registry
 from .model import WrongCode
 
-LOCKOUT_KEY = "guest_code_lockout"
-WRONG_CODE = N_("That code does not match a session. Check the code you noted and try again.")
-LOCKED = N_("Too many wrong codes. Try again in {seconds} seconds.")
+WRONG_CODE = N_("That code does not match a session on this charger. Check the code you noted and the charger "
+                "you chose, and try again.")
+LOCKED = N_("Too many wrong codes for this charger. Try again in {minutes} min. To stop charging now, unplug the "
+            "cable at the charger, or ask the front desk.")
+#: Wrong guesses allowed per scope: a session (a day), a charger (a day).
+SESSION_LIMIT = dict(free=5, base_s=30.0, max_s=900.0, per_day=20)
+CHARGER_LIMIT = dict(free=5, base_s=30.0, max_s=900.0, per_day=30)
 
 _ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
 
@@ -43,9 +50,8 @@ class GuestCodes:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-code-hash")
         self._key = secrets.token_bytes(32)
         self._known: dict[bytes, tuple[str, str]] = {}
-        self._lock = asyncio.Lock()
-        self.lockout = Lockout(free_attempts=5, base_s=15.0, max_s=900.0, forget_after_s=900.0).load(
-            io.journal.kv_get(LOCKOUT_KEY))
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._limits: dict[str, GuessLimit] = {}      # "evse:<uid>" / "session:<key>" -> its limit
         registry.forgotten = self.forget
 
     # -- issuing ------------------------------------------------------------------------
@@ -88,75 +94,97 @@ class GuestCodes:
             return live
         return None
 
-    def _check_lockout(self, now: datetime) -> None:
-        wait = self.lockout.remaining(now)
-        if wait > 0:
-            raise WrongCode(LOCKED, locked_s=wait, seconds=int(wait) + 1)
+    async def _limit(self, scope: str) -> GuessLimit:
+        lim = self._limits.get(scope)
+        if lim is None:
+            params = CHARGER_LIMIT if scope.startswith("evse:") else SESSION_LIMIT
+            data = await self.io.call(self.io.journal.kv_get, "guess:" + scope)   # on the journal thread
+            lim = self._limits.setdefault(scope, GuessLimit(**params).load(data))
+        return lim
 
-    def _failed(self, now: datetime) -> WrongCode:
-        """Count a wrong code (in memory at once, on disk through the journal thread)."""
-        self.lockout.failure(now)
-        self.io.soon(self.io.journal.kv_set, LOCKOUT_KEY, self.lockout.state())
-        return WrongCode(WRONG_CODE)
+    def _save(self, scope: str) -> None:
+        self.io.soon(self.io.journal.kv_set, "guess:" + scope, self._limits[scope].state())
+
+    def locked_s(self, evse_uid: str) -> float:
+        """Seconds code entry for this charger stays locked (0: open). Known limits only."""
+        now = self.clock()
+        lim = self._limits.get("evse:" + evse_uid)
+        return lim.remaining(now) if lim is not None else 0.0
+
+    @staticmethod
+    def _locked(wait: float) -> WrongCode:
+        return WrongCode(LOCKED, locked_s=wait, minutes=max(1, int(wait // 60) + (1 if wait % 60 else 0)))
 
     def issued(self, code: str, key: str) -> bool:
         """Whether ``code`` is the standing code of session ``key`` as this process issued or
-        accepted it (the caller holds it from :meth:`issue`: no lockout, nothing counted)."""
+        accepted it (the caller holds it from :meth:`issue`: no limit, nothing counted)."""
         live = self._known_live(normalise_code(code))
         return live is not None and live.key == key
 
     def find_known(self, code: str) -> Live:
         """Synchronous, cheap: the session of a code this process issued or accepted (no
-        hash, no journal read). Any other code raises :class:`WrongCode` and is counted."""
-        now = self.clock()
-        self._check_lockout(now)
+        hash, no journal read, nothing counted). Any other code raises :class:`WrongCode`."""
         live = self._known_live(normalise_code(code))
         if live is None:
-            raise self._failed(now)
+            raise WrongCode(WRONG_CODE)
         return live
 
-    async def find(self, code: str) -> Live:
-        """The full check: the lockout, then scrypt against every session's hash on the
-        code-hash thread. Every wrong code is counted, on disk before the guest is told."""
-        now = self.clock()
-        self._check_lockout(now)
+    def _candidates(self, evse_uid: str) -> list[Live]:
+        """The sessions of this charger a code may open: running ones first, newest first."""
+        return sorted((lv for lv in self.registry.values() if lv.evse_uid == evse_uid and lv.code_hash),
+                      key=lambda lv: (lv.lifecycle.is_final, -lv.created_at.timestamp()))
+
+    async def find(self, code: str, evse_uid: str) -> Live:
+        """The full check of a code against the sessions of the charger ``evse_uid``: the
+        charger's and the sessions' limits, then scrypt on the code-hash thread. Every wrong
+        code is counted (on disk before the guest is told); checks of one charger run one at
+        a time, so concurrent guesses cannot all pass the limit before the first is counted."""
         digits = normalise_code(code)
+        lock = self._locks.setdefault(evse_uid, asyncio.Lock())
         live = self._known_live(digits)
-        if live is not None:
-            return live
-        if len(digits) == CODE_LENGTH:
-            # one check at a time: concurrent guesses cannot all pass the lockout test
-            # before the first of them is counted (the hash thread is single anyway)
-            async with self._lock:
-                now = self.clock()
-                self._check_lockout(now)
-                live = self._known_live(digits)
-                if live is not None:
-                    return live
+        if live is not None and live.evse_uid == evse_uid:
+            return live     # issued or accepted here before: not a guess
+        async with lock:
+            charger = await self._limit("evse:" + evse_uid)
+            now = self.clock()
+            wait = charger.remaining(now)
+            if wait > 0:
+                raise self._locked(wait)
+            cands = self._candidates(evse_uid)
+            open_cands = []
+            for lv in cands:
+                lim = await self._limit("session:" + lv.key)
+                if lim.remaining(now) <= 0:
+                    open_cands.append(lv)
+            if len(digits) == CODE_LENGTH and open_cands:
                 # shielded: a caller cancelled during the hash (the guest left the screen)
                 # does not skip counting a wrong code
-                check = asyncio.ensure_future(self._verify(digits, now))
+                check = asyncio.ensure_future(self._verify(digits, open_cands))
                 check.add_done_callback(_retrieve)
-                return await asyncio.shield(check)
-        exc = self._failed(now)
-        await self.io.drain()
-        raise exc
+                live = await asyncio.shield(check)
+                if live is not None:
+                    # a right code does not end a run of wrong ones: someone holding one code
+                    # must not guess another session of the same charger by alternating
+                    self.remember(digits, live)
+                    return live
+            now = self.clock()
+            wait = charger.failure(now)
+            self._save("evse:" + evse_uid)
+            for lv in cands:               # every session this guess was aimed at counts it
+                wait = max(wait, self._limits["session:" + lv.key].failure(now))
+                self._save("session:" + lv.key)
+            await self.io.drain()          # the count is on disk before the guest is told
+            if wait > 0:
+                raise self._locked(wait)
+            raise WrongCode(WRONG_CODE)
 
-    async def _verify(self, digits: str, now: datetime) -> Live:
-        # running sessions first, newest first: the usual code is found after one hash
-        cands = [(lv.key, lv.code_hash) for lv in
-                 sorted(self.registry.values(), key=lambda lv: (lv.lifecycle.is_final, -lv.created_at.timestamp()))
-                 if lv.code_hash]
-        key = await asyncio.get_running_loop().run_in_executor(self._pool, _match, digits, cands)
+    async def _verify(self, digits: str, cands: list[Live]) -> Live | None:
+        pairs = [(lv.key, lv.code_hash) for lv in cands if lv.code_hash]
+        key = await asyncio.get_running_loop().run_in_executor(self._pool, _match, digits, pairs)
         live = self.registry.maybe(key) if key is not None else None
-        if live is not None and live.code_hash == dict(cands)[key]:   # not reissued meanwhile
-            # a right code does not reset the count: someone holding one code must not be
-            # able to guess others by alternating (failures fade after 15 minutes instead)
-            self.remember(digits, live)
+        if live is not None and live.code_hash == dict(pairs)[key]:   # not reissued meanwhile
             return live
-        exc = self._failed(now)
-        await self.io.drain()   # the count is on disk before the guest is told
-        raise exc
+        return None
 
 
 def _match(digits: str, candidates: list[tuple[str, str]]) -> str | None:

@@ -120,10 +120,11 @@ class SessionService:
         return await self.starter.start(location_id, evse_uid, connector_id, payment_method_id, tag,
                                         tariff=tariff)
 
-    async def attach(self, code: str) -> SessionView:
-        """The session of the code's holder (full check, off the loop). Raises ``WrongCode``
-        (also while code entry is locked; every wrong code is counted)."""
-        return self.views.view(await self.codes.find(code))
+    async def attach(self, code: str, evse_uid: str) -> SessionView:
+        """The session of the code's holder at the charger ``evse_uid`` (the full check, off
+        the loop). Raises ``WrongCode`` (also while code entry for that charger is locked;
+        every wrong code is counted against that charger and its sessions)."""
+        return self.views.view(await self.codes.find(code, evse_uid))
 
     def attach_known(self, code: str) -> SessionView:
         """Cheap twin of :meth:`attach` for a code this process issued or accepted (any
@@ -131,8 +132,9 @@ class SessionService:
         return self.views.view(self.codes.find_known(code))
 
     async def stop(self, code: str) -> SessionView:
-        """Stop the session of this guest code (one request however often it is asked)."""
-        live = await self.codes.find(code)
+        """Stop the session of this guest code, one already accepted by :meth:`attach` or
+        issued by :meth:`start` (one request however often it is asked)."""
+        live = self.codes.find_known(code)
         await self.poller.stop(live, actor="guest", reason="")
         return self.views.view(live)
 

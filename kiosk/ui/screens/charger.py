@@ -127,6 +127,9 @@ class ChargerScreen(Screen):
         self.board = TouchButton("", "secondary")
         self.board.setObjectName("charger_board")
         self.board.clicked.connect(lambda: self.ctx.flow.other_charger())
+        self.mine = TouchButton("", "primary")
+        self.mine.setObjectName("charger_mine")
+        self.mine.clicked.connect(lambda: self.ctx.flow.my_session(self.details.evse.uid if self.details else None))
         self.start = TouchButton("", "primary")
         self.start.setObjectName("start_charging")
         self.adaptive(self.start.setMinimumHeight, 72, 56)
@@ -134,6 +137,7 @@ class ChargerScreen(Screen):
         bottom = QHBoxLayout()
         bottom.addWidget(self.back)
         bottom.addWidget(self.board)
+        bottom.addWidget(self.mine)
         bottom.addStretch(1)
         bottom.addWidget(self.start, 2)
         box = QVBoxLayout(self)
@@ -160,6 +164,7 @@ class ChargerScreen(Screen):
             w.setText("")
         self.start.setEnabled(False)
         self.board.hide()
+        self.mine.hide()
 
     def reset(self) -> None:
         self._clear()
@@ -184,12 +189,15 @@ class ChargerScreen(Screen):
             self.start.setEnabled(False)
             return
         self.retranslate()
-        self.start.setEnabled(Action.START in flow.exits())
+        exits = flow.exits()
+        self.start.setEnabled(Action.START in exits)
+        self.mine.setVisible(Action.MY_SESSION in exits)
 
     # -- texts -----------------------------------------------------------------------------
     def retranslate(self) -> None:
         self.back.setText(_("Back"))
         self.board.setText(_("Choose another charger"))
+        self.mine.setText(_("This is my car: see or stop it"))
         self.start.setText(_("Start charging"))
         self.tariff_title.setText(_("What it costs"))
         self.pay_title.setText(_("Who pays"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.flow import Progress
 from kiosk.i18n import N_, Translator
@@ -26,13 +26,19 @@ _ORDER = {Progress.SENDING: 0, Progress.CONFIRMING: 0, Progress.REQUESTED: 1, Pr
           Progress.CHARGING: 3}
 
 
-def guest_qr(code: str) -> str:
-    """What the code's QR carries (the kiosk's own form: scanning it at Home opens the session)."""
-    try:
-        from kiosk.core.owncodes import guest_code_qr
-    except ImportError:   # pragma: no cover - before the own-codes module existed
-        return code
-    return guest_code_qr(code)
+def guest_qr(code: str, evse_uid: str) -> str:
+    """What the code's QR carries: the charger and the code in the kiosk's own form (scanned
+    at Home, it opens the session)."""
+    from kiosk.core.owncodes import guest_code_qr
+
+    return guest_code_qr(code, evse_uid)
+
+
+def bay_title(venue: Any, bay: Any) -> str:
+    """A bay's name with its location (two car parks may both have a "Bay 1")."""
+    loc = venue.locations.get(bay.location_id)
+    where = getattr(loc, "name", None) or ""
+    return f"{bay.name}\n{where}" if where else bay.name
 
 
 class CodeScreen(Screen):
@@ -103,7 +109,8 @@ class CodeScreen(Screen):
         if v.code != self.code:
             self.code = v.code
             self.code_label.setText(v.code or "")
-            self.qr.set_data(guest_qr(v.code) if v.code else "")
+            evse = v.view.evse_uid if v.view is not None else None
+            self.qr.set_data(guest_qr(v.code, evse) if v.code and evse else "")
         self.tag = v.room
         self.progress = flow.progress()
         self.warn_s = flow.timings.code_warn_s
@@ -140,7 +147,9 @@ class CodeScreen(Screen):
 
 
 class CodeEntryScreen(KeypadScreen):
-    """Step "code" (My session): the guest types the code; dots unless they ask to see it."""
+    """Step "code" (My session): the guest names their charger (a bay with a session of this
+    kiosk), then types the code; dots unless they ask to see it. A code is only ever
+    checked against that charger's sessions (wrong codes count there, not kiosk-wide)."""
 
     def __init__(self, ctx: Any) -> None:
         super().__init__()
@@ -158,17 +167,31 @@ class CodeEntryScreen(KeypadScreen):
         self.show_btn.setObjectName("code_show")
         self.show_btn.setCheckable(True)
         self.show_btn.clicked.connect(lambda on: self.ctx.flow.show_code(bool(on)))
+        self.other = TouchButton("", "secondary")
+        self.other.setObjectName("code_other_charger")
+        self.other.clicked.connect(lambda: self.ctx.flow.choose_code_charger(None))
         self.back = TouchButton("", "secondary")
         self.back.setObjectName("code_back")
         self.back.clicked.connect(lambda: self.ctx.flow.back())
-        keypad_screen(self, [self.title, self.hint, self.error, self.show_btn], self.keypad, self.back)
+        # the charger picker takes the keypad's place until the guest has named their bay
+        self.picker = QWidget()
+        self.picker.setObjectName("code_picker")
+        self.picker_grid = QGridLayout(self.picker)
+        self.picker_grid.setContentsMargins(0, 0, 0, 0)
+        self.picker_empty = label("", "body")
+        self.bay_buttons: dict[str, TouchButton] = {}
+        box = keypad_screen(self, [self.title, self.hint, self.error, self.show_btn, self.other], self.keypad,
+                            self.back)
+        box.addWidget(self.picker, 1)
         self._checking = False
         self._notice: Any = None
+        self._evse: str | None = None
 
     def _clear(self) -> None:
         super()._clear()
         self._notice = None
         self._checking = False
+        self._evse = None
         self.keypad.set_secret(True)
         self.show_btn.setChecked(False)
         self.retranslate()
@@ -177,10 +200,52 @@ class CodeEntryScreen(KeypadScreen):
         v = flow.visit
         self._checking = flow.busy == "checking"
         self._notice = v.notice
+        if v.code_evse != self._evse:
+            self._evse = v.code_evse
+            self.keypad.clear()
+        choosing = v.code_evse is None
+        self.picker.setVisible(choosing)
+        self.keypad.setVisible(not choosing)
+        self.show_btn.setVisible(not choosing)
+        self.other.setVisible(not choosing)
+        if choosing:
+            self._fill_picker()
         self.keypad.set_secret(not v.show_code)
         self.show_btn.setChecked(v.show_code)
         self.keypad.ok_btn.setEnabled(bool(self.keypad.value()) and not self._checking)
         self.retranslate()
+
+    def _bays(self) -> list[tuple[str, str]]:
+        """(EVSE uid, name) of the bays with a session of this kiosk (running ones, and ended
+        ones whose receipt the guest may want), in board order. No guest data."""
+        sessions = self.ctx.sessions
+        entries = sessions.active() if sessions is not None else []
+        uids = {e.evse_uid for e in entries}
+        names = {b.evse_uid: bay_title(self.ctx.venue, b) for b in self.ctx.venue.bays}
+        ordered = [b.evse_uid for b in self.ctx.venue.bays if b.evse_uid in uids]
+        ordered += sorted(uids - set(ordered))
+        return [(uid, names.get(uid, uid)) for uid in ordered]
+
+    def _fill_picker(self) -> None:
+        bays = self._bays()
+        if [uid for uid, _n in bays] == list(self.bay_buttons):
+            for uid, name in bays:
+                self.bay_buttons[uid].setText(name)
+            return
+        while self.picker_grid.count():
+            it = self.picker_grid.takeAt(0)
+            if it.widget() is not None and it.widget() is not self.picker_empty:
+                it.widget().deleteLater()
+        self.bay_buttons = {}
+        for i, (uid, name) in enumerate(bays):
+            b = TouchButton(name, "secondary")
+            b.setObjectName(f"code_bay_{uid}")
+            b.setMinimumHeight(72)
+            b.clicked.connect(lambda _=False, uid=uid: self.ctx.flow.choose_code_charger(uid))
+            self.picker_grid.addWidget(b, i // 2, i % 2)
+            self.bay_buttons[uid] = b
+        self.picker_grid.addWidget(self.picker_empty, len(bays) // 2 + 1, 0, 1, 2)
+        self.picker_grid.setRowStretch(len(bays) // 2 + 2, 1)
 
     def submit(self, code: str) -> None:
         self.keypad.clear()
@@ -188,9 +253,17 @@ class CodeEntryScreen(KeypadScreen):
 
     def retranslate(self) -> None:
         self.title.setText(_("My session"))
-        # the check takes a moment with many sessions (a key derivation each): say so
-        self.hint.setText(_("Checking your code…") if self._checking
-                          else _("Enter the code you got when your charging started."))
+        name = dict(self._bays()).get(self._evse, self._evse) if self._evse else ""
+        if self._evse is None:
+            self.hint.setText(_("Which charger is your car at? Tap it, then type your code."))
+            self.picker_empty.setText("" if self.bay_buttons else
+                                      _("No charging session was started at this kiosk. Ask the front desk if you "
+                                        "started one elsewhere."))
+        elif self._checking:
+            self.hint.setText(_("Checking your code…"))
+        else:
+            self.hint.setText(_("Charger {name}: enter the code you got when your charging started.", name=name))
+        self.other.setText(_("Another charger"))
         self.error.setText(self._notice.text() if self._notice is not None else "")
         self.show_btn.setText(_("Hide the code") if self.show_btn.isChecked() else _("Show the code as I type"))
         self.back.setText(_("Back"))

@@ -104,8 +104,8 @@ def test_new_guest_code_replaces_the_lost_one_and_receipt_is_shown_again(qtbot, 
         with pytest.raises(WrongCode):
             env.sessions.attach_known(g.code)
         with pytest.raises(WrongCode):
-            await env.sessions.attach(g.code)
-        assert (await env.sessions.attach(new_code)).key == g.session.key
+            await env.sessions.attach(g.code, a.evse_uid)
+        assert (await env.sessions.attach(new_code, a.evse_uid)).key == g.session.key
         assert any(e.action == "session.reissue_code" and e.actor == "desk-bob"
                    and e.session_key == g.session.key for e in env.sessions.audit_log(env.area.attendant))
         # the code leaves the screen when the board is left

@@ -183,7 +183,12 @@ class LiveScreen(Screen):
         self.title.setText(_("Your charging"))
         # translated here, at render time: the view carries states, not words
         text = describe_state(v.state)
-        self.state.setText(text.title if v.state in ("CHARGING", "PARKING") else f"{text.title}: {text.next_step}")
+        if v.stop_requested and not v.has_ended and v.state != "STOPPING":
+            # asked (maybe offline): say so at once instead of "Charging" until the service answers
+            self.state.setText(_("Stop requested: the charger stops as soon as it gets the request."))
+        else:
+            self.state.setText(text.title if v.state in ("CHARGING", "PARKING")
+                               else f"{text.title}: {text.next_step}")
         self.coach.setText(_("Your car is full. Parking fees may apply: please move your car soon.")
                            if v.state == "PARKING" else "")
         self.offline.setText(_("No connection right now: showing the values of {time}. Your car keeps charging.",

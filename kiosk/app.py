@@ -166,6 +166,29 @@ class KioskApp:
         self.ctx = ctx
         return ctx
 
+    OUT_OF_ORDER_RETRY_S = 60.0
+
+    def _services_or_out_of_order(self) -> bool:
+        """:meth:`services`, or the out-of-order screen when the journal cannot be used."""
+        from kiosk.core.journal import JournalUnavailable
+
+        try:
+            self.services()
+        except JournalUnavailable as exc:
+            log.critical("out of order: the session journal cannot be used: %s (reason: %s)", exc, exc.reason)
+            sh = self.ctx.shell
+            if not sh.has_screen("out_of_order"):
+                from kiosk.ui.screens.out_of_order import OutOfOrderScreen
+
+                sh.add_screen("out_of_order", OutOfOrderScreen())
+            sh.screen("out_of_order").set_reason(exc.reason, str(exc))
+            if sh.current_name() != "out_of_order":
+                sh.show_screen("out_of_order")
+            return False
+        if self.ctx.shell.current_name() == "out_of_order":
+            self.ctx.shell.go_home()
+        return True
+
     def services(self) -> Any:
         """Create the API client and the session service and hand them to the screens."""
         from kiosk.api import ChargeAssistClient
@@ -174,9 +197,14 @@ class KioskApp:
         ctx, s = self.ctx, self.settings
         if ctx.sessions is not None:
             return ctx
+        from kiosk.core.journal import unavailable
+
         client = self._client or ChargeAssistClient.from_settings(s)
         self._client = client
-        s.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            s.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise unavailable(exc, s.data_dir) from exc
         sessions = SessionService(client, s.journal_path(), time_scale=ctx.time_scale,
                                   attendant_pin=s.attendant_pin.get_secret_value() if s.attendant_pin else None)
         ctx.client, ctx.sessions = client, sessions
@@ -272,7 +300,12 @@ class KioskApp:
         for module in _WARM_UP_IMPORTS:
             importlib.import_module(module)
             await asyncio.sleep(0)
-        self.services()
+        while not self._services_or_out_of_order():
+            # a full disk or a data folder that cannot be written: "out of order" for guests,
+            # the reason for staff (also from `kiosk doctor`); tried again every minute
+            await asyncio.sleep(self.OUT_OF_ORDER_RETRY_S)
+            if ctx.closing:
+                return ctx
         await asyncio.sleep(0)
         # The attendant desk is installed right after the first frame (it is reached only
         # through the PIN corner, seconds later at the earliest): start-up time.
@@ -304,15 +337,20 @@ class KioskApp:
             await client.register_token()
         except Exception as exc:  # noqa: BLE001 - offline at boot: the board says so, we retry later
             log.warning("token registration failed: %s", type(exc).__name__)
-        try:
-            await ctx.sessions.resume_all()
-        except Exception:  # noqa: BLE001
-            log.exception("resuming sessions failed")
+        # resuming journaled sessions (polls, look-ups of lost starts) runs beside the board:
+        # a slow service, or a start that waits out its settle time, never holds Home back
+        ctx.spawn(self._resume())
         await ctx.venue.load()
         home = ctx.shell.screen("home")
         home.retranslate()
         if ctx.shell.current_name() == "home":
             await home.refresh()
+
+    async def _resume(self) -> None:
+        try:
+            await self.ctx.sessions.resume_all()
+        except Exception:  # noqa: BLE001
+            log.exception("resuming sessions failed")
 
     async def aclose(self) -> None:
         ctx = self.ctx

@@ -292,6 +292,24 @@ def _check(f: dataclasses.Field, value: Any, from_text: bool) -> Any:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         value = value.rstrip("/")
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.port   # noqa: B018 - raises for a port out of range (99999)
+        except ValueError as exc:
+            raise ValueError(f"is not a valid address ({exc})") from None
+        if not parts.hostname:
+            raise ValueError("names no host")
+        if value.startswith("http://") and not _loopback(value):
+            # the API key would travel in clear: plain http only to this machine (the simulator)
+            raise ValueError("plain http:// only to this machine (localhost, 127.0.0.1, ::1); use https:// for "
+                             f"{value!r}")
+    elif f.name == "attendant_pin" and value is not None:
+        pin = value.get_secret_value()
+        if not (pin.isascii() and pin.isdigit()) or not 4 <= len(pin) <= 12:
+            # the PIN screen's keypad has digits only: anything else would lock staff out
+            raise ValueError("must be 4 to 12 digits (the PIN keypad has digits only)")
     elif f.name == "languages":
         if not value:
             raise ValueError("must name at least one language")
@@ -299,11 +317,23 @@ def _check(f: dataclasses.Field, value: Any, from_text: bool) -> Any:
     return value
 
 
+def _loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
 # -- loading ----------------------------------------------------------------------------------
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, *, required: bool = False) -> dict[str, Any]:
     import tomllib
 
     if not path.is_file():
+        if required:   # named on purpose (KIOSK_CONFIG): a typo must not silently mean "no settings"
+            raise OSError(f"{path} does not exist or is not a file")
         return {}
     with path.open("rb") as fh:
         data = tomllib.load(fh)
@@ -349,7 +379,14 @@ def _load_key(out: dict[str, Any]) -> None:
         candidates.append(Path(cred_dir) / CREDENTIAL_NAME)
     for path in candidates:
         if path.is_file():
-            key = path.read_text(encoding="utf-8").strip()
+            try:
+                key = path.read_text(encoding="utf-8").strip()
+            except UnicodeDecodeError:
+                raise SettingsError(f"api_key_file ({_field_env('api_key_file')})",
+                                    f"{path} is not UTF-8 text: save the key as plain text") from None
+            except OSError as exc:
+                raise SettingsError(f"api_key_file ({_field_env('api_key_file')})",
+                                    f"{path} cannot be read ({exc.strerror or exc})") from None
             if key:
                 out["api_key"] = Secret(key)
                 return
@@ -363,8 +400,8 @@ def load_settings(**overrides: Any) -> Settings:
             raise SettingsError(name, "is not a setting")
     cfg = default_config_file()
     try:
-        from_file = _read_toml(cfg)
-    except (OSError, ValueError) as exc:  # unreadable or malformed TOML file
+        from_file = _read_toml(cfg, required=bool(os.environ.get("KIOSK_CONFIG")))
+    except (OSError, ValueError) as exc:  # missing (when named), unreadable or malformed TOML file
         raise SettingsError(f"config file {cfg}", str(exc)) from None
     unknown = sorted(set(from_file) - names)
     if unknown:

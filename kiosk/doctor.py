@@ -193,6 +193,55 @@ def _data_dir_check(settings: Settings) -> Check:
     return Check.make("data_dir", title, Level.OK, f"{path} is writable")
 
 
+#: Below this much free space in the data folder the kiosk is close to refusing new sessions.
+MIN_FREE_MB = 50
+
+
+def _journal_check(settings: Settings) -> Check:
+    """The session journal: free space, its integrity (SQLite's quick_check, read-only), bad
+    rows set aside, damaged copies moved aside. A full disk or a read-only folder is the
+    reason the kiosk shows "out of order"; doctor says which."""
+    import shutil
+    import sqlite3
+
+    title = "Session journal"
+    path = settings.journal_path()
+    try:
+        free_mb = shutil.disk_usage(path.parent if path.parent.exists() else settings.data_dir).free // 2**20
+    except OSError as exc:
+        return Check.make("journal", title, Level.FAIL, f"{path.parent}: {exc.strerror or exc}")
+    damaged = sorted(p.name for p in path.parent.glob(path.name + ".damaged-*") if not p.name.endswith(("-wal", "-shm")))
+    if free_mb < MIN_FREE_MB:
+        return Check.make("journal", title, Level.FAIL,
+                          f"only {free_mb} MB free on the data disk: the kiosk cannot record new sessions "
+                          f"(it shows out of order); free some space in {path.parent}")
+    if not path.exists():
+        return Check.make("journal", title, Level.OK, f"none yet ({free_mb} MB free); created with the first session")
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        try:
+            check = str(con.execute("PRAGMA quick_check").fetchone()[0])
+            bad = 0
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name='quarantine'").fetchone():
+                bad = con.execute("SELECT COUNT(*) FROM quarantine").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return Check.make("journal", title, Level.FAIL,
+                          f"{path} cannot be read ({exc}); the kiosk moves a damaged journal aside and starts a "
+                          "new one at its next start")
+    if check != "ok":
+        return Check.make("journal", title, Level.FAIL, f"{path} is damaged ({check}); the kiosk moves it aside "
+                          "and rebuilds from the service at its next start")
+    notes = [f"{free_mb} MB free"]
+    if bad:
+        notes.append(f"{bad} bad row(s) set aside (table quarantine)")
+    if damaged:
+        notes.append(f"damaged copies kept: {', '.join(damaged)}")
+    level = Level.WARN if bad or damaged else Level.OK
+    return Check.make("journal", title, level, f"{path.name} intact; " + "; ".join(notes))
+
+
 def _skipped(key: str, title: str, why: str) -> Check:
     return Check.make(key, title, Level.SKIP, why)
 
@@ -213,6 +262,7 @@ async def run_checks(settings: Settings, client: ChargeAssistClient) -> list[Che
         checks.append(await _token_check(client, advice))
         checks.append(await _wallet_check(settings, client, advice))
     checks.append(_data_dir_check(settings))
+    checks.append(_journal_check(settings))
     return checks
 
 

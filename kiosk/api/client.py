@@ -196,6 +196,8 @@ class ChargeAssistClient:
         _register_header_secrets(headers)
         tame_http_loggers()
         self.app_token = app_token
+        #: (the server's clock from the last answer's ``Date``, time.monotonic() then)
+        self.last_server_time: tuple[datetime, float] | None = None
         self.retry = retry or RetryPolicy()
         #: seconds one attempt may take in all: connecting, sending and the whole answer
         self.deadline = float(timeout)
@@ -308,6 +310,9 @@ class ChargeAssistClient:
             except errors.TransportError as exc:
                 error: errors.ApiError = exc
             else:
+                seen = server_time(response)
+                if seen is not None:     # any answer, even an error: the server's clock now
+                    self.last_server_time = (seen, time.monotonic())
                 if response.is_success:
                     return response
                 error = self._http_error(response, call)

@@ -24,6 +24,7 @@ Every write is its own transaction with ``synchronous=FULL``.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import sqlite3
 import threading
@@ -35,6 +36,33 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.core.session import ENDED, State
+
+log = logging.getLogger(__name__)
+
+
+def _json_ok(v: Any) -> bool:
+    if not v:
+        return True
+    try:
+        json.loads(v)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _date_ok(v: Any) -> bool:
+    if not v:
+        return True
+    try:
+        return datetime.fromisoformat(v).tzinfo is not None
+    except (ValueError, TypeError):
+        return False
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """An OperationalError that means the file is damaged (not full, locked or read-only)."""
+    text = str(exc).lower()
+    return any(w in text for w in ("malformed", "not a database", "corrupt", "quick_check"))
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -84,6 +112,14 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT
 );
 CREATE TABLE IF NOT EXISTS kv (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    key TEXT,
+    raw TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
 """
 
 _COLUMNS = (
@@ -94,6 +130,27 @@ _COLUMNS = (
 )
 _UPDATABLE = frozenset(_COLUMNS) - {"key", "created_at", "location_id", "evse_uid", "connector_id",
                                     "payment_method_id"}
+
+
+class JournalUnavailable(Exception):
+    """The journal cannot be opened or written. ``reason``: ``full`` (the disk is full),
+    ``read_only`` (the data folder or file cannot be written), ``unreadable`` (any other
+    I/O problem). ``str()`` names the file and the cause (for staff, the log, doctor)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+def unavailable(exc: BaseException, path: Path | str) -> JournalUnavailable:
+    """What an OSError or sqlite3 error opening or writing the journal means for staff."""
+    text = str(exc).lower()
+    if isinstance(exc, OSError) and exc.errno == 28 or "disk is full" in text or "no space" in text:
+        return JournalUnavailable("full", f"the disk of {path} is full")
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError) \
+            or isinstance(exc, OSError) and exc.errno in (1, 13, 30):
+        return JournalUnavailable("read_only", f"{path} cannot be written (read-only or no permission)")
+    return JournalUnavailable("unreadable", f"{path}: {exc}")
 
 
 class EvseBusy(Exception):
@@ -137,13 +194,21 @@ class SessionRow:
 
     @classmethod
     def from_db(cls, r: sqlite3.Row) -> SessionRow:
+        """Strict: raises ValueError on anything this kiosk did not write (a bad row)."""
         d = dict(r)
         for k in ("created_at", "started_at", "ended_at", "stop_requested_at", "intent_server_at", "updated_at"):
             d[k] = _dt(d[k])
+            if d[k] is not None and d[k].tzinfo is None:
+                raise ValueError(f"{k} has no time zone")
+        if d["created_at"] is None or d["updated_at"] is None:
+            raise ValueError("no created_at/updated_at")
         d["state"] = State(d["state"])
         d["known_state"] = State(d["known_state"])
         d["adopted"] = bool(d["adopted"])
         d["open"] = bool(d["open"])
+        for k in ("tariff_json", "estimate_json", "observations_json", "final_json"):
+            if d[k]:
+                json.loads(d[k])
         return cls(**d)
 
 
@@ -176,18 +241,112 @@ class Journal:
     """One SQLite connection (check_same_thread=False, guarded by a lock)."""
 
     def __init__(self, path: Path | str, *, clock: Any = None) -> None:
+        """Open (or create) the journal. A damaged file is moved aside (``damaged_copy``)
+        and a new one started; a full disk or a folder that cannot be written raises
+        :class:`JournalUnavailable` with the reason."""
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self.clock = clock or _now
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=30000")
+        self.damaged_copy: Path | None = None
+        self.quarantined = 0            # bad rows set aside since this journal was opened
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and not _is_damage(exc):
+                raise unavailable(exc, self.path) from exc
+            self.damaged_copy = self._move_aside(exc)
+            try:
+                self._db = self._open()
+            except (OSError, sqlite3.Error) as again:
+                raise unavailable(again, self.path) from again
+        except OSError as exc:
+            raise unavailable(exc, self.path) from exc
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA busy_timeout=30000")
+            check = db.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {check}")
+            with self._lock:
+                db.executescript(SCHEMA)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _move_aside(self, exc: BaseException) -> Path:
+        """A damaged journal goes to ``<name>.damaged-<UTC time>`` (with its -wal, -shm), for
+        the record; the kiosk starts a new one and rebuilds what it can from the service."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        target = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(str(self.path) + suffix)
+            if src.exists():
+                src.rename(Path(str(target) + suffix))
+        log.error("journal %s is damaged (%s): moved aside to %s, starting a new one", self.path, exc, target)
+        return target
+
+    def integrity(self) -> str:
+        """``ok`` or what SQLite's quick_check found."""
         with self._lock:
-            self._db.executescript(SCHEMA)
+            return str(self._db.execute("PRAGMA quick_check").fetchone()[0])
+
+    def _row(self, r: sqlite3.Row) -> SessionRow | None:
+        """A session row. A bad one (a state this kiosk does not know, bad JSON, a bad date)
+        is copied to ``quarantine`` and repaired in place so one bad row never stops the
+        kiosk: with a chargeSessionId it goes on as UNKNOWN (the next poll tells the truth),
+        an intent without one is closed as never started. None if even that fails."""
+        try:
+            return SessionRow.from_db(r)
+        except (ValueError, TypeError, KeyError) as exc:
+            self._quarantine("sessions", r["key"], dict(r), exc)
+        with self._lock:
+            again = self._db.execute("SELECT * FROM sessions WHERE key=?", (r["key"],)).fetchone()
+        try:
+            return SessionRow.from_db(again) if again else None
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def _quarantine(self, table: str, key: str | None, raw: dict[str, Any], exc: BaseException) -> None:
+        log.error("journal: bad %s row %s set aside (%s)", table, key, exc)
+        self.quarantined += 1
+        try:
+            with self._tx() as db:
+                db.execute("INSERT INTO quarantine (at, tbl, key, raw, reason) VALUES (?,?,?,?,?)",
+                           (_iso(_now()), table, key, json.dumps(raw, default=str), f"{type(exc).__name__}: {exc}"))
+                if table == "sessions":
+                    now = _iso(_now())
+                    fix = {c: None for c in ("tariff_json", "estimate_json", "observations_json", "final_json")
+                           if not _json_ok(raw.get(c))}
+                    for c in ("started_at", "ended_at", "stop_requested_at", "intent_server_at"):
+                        if not _date_ok(raw.get(c)):
+                            fix[c] = None
+                    for c in ("created_at", "updated_at"):
+                        if not _date_ok(raw.get(c)) or not raw.get(c):
+                            fix[c] = now
+                    if raw.get("charge_session_id"):
+                        fix.update(state="UNKNOWN", known_state="UNKNOWN")
+                    else:
+                        fix.update(state="NOT_STARTED", known_state="NOT_STARTED", open=0, start_phase="not_started")
+                    sets = ", ".join(f"{c}=?" for c in fix)
+                    db.execute(f"UPDATE sessions SET {sets} WHERE key=?", (*fix.values(), key))
+                elif table == "kv":
+                    db.execute("DELETE FROM kv WHERE name=?", (key,))
+        except sqlite3.Error:
+            log.exception("journal: could not set the bad row aside")
+
+    def quarantine_entries(self) -> list[tuple[str, str, str | None, str]]:
+        """(at, table, key, reason) of every bad row set aside, newest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT at, tbl, key, reason FROM quarantine ORDER BY id DESC").fetchall()
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
 
     def close(self) -> None:
         with self._lock:
@@ -224,6 +383,8 @@ class Journal:
         except sqlite3.IntegrityError:
             other = self.open_on_evse(evse_uid)
             raise EvseBusy(evse_uid, other.key if other else None) from None
+        except sqlite3.OperationalError as exc:
+            raise unavailable(exc, self.path) from exc
         row = self.get(key)
         assert row is not None
         return row
@@ -231,17 +392,17 @@ class Journal:
     def open_on_evse(self, evse_uid: str) -> SessionRow | None:
         with self._lock:
             r = self._db.execute("SELECT * FROM sessions WHERE evse_uid=? AND open=1", (evse_uid,)).fetchone()
-        return SessionRow.from_db(r) if r else None
+        return self._row(r) if r else None
 
     def get(self, key: str) -> SessionRow | None:
         with self._lock:
             r = self._db.execute("SELECT * FROM sessions WHERE key=?", (key,)).fetchone()
-        return SessionRow.from_db(r) if r else None
+        return self._row(r) if r else None
 
     def by_charge_session_id(self, charge_session_id: str) -> SessionRow | None:
         with self._lock:
             r = self._db.execute("SELECT * FROM sessions WHERE charge_session_id=?", (charge_session_id,)).fetchone()
-        return SessionRow.from_db(r) if r else None
+        return self._row(r) if r else None
 
     def sessions(self, *, open_only: bool = False, not_final: bool = False, limit: int | None = None) -> list[SessionRow]:
         q = "SELECT * FROM sessions"
@@ -254,7 +415,7 @@ class Journal:
             q += f" LIMIT {int(limit)}"
         with self._lock:
             rows = self._db.execute(q).fetchall()
-        return [SessionRow.from_db(r) for r in rows]
+        return [row for row in map(self._row, rows) if row is not None]
 
     def update(self, key: str, *, event: str | None = None, detail: Any = None, **fields: Any) -> None:
         """Update columns of a session and append an event row, in one transaction."""
@@ -288,6 +449,28 @@ class Journal:
         self.update(key, charge_session_id=charge_session_id, start_phase="confirmed", adopted=adopted,
                     state=state, known_state=state, event="adopted" if adopted else "started",
                     detail={"charge_session_id": charge_session_id})
+
+    def record_foreign(self, *, charge_session_id: str, location_id: str, evse_uid: str, connector_id: str,
+                       state: State, payment_method_id: str = "") -> SessionRow | None:
+        """A session the service runs that no row here owns (a journal lost or rebuilt,
+        another screen on the same appToken): recorded as ``start_phase='foreign'``
+        ("owner unknown" for the attendant; it holds its EVSE like any open session).
+        None when the EVSE already has an open row or the session is known."""
+        key = secrets.token_hex(6)
+        now = _iso(self.clock())
+        try:
+            with self._tx() as db:
+                db.execute(
+                    "INSERT INTO sessions (key, created_at, location_id, evse_uid, connector_id, payment_method_id,"
+                    " charge_session_id, start_phase, state, known_state, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,'foreign',?,?,?)",
+                    (key, now, location_id, evse_uid, str(connector_id), payment_method_id, charge_session_id,
+                     state.value, state.value, now))
+                db.execute("INSERT INTO events (key, at, kind, detail) VALUES (?,?,?,?)",
+                           (key, now, "foreign", json.dumps({"charge_session_id": charge_session_id})))
+        except sqlite3.IntegrityError:
+            return None
+        return self.get(key)
 
     def mark_ambiguous(self, key: str, reason: str) -> None:
         self.update(key, start_phase="ambiguous", event="ambiguous", detail={"reason": reason})
@@ -325,9 +508,16 @@ class Journal:
 
     # -- small values -----------------------------------------------------------------
     def kv_get(self, name: str) -> Any:
+        """The value, or None (also for a bad one, which is set aside)."""
         with self._lock:
             r = self._db.execute("SELECT value FROM kv WHERE name=?", (name,)).fetchone()
-        return json.loads(r[0]) if r else None
+        if r is None:
+            return None
+        try:
+            return json.loads(r[0])
+        except (ValueError, TypeError) as exc:
+            self._quarantine("kv", name, {"name": name, "value": r[0]}, exc)
+            return None
 
     def kv_set(self, name: str, value: Any) -> None:
         with self._tx() as db:

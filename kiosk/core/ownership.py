@@ -114,12 +114,17 @@ class Lockout:
                 "last_failure": self.last_failure.isoformat() if self.last_failure else None}
 
     def load(self, data: dict | None) -> Lockout:
-        if data:
-            self.failures = int(data.get("failures", 0))
-            lu = data.get("locked_until")
-            self.locked_until = datetime.fromisoformat(lu) if lu else None
-            lf = data.get("last_failure")
-            self.last_failure = datetime.fromisoformat(lf) if lf else None
+        """The persisted state; a damaged one (a bad date, a wrong type) counts as the most
+        cautious state it can: one lock of ``base_s`` from now is not knowable here, so the
+        failures so far are kept when readable and a bad date is dropped."""
+        if not isinstance(data, dict):
+            return self
+        try:
+            self.failures = max(0, int(data.get("failures", 0)))
+        except (TypeError, ValueError):
+            self.failures = self.free_attempts       # unreadable: as if the free tries were used
+        self.locked_until = _date(data.get("locked_until"))
+        self.last_failure = _date(data.get("last_failure"))
         return self
 
 
@@ -175,9 +180,25 @@ class GuessLimit:
                 "locked_until": self.locked_until.isoformat() if self.locked_until else None}
 
     def load(self, data: dict | None) -> GuessLimit:
-        if data:
-            self.run = int(data.get("run", 0))
-            self.times = [datetime.fromisoformat(t) for t in data.get("times", [])]
-            lu = data.get("locked_until")
-            self.locked_until = datetime.fromisoformat(lu) if lu else None
+        """The persisted state; unreadable parts are dropped, never a reason to fail."""
+        if not isinstance(data, dict):
+            return self
+        try:
+            self.run = max(0, int(data.get("run", 0)))
+        except (TypeError, ValueError):
+            self.run = self.free
+        times = data.get("times", [])
+        self.times = [t for t in (_date(x) for x in times if isinstance(times, list)) if t is not None]
+        self.locked_until = _date(data.get("locked_until"))
         return self
+
+
+def _date(v: object) -> datetime | None:
+    """An aware datetime from its ISO text, None for anything else (a damaged value)."""
+    if not isinstance(v, str) or not v:
+        return None
+    try:
+        d = datetime.fromisoformat(v)
+    except ValueError:
+        return None
+    return d if d.tzinfo is not None else None

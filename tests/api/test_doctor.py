@@ -48,7 +48,7 @@ def test_ready_kiosk_passes_every_check(tmp_path):
     checks = checks_for(healthy([card("VALID")]), settings(tmp_path))
     assert {k: c.level for k, c in checks.items()} == {
         "settings.api_key": Level.OK, "settings.app_token": Level.OK, "settings.payment": Level.OK,
-        "service": Level.OK, "token": Level.OK, "wallet": Level.OK, "data_dir": Level.OK,
+        "service": Level.OK, "token": Level.OK, "wallet": Level.OK, "data_dir": Level.OK, "journal": Level.OK,
     }
     report = format_report(list(checks.values()))
     assert report.splitlines()[-1] == "All checks passed: the kiosk is ready."

@@ -85,6 +85,7 @@ class SessionsDesk:
                 log.exception("session details unavailable")
                 v = None
             csid = getattr(v, "charge_session_id", None)
+            foreign = getattr(v, "start_phase", "") == "foreign"
             if csid:
                 known.add(csid)
             est = e.estimate
@@ -99,8 +100,10 @@ class SessionsDesk:
                 key=e.key, charge_session_id=csid, bay=e.evse_label, state=e.state,
                 state_text=describe_state(e.state).title, is_final=e.is_final, power_kw=e.power_kw, energy_kwh=e.energy_kwh, elapsed_s=e.elapsed_s,
                 estimate_incl_vat=est.incl_vat if est else None, currency=est.currency if est else None,
-                estimate_final=bool(est and est.final), tag=(getattr(v, "tag", None) or "") if v else "",
-                failure=failure, source="kiosk"))
+                estimate_final=bool(est and est.final),
+                # a session the service runs that no start here owns (journal lost or rebuilt)
+                tag=_("Owner unknown") if foreign else ((getattr(v, "tag", None) or "") if v else ""),
+                failure=failure, source="unknown" if foreign else "kiosk"))
         self.api_error = ""
         try:
             items = await self.client.session_history(

@@ -29,6 +29,7 @@ CHECK_TITLES = {
     "token": N_("appToken registration"),
     "wallet": N_("Venue payment method in wallet"),
     "data_dir": N_("Data folder"),
+    "journal": N_("Session journal"),
 }
 
 

@@ -13,6 +13,7 @@ loop run them with ``asyncio.to_thread`` as ``kiosk.services.attendant`` does.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from typing import Any
@@ -27,6 +28,7 @@ PIN_KEY = "attendant_pin_hash"
 LOCKOUT_KEY = "attendant_lockout"
 LOCKED = N_("Too many wrong PINs. Try again in {seconds} seconds.")
 
+log = logging.getLogger(__name__)
 _ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
 
 
@@ -37,12 +39,25 @@ class AttendantAuth:
         self.clock = clock
         self._tokens: set[str] = set()
         self._lock = threading.Lock()      # login runs on worker threads (asyncio.to_thread)
-        if initial_pin and not journal.kv_get(PIN_KEY):
-            journal.kv_set(PIN_KEY, hash_secret(initial_pin, strong=True))
+        self.write_errors = 0              # journal writes that failed (a full disk): diagnostics
+        self._lo = Lockout(free_attempts=3, base_s=30.0, max_s=900.0, forget_after_s=900.0).load(
+            journal.kv_get(LOCKOUT_KEY))
+        self._pin_hash = journal.kv_get(PIN_KEY)
+        if initial_pin and not self._pin_hash:
+            self._pin_hash = hash_secret(initial_pin, strong=True)
+            self._write(journal.kv_set, PIN_KEY, self._pin_hash)
 
     def _lockout(self) -> Lockout:
-        return Lockout(free_attempts=3, base_s=30.0, max_s=900.0, forget_after_s=900.0).load(
-            self.journal.kv_get(LOCKOUT_KEY))
+        return self._lo
+
+    def _write(self, fn: Any, *args: Any) -> None:
+        """A journal write that must not decide whether staff get in: on a full or read-only
+        disk it is logged and counted (the lockout and the PIN are kept in memory)."""
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001
+            self.write_errors += 1
+            log.error("attendant: journal write failed (disk full or read-only?): %s", getattr(fn, "__name__", fn))
 
     def login(self, pin: str, *, name: str = "attendant") -> Attendant:
         """Verify the PIN. Raises WrongPin or AttendantLocked (growing delay, persisted so
@@ -56,19 +71,19 @@ class AttendantAuth:
         wait = lo.remaining(now)
         if wait > 0:
             raise AttendantLocked(LOCKED, until=lo.locked_until, wait_s=wait, seconds=int(wait) + 1)
-        stored = self.journal.kv_get(PIN_KEY)
+        stored = self._pin_hash
         if stored is None:
             raise NotAllowed(N_("No attendant PIN is set. Set attendant_pin in the configuration."))
         if verify_secret(pin or "", stored):
             lo.success()
-            self.journal.kv_set(LOCKOUT_KEY, lo.state())
+            self._write(self.journal.kv_set, LOCKOUT_KEY, lo.state())
             token = secrets.token_hex(16)
             self._tokens.add(token)
-            self.journal.audit(name, "attendant.login", None, "")
+            self._write(self.journal.audit, name, "attendant.login", None, "")
             return Attendant(name=name, verified_at=now, token=token)
         secs = lo.failure(now)
-        self.journal.kv_set(LOCKOUT_KEY, lo.state())
-        self.journal.audit(name, "attendant.pin_failed", None, f"failures: {lo.failures}")
+        self._write(self.journal.kv_set, LOCKOUT_KEY, lo.state())
+        self._write(self.journal.audit, name, "attendant.pin_failed", None, f"failures: {lo.failures}")
         if secs > 0:
             raise AttendantLocked(LOCKED, until=lo.locked_until, wait_s=secs, seconds=int(secs))
         raise WrongPin(N_("Wrong PIN. Try again."), attempts_left=lo.attempts_left)
@@ -89,8 +104,10 @@ class AttendantAuth:
         self.check(attendant)
         if not new_pin or len(new_pin) < 4 or not new_pin.isdigit():
             raise SessionError(N_("A PIN has at least 4 digits."))
-        self.journal.kv_set(PIN_KEY, hash_secret(new_pin, strong=True))
-        self.journal.audit(attendant.name, "attendant.pin_change", None, "")
+        new_hash = hash_secret(new_pin, strong=True)
+        self.journal.kv_set(PIN_KEY, new_hash)      # a PIN change must be on disk: it raises if not
+        self._pin_hash = new_hash
+        self._write(self.journal.audit, attendant.name, "attendant.pin_change", None, "")
 
     def audit_log(self, attendant: Attendant, limit: int = 200) -> list[AuditEntry]:
         """Attendant actions, newest first."""

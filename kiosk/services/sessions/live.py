@@ -112,6 +112,7 @@ class Live:
     est_applied: int = 0
     est_at: float = -1e9
     intent_server_at: datetime | None = None
+    intent_mono: float | None = None   # time.monotonic() at the intent (this process only)
     finished_local: datetime | None = None
     task: asyncio.Task | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)

@@ -286,7 +286,11 @@ class Poller:
         event, detail = ("status", {"status": state.value}) if changed else (None, None)
         # one submission, with no await since the lifecycle changed: a journal read issued
         # after this point (e.g. start()'s open_on_evse) sees the new state
-        await self.io.call(_persist, self.io.journal, live.key, events, event, detail, fields)
+        try:
+            await self.io.call(_persist, self.io.journal, live.key, events, event, detail, fields)
+        except Exception:  # noqa: BLE001 - a full or failing disk must not freeze what the guest sees
+            log.error("journal write for %s failed (disk full or read-only?): the kiosk goes on from memory",
+                      live.key, exc_info=True)
         if live.lifecycle.is_final:
             live.release(self.registry.tz)
         self.notify(live, prev if changed else None)
@@ -342,7 +346,10 @@ class Poller:
             return  # a newer answer was priced already, or the final cost is known
         live.est_applied = seq
         live.estimate = q
-        await self.io.call(self.io.journal.update, live.key, estimate_json=_quote_json(q))
+        try:
+            await self.io.call(self.io.journal.update, live.key, estimate_json=_quote_json(q))
+        except Exception:  # noqa: BLE001 - the estimate still shows
+            log.error("journal write of the estimate for %s failed", live.key)
         self.notify(live, None)
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+import sqlite3
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
-from kiosk.core.journal import EvseBusy
+from kiosk.core.journal import EvseBusy, JournalUnavailable
 from kiosk.core.session import API_STATES, Lifecycle, State, parse_state
 from kiosk.i18n import N_, Translator
 
@@ -29,6 +31,14 @@ from .views import Views
 log = logging.getLogger(__name__)
 _ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
 
+#: How far the kiosk's clock may be from the server's to date an old intent by it (seconds).
+CLOCK_TRUSTED_S = 300.0
+#: A lost start's session is requested between these many seconds before its intent ...
+WINDOW_BEFORE_S = 60.0
+#: ... and the settle time plus these many after it (server time).
+WINDOW_AFTER_S = 120.0
+
+NO_STORAGE = N_("This kiosk cannot record a new charging session right now. Please ask the front desk.")
 BUSY = N_("A session is already running or starting on this charger. Choose another charger or ask the front desk.")
 CONFIRMING = N_("We are still confirming this session with the charger. Try again in a minute.")
 NOT_STARTED = N_("The charger could not be started. Try again.")
@@ -80,11 +90,16 @@ class Starter:
                                          tag=(tag or None), code_hash=code_hash, tariff_json=tariff_json)
             except EvseBusy:
                 raise StartPending(BUSY) from None
-            server_now = self.server_clock.now()
+            except (JournalUnavailable, sqlite3.Error) as exc:
+                # nothing is started that this kiosk could not find again after a crash
+                log.error("start refused: the journal cannot be written (%s)", exc)
+                raise StartFailed(NO_STORAGE, retryable=False, state="ERROR") from None
+            server_now = self._server_now()
             if server_now is not None:
-                await self.io.call(journal.update, row.key, intent_server_at=server_now)
+                await self._best_effort(journal.update, row.key, intent_server_at=server_now)
             live = self.registry.add_row(row)    # the row as created (no read on the loop)
             live.intent_server_at = server_now
+            live.intent_mono = time.monotonic()
             self.codes.remember(code, live)      # the guest's first attach needs no hash
             try:
                 resp = await self.client.start_session(location_id, evse_uid, str(connector_id), payment_method_id)
@@ -101,8 +116,8 @@ class Starter:
                 self.server_clock.saw(resp.server_time)
                 live.server_time = aware(resp.server_time)
                 live.next_status_call = aware(resp.next_status_call)
-                await self.io.call(journal.record_started, row.key, csid)
                 live.charge_session_id = csid
+                await self._best_effort(journal.record_started, row.key, csid)
                 live.start_phase = "confirmed"
                 live.lifecycle.apply(State.REQUESTED)
             self.poller.ensure(live)
@@ -164,44 +179,83 @@ class Starter:
             return None
         return json.dumps(chosen.model_dump(by_alias=True, mode="json"), default=str)
 
-    async def resolve(self, live: Live, *, settle: bool = False) -> bool:
-        """Look for the session a start with a lost answer may have created; adopt it.
+    async def _best_effort(self, fn: Any, /, *args: Any, **kwargs: Any) -> None:
+        """A journal write after the POST: the session exists whether or not it is recorded
+        (a full disk must not lose track of it in memory), so a failure is logged only."""
+        try:
+            await self.io.call(fn, *args, **kwargs)
+        except Exception:  # noqa: BLE001
+            log.error("journal write %s failed (disk full or read-only?): going on from memory",
+                      getattr(fn, "__name__", fn), exc_info=True)
 
-        Returns True when adopted, False when the service has none (the intent is closed).
-        Raises ApiError when the service cannot be asked.
-        """
+    def _server_now(self) -> datetime | None:
+        """The server's clock now: from the last answer of any kind (its ``Date``)."""
+        seen = getattr(self.client, "last_server_time", None)
+        if seen is not None and isinstance(seen, tuple):
+            at, mono = seen
+            return at + timedelta(seconds=(time.monotonic() - mono) * self.time_scale)
+        return self.server_clock.now()
+
+    def _intent_window(self, live: Live) -> tuple[datetime, datetime] | None:
+        """Server times between which a session created by this intent must have been
+        requested; None when there is no trustworthy evidence (then nothing is adopted)."""
+        at = live.intent_server_at
+        if at is None and live.intent_mono is not None:
+            now = self._server_now()            # the failed answer itself carried a Date
+            if now is not None:
+                at = now - timedelta(seconds=(time.monotonic() - live.intent_mono) * self.time_scale)
+        if at is None:
+            # an intent of an earlier run with no server time: only a kiosk clock that agrees
+            # with the server's now is evidence (a Pi without a real-time clock may be hours off)
+            now = self._server_now()
+            if now is None or abs((self.clock() - now).total_seconds()) > CLOCK_TRUSTED_S:
+                return None
+            at = live.created_at + (now - self.clock())
+        return at - timedelta(seconds=WINDOW_BEFORE_S), at + timedelta(seconds=self.settle_s + WINDOW_AFTER_S)
+
+    async def resolve(self, live: Live, *, settle: bool = False) -> bool:
+        """Look for the session a start with a lost answer may have created; adopt it only
+        with evidence: a session on that charger, requested inside the intent's window by
+        the server's clock, not owned by any journal row.
+
+        Returns True when adopted, False when the intent is closed (no such session, or no
+        evidence: a session there is then left to the attendant as "owner unknown").
+        Raises ApiError when the service cannot be asked. Never waits on the kiosk's wall
+        clock: only an intent of this process waits out the settle time, by the monotonic
+        clock (after a restart the restart itself took longer)."""
         if live.charge_session_id:
             return True
         journal = self.io.journal
-        age = (self.clock() - live.created_at).total_seconds() * self.time_scale
-        if age < self.settle_s:
-            await self.sleep((self.settle_s - age) / self.time_scale)
-        known = {r.charge_session_id for r in await self.io.call(journal.sessions) if r.charge_session_id}
-        date_from = None
-        if live.intent_server_at is not None:
-            date_from = live.intent_server_at - timedelta(seconds=120)
-        items = await self.client.session_history(date_from=date_from, statuses=[st.value for st in API_STATES],
-                                                  sort_desc=True)
-        for it in items or []:
-            csid = getattr(it, "charge_session_id", None)
-            if not csid or csid in known or getattr(it, "evse_uid", None) != live.evse_uid:
-                continue
-            st = aware(getattr(it, "start_time", None))
-            if live.intent_server_at is not None and st is not None and \
-                    st < live.intent_server_at - timedelta(seconds=60):
-                continue
-            state = parse_state(getattr(it, "status", None)) or State.REQUESTED
-            await self.io.call(journal.record_started, live.key, csid, adopted=True, state=State.REQUESTED)
-            live.charge_session_id = csid
-            live.start_phase = "confirmed"
-            live.lifecycle = Lifecycle(State.REQUESTED, State.REQUESTED)
-            log.info("adopted orphan session for %s (%s)", live.key, state.value)
-            try:
-                await self.poller.poll_once(live)
-            except Exception:  # noqa: BLE001 - the loop polls again
-                pass
-            return True
-        await self.io.call(journal.close_not_started, live.key, "no session found in the service's history")
+        if live.intent_mono is not None:
+            waited = (time.monotonic() - live.intent_mono) * self.time_scale
+            if waited < self.settle_s:
+                await self.sleep((self.settle_s - waited) / self.time_scale)
+        window = self._intent_window(live)
+        if window is not None:
+            known = {r.charge_session_id for r in await self.io.call(journal.sessions) if r.charge_session_id}
+            items = await self.client.session_history(date_from=window[0], date_to=window[1],
+                                                      statuses=[st.value for st in API_STATES], sort_desc=True)
+            for it in items or []:
+                csid = getattr(it, "charge_session_id", None)
+                if not csid or csid in known or getattr(it, "evse_uid", None) != live.evse_uid:
+                    continue
+                st = aware(getattr(it, "start_time", None))
+                if st is not None and st < window[0]:
+                    continue
+                state = parse_state(getattr(it, "status", None)) or State.REQUESTED
+                await self.io.call(journal.record_started, live.key, csid, adopted=True, state=State.REQUESTED)
+                live.charge_session_id = csid
+                live.start_phase = "confirmed"
+                live.lifecycle = Lifecycle(State.REQUESTED, State.REQUESTED)
+                log.info("adopted orphan session for %s (%s)", live.key, state.value)
+                try:
+                    await self.poller.poll_once(live)
+                except Exception:  # noqa: BLE001 - the loop polls again
+                    pass
+                return True
+        reason = "no session found in the service's history" if window is not None else \
+            "no server time to tell its session from others: not adopted"
+        await self.io.call(journal.close_not_started, live.key, reason)
         prev = live.lifecycle.state
         live.lifecycle.not_started()
         live.finished_local = self.clock()
@@ -238,6 +292,41 @@ class Starter:
                 except Exception:  # noqa: BLE001
                     log.info("resume: stop of %s not sent yet", live.key)
             self.poller.ensure(live)
+        try:
+            await self.adopt_foreign()
+        except Exception:  # noqa: BLE001 - the service cannot be asked now; the board still shows its statuses
+            log.info("resume: the service's running sessions could not be listed yet")
+
+    async def adopt_foreign(self) -> list[Live]:
+        """Sessions the service runs for this appToken that no journal row owns (the journal
+        lost its last writes, was damaged and rebuilt, or another screen started them):
+        recorded as "owner unknown" for the attendant, polled until they end, and holding
+        their charger so nothing is started on it meanwhile."""
+        from kiosk.core.session import ACTIVE
+
+        items = await self.client.session_history(date_from=self.clock() - timedelta(days=7),
+                                                  statuses=[st.value for st in ACTIVE], sort_desc=True)
+        journal = self.io.journal
+        known = {r.charge_session_id for r in await self.io.call(journal.sessions) if r.charge_session_id}
+        added: list[Live] = []
+        for it in items or []:
+            csid = getattr(it, "charge_session_id", None)
+            state = parse_state(getattr(it, "status", None))
+            if not csid or csid in known or state is None or not getattr(it, "evse_uid", None):
+                continue
+            row = await self.io.call(journal.record_foreign, charge_session_id=csid,
+                                     location_id=getattr(getattr(it, "location", None), "id", None) or "",
+                                     evse_uid=it.evse_uid, connector_id=str(getattr(it, "connector_id", None) or ""),
+                                     state=state)
+            if row is None:
+                continue
+            log.warning("session %s runs on %s with no owner in the journal: recorded as owner unknown",
+                        csid, it.evse_uid)
+            live = self.registry.add_row(row)
+            self.poller.ensure(live)
+            self.poller.notify(live, None)
+            added.append(live)
+        return added
 
 
 def start_error(exc: Exception) -> StartFailed:

@@ -98,6 +98,10 @@ install -m 0644 "$HERE/systemd/charge-assist-kiosk.service" "$HERE/systemd/charg
     "$R/usr/lib/systemd/system/"
 install -m 0644 "$HERE/systemd/50-restart-backoff.conf" "$SHARE/systemd/"
 install -m 0644 "$HERE/pam/charge-assist-kiosk" "$R/etc/pam.d/$PKG"
+# a kiosk's keyboard cannot power off, reboot or suspend it, no spare console logins, no SysRq
+install -D -m 0644 "$HERE/system/50-charge-assist-kiosk-logind.conf" \
+    "$R/usr/lib/systemd/logind.conf.d/50-charge-assist-kiosk.conf"
+install -D -m 0644 "$HERE/system/50-charge-assist-kiosk-sysctl.conf" "$R/usr/lib/sysctl.d/50-charge-assist-kiosk.conf"
 install -m 0644 "$HERE/etc/kiosk.env" "$HERE/etc/kiosk.toml" "$R/etc/$PKG/"
 install -m 0644 "$HERE/desktop/charge-assist-kiosk-attendant.desktop" "$R/usr/share/applications/"
 install -m 0644 "$HERE/desktop/charge-assist-kiosk.svg" "$R/usr/share/icons/hicolor/scalable/apps/"

@@ -69,6 +69,7 @@ if [ "$UNINSTALL" = 1 ]; then
     fi
     run rm -rf "$VENV" /etc/systemd/system/$PKG.service /etc/systemd/system/$PKG-recovery.service \
         /etc/systemd/system/$PKG.service.d /etc/pam.d/$PKG /usr/bin/kiosk /usr/share/$PKG \
+        /usr/lib/systemd/logind.conf.d/50-charge-assist-kiosk.conf /usr/lib/sysctl.d/50-charge-assist-kiosk.conf \
         /usr/share/applications/$PKG-attendant.desktop /usr/share/icons/hicolor/scalable/apps/$PKG.svg
     if [ "$PURGE" = 1 ]; then
         run rm -rf "$ETC" /var/lib/$PKG /var/log/$PKG
@@ -135,6 +136,11 @@ else
         run install -m 0644 "$HERE/systemd/50-restart-backoff.conf" /etc/systemd/system/$PKG.service.d/
     fi
     run install -m 0644 "$HERE/pam/$PKG" /etc/pam.d/$PKG
+    # the keyboard cannot power off or reboot the kiosk, no spare console logins, no SysRq
+    run install -D -m 0644 "$HERE/system/50-charge-assist-kiosk-logind.conf" \
+        /usr/lib/systemd/logind.conf.d/50-charge-assist-kiosk.conf
+    run install -D -m 0644 "$HERE/system/50-charge-assist-kiosk-sysctl.conf" /usr/lib/sysctl.d/50-charge-assist-kiosk.conf
+    run sysctl -q -p /usr/lib/sysctl.d/50-charge-assist-kiosk.conf || true
     run install -d -m 0755 "$ETC"
     for f in kiosk.env kiosk.toml; do
         [ -e "$ETC/$f" ] || run install -m 0644 "$HERE/etc/$f" "$ETC/$f"

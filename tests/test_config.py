@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from kiosk.config import SettingsError, load_settings
@@ -119,3 +121,50 @@ def test_secrets_never_print(tmp_path):
     assert not any(v in shown for v in ("k-123456", "C12345678", "4711"))
     assert set(s.secrets()) >= {"k-123456", "NL-GFX-C12345678-X", "4711"}
 
+
+
+# -- issue 11: settings that are wrong but were accepted ----------------------------------------
+
+@pytest.mark.parametrize("pin", ["abcd", "12", "12 34", "1234567890123", "١٢٣٤"])
+def test_an_attendant_pin_the_keypad_cannot_type_is_refused(pin):
+    with pytest.raises(SettingsError, match="attendant_pin.*digits"):
+        load_settings(attendant_pin=pin)
+
+
+def test_a_named_config_file_that_does_not_exist_is_an_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "kisok.toml"))      # a typo
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings()
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com", "http://10.0.0.5:8400", "http://kiosk-sim.local"])
+def test_plain_http_only_to_this_machine(url):
+    with pytest.raises(SettingsError, match="base_url.*https"):
+        load_settings(base_url=url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8400", "http://localhost:8400", "http://[::1]:8400"])
+def test_plain_http_to_loopback_is_fine(url):
+    assert load_settings(base_url=url).base_url == url
+
+
+def test_a_key_file_that_is_not_text_is_named(tmp_path):
+    f = tmp_path / "key"
+    f.write_bytes(b"\xff\xfe\x00k\x00e\x00y")
+    with pytest.raises(SettingsError, match="api_key_file.*not UTF-8"):
+        load_settings(api_key_file=f)
+
+
+def test_a_port_out_of_range_is_named():
+    with pytest.raises(SettingsError, match="base_url.*valid address"):
+        load_settings(base_url="https://localhost:99999")
+
+
+def test_doctor_with_a_port_out_of_range_says_so_without_a_traceback(monkeypatch):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, KIOSK_BASE_URL="https://localhost:99999")
+    r = subprocess.run([sys.executable, "-m", "kiosk", "doctor"], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode != 0
+    assert "base_url" in r.stderr + r.stdout and "Traceback" not in r.stderr

@@ -155,3 +155,42 @@ def test_pyside_pin_rule():
             ["sh", "-c", f'. "{script}"; pyside_requirement {machine} {glibc}'], capture_output=True, text=True
         ).stdout.strip()
         assert out == want, (machine, glibc, out)
+
+
+# -- issue 11: a passer-by's keyboard ----------------------------------------------------------
+
+def _conf(path: Path) -> configparser.ConfigParser:
+    cp = configparser.ConfigParser()
+    cp.optionxform = str       # keys are case sensitive
+    cp.read_string(path.read_text())
+    return cp
+
+
+def test_logind_ignores_power_keys_and_spawns_no_spare_consoles():
+    login = _conf(PACKAGING / "system" / "50-charge-assist-kiosk-logind.conf")["Login"]
+    for key in ("HandlePowerKey", "HandlePowerKeyLongPress", "HandleRebootKey", "HandleRebootKeyLongPress",
+                "HandleSuspendKey", "HandleHibernateKey", "HandleLidSwitch"):
+        assert login[key] == "ignore", key
+    assert login["NAutoVTs"] == "0" and login["ReserveVT"] == "0"
+    if shutil.which("systemd-analyze"):
+        # the keys are ones logind knows (a typo would be silently ignored by logind)
+        out = subprocess.run(["systemd-analyze", "cat-config", "systemd/logind.conf"], capture_output=True,
+                             text=True).stdout
+        known = set(re.findall(r"^#?(\w+)=", out, re.M))
+        if known:
+            assert set(login) - known - {"HandleSuspendKeyLongPress", "HandleHibernateKeyLongPress",
+                                         "HandleRebootKeyLongPress", "HandlePowerKeyLongPress"} == set()
+
+
+def test_magic_sysrq_is_off():
+    text = (PACKAGING / "system" / "50-charge-assist-kiosk-sysctl.conf").read_text()
+    assert re.search(r"^kernel\.sysrq\s*=\s*0\s*$", text, re.M)
+
+
+def test_the_package_and_the_device_setup_install_the_lockdown_files():
+    build = (PACKAGING / "build-deb.sh").read_text()
+    setup = (PACKAGING / "setup-device.sh").read_text()
+    for name, dest in (("50-charge-assist-kiosk-logind.conf", "/usr/lib/systemd/logind.conf.d/"),
+                       ("50-charge-assist-kiosk-sysctl.conf", "/usr/lib/sysctl.d/")):
+        for script in (build, setup):
+            assert name in script and dest in script

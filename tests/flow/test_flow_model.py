@@ -432,7 +432,7 @@ def _example(data: Any) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(max(900, 2 * EXAMPLES))   # the full runs: about 0.3 s a sequence
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, phases=PHASES,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())

@@ -128,8 +128,10 @@ CREATE TABLE IF NOT EXISTS room_stays (
     ended_at TEXT,
     external_ref TEXT,
     payment_method_id TEXT,
+    pms_ref TEXT,
     wallet_removed INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS session_prices (key TEXT PRIMARY KEY, policy_json TEXT NOT NULL, at TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS one_open_stay_per_room ON room_stays(room) WHERE ended_at IS NULL;
 CREATE TABLE IF NOT EXISTS desk_flags (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -398,7 +400,8 @@ class Journal:
             return [dict(r) for r in self._db.execute(q, args).fetchall()]
 
     def issue_receipt(self, key: str, *, series: str, year: int, token: str, basis: str, guest: dict[str, Any],
-                      posting_id: str | None = None, posting: dict[str, Any] | None = None) -> dict[str, Any]:
+                      posting_id: str | None = None, posting: dict[str, Any] | None = None,
+                      url_template: str | None = None) -> dict[str, Any]:
         """The kiosk receipt of session ``key`` and (with ``posting``) its charge posting, in
         ONE transaction: the next number of ``series``/``year`` is taken from its counter row
         under the write lock (BEGIN IMMEDIATE), so a crash rolls back number and posting
@@ -424,7 +427,8 @@ class Journal:
             if posting is not None and posting_id is not None:
                 has = db.execute("SELECT 1 FROM postings WHERE key=? AND kind='charge'", (key,)).fetchone()
                 if has is None:
-                    body = dict(posting, receipt_number=out["number"], receipt_token=out["token"])
+                    url = url_template.format(token=out["token"]) if url_template else None
+                    body = dict(posting, receipt_number=out["number"], receipt_url=url)
                     db.execute("INSERT INTO postings (id, key, kind, created_at, payload, next_at)"
                                " VALUES (?,?,?,?,?,?)", (posting_id, key, "charge", now,
                                                        json.dumps(body, default=str, sort_keys=True), now))
@@ -520,14 +524,25 @@ class Journal:
             " GROUP BY e.key HAVING MIN(e.at) <= ?", (_iso(before),))
 
     # room stays: one open stay per room; the surname initial is deleted when it ends
-    def open_stay(self, stay_id: str, room: str, *, initial: str | None, source: str,
-                  verified: bool = True) -> dict[str, Any]:
+    def remember_policy(self, key: str, policy: dict[str, Any]) -> None:
+        """The guest price policy a session started under (kept: staff may change it later)."""
+        with self._tx() as db:
+            db.execute("INSERT INTO session_prices (key, policy_json, at) VALUES (?,?,?) ON CONFLICT(key) DO NOTHING",
+                       (key, json.dumps(policy), _iso(self.clock())))
+
+    def session_policy(self, key: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT policy_json FROM session_prices WHERE key=?", (key,))
+        return json.loads(rows[0]["policy_json"]) if rows else None
+
+    def open_stay(self, stay_id: str, room: str, *, initial: str | None, source: str, verified: bool = True,
+                  pms_ref: str | None = None) -> dict[str, Any]:
+        """The room's open stay, opened now when it has none."""
         now = _iso(self.clock())
         with self._tx() as db:
             r = db.execute("SELECT * FROM room_stays WHERE room=? AND ended_at IS NULL", (room,)).fetchone()
             if r is None:
-                db.execute("INSERT INTO room_stays (id, room, initial, source, verified, started_at)"
-                           " VALUES (?,?,?,?,?,?)", (stay_id, room, initial, source, int(verified), now))
+                db.execute("INSERT INTO room_stays (id, room, initial, source, verified, started_at, pms_ref)"
+                           " VALUES (?,?,?,?,?,?,?)", (stay_id, room, initial, source, int(verified), now, pms_ref))
                 r = db.execute("SELECT * FROM room_stays WHERE id=?", (stay_id,)).fetchone()
         return dict(r)
 

@@ -320,7 +320,7 @@ def example_text(policy: PricePolicy, operator: Tariff | TariffSchedule | None, 
     g = guest_quote(policy, profile, operator)
     if g is None:
         return ""
-    return _("A {hours}-hour charge of {kwh} kWh costs you about {price}.", hours=hours, kwh=kwh,
+    return _("A {hours}-hour charge of {kwh} kWh costs about {price}.", hours=hours, kwh=kwh,
              price=format_money(g.incl_vat, g.currency, lang), lang=lang)
 
 

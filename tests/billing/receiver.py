@@ -6,6 +6,7 @@ duplicate, as a deduplicating receiver does), and can misbehave on demand:
 
 - ``mode = "ok"``: answer 204 at once;
 - ``mode = "error"``: answer 500 without accepting;
+- ``mode = "refuse"``: answer 422 without accepting (the receiver rejects the posting);
 - ``mode = "slow"``: accept, then wait ``slow_s`` before answering (the kiosk may give up
   first and send it again);
 - :meth:`down` / :meth:`up`: close the listening socket / listen again on the same port.
@@ -64,15 +65,15 @@ class Receiver:
                 mode = rec.mode
                 with rec.lock:
                     rec.deliveries += 1
-                    if mode == "error":
-                        rec.refused_500 += 1
+                    if mode in ("error", "refuse"):
+                        rec.refused_500 += mode == "error"
                     elif msg_id in rec.accepted:
                         rec.duplicates += 1
                     else:
                         rec.accepted[msg_id] = payload
                         rec.order.append(msg_id)
-                if mode == "error":
-                    self.send_response(500)
+                if mode in ("error", "refuse"):
+                    self.send_response(500 if mode == "error" else 422)
                     self.end_headers()
                     return
                 if mode == "slow":

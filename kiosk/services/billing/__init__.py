@@ -187,6 +187,10 @@ class BillingService:
         g = self.pricing.guest_price(live)
         if g is not None:
             out.update(guest_currency=g.currency, guest_estimate_incl_vat=g.incl_vat)
+            if live.total_costs is not None and live.lifecycle.state.value == "CDR_AVAILABLE":
+                # final costs in, the kiosk receipt a moment later: the guest's final figures already
+                out.update(guest_total_excl_vat=g.excl_vat, guest_total_incl_vat=g.incl_vat, guest_vat=g.vat,
+                           guest_vat_percentage=g.vat_percent, guest_basis="final")
         info = self.finalizer.receipt_info(live.key)
         if info is not None:
             gd = info["guest"]

@@ -127,6 +127,9 @@ class Finalizer:
         self.receipts[key] = rec
         if posting is not None:
             self.on_posting()
+        live = self.sessions.registry.maybe(key)
+        if live is not None:      # the guest's receipt screen shows the kiosk's number now
+            self.sessions.poller.notify(live, None)
         return rec
 
     def _price(self, policy: PricePolicy, row: Any, basis: str) -> GuestPrice | None:

@@ -21,6 +21,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A kiosk killed in the middle of a request resets the connection: expected here."""
+
+
 class Receiver:
     def __init__(self, secret: str, port: int = 0) -> None:
         from standardwebhooks import Webhook
@@ -89,9 +96,7 @@ class Receiver:
     def up(self) -> None:
         if self._server is not None:
             return
-        srv = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
-        srv.daemon_threads = True
-        srv.allow_reuse_address = True
+        srv = _Server(("127.0.0.1", self.port), self._handler())
         self.port = srv.server_address[1]
         self._server = srv
         self._thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

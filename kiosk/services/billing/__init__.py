@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.core.pricing import PricePolicy
 
-from .desk import BillingDesk, DeskBillingError, PostingRow, write_daily_csv
+from .desk import BillingDesk, DeskBillingError, PostingRow, journal_guest_lookup, write_daily_csv
 from .guest import GuestOffer, GuestPricing
 from .messages import RoomRefused
 from .outbox import Outbox
@@ -36,7 +36,7 @@ from .rooms import Rooms, parse_rooms
 log = logging.getLogger(__name__)
 
 __all__ = ["BillingConfig", "BillingDesk", "BillingService", "DeskBillingError", "GuestOffer", "GuestPricing",
-           "PostingRow", "RoomRefused", "Rooms", "parse_rooms", "policy_from_settings"]
+           "PostingRow", "RoomRefused", "journal_guest_lookup", "Rooms", "parse_rooms", "policy_from_settings"]
 
 
 def policy_from_settings(s: Any) -> PricePolicy:

@@ -150,6 +150,19 @@ class BillingDesk:
         return ids
 
 
+def journal_guest_lookup(journal: Any) -> Any:
+    """For the history: what the guest paid for a session (by chargeSessionId), from the
+    kiosk receipt in the journal, or None."""
+    def lookup(charge_session_id: str) -> dict[str, Any] | None:
+        row = journal.by_charge_session_id(charge_session_id)
+        rec = journal.receipt_row(row.key) if row is not None else None
+        if rec is None:
+            return None
+        g = json.loads(rec["guest_json"])
+        return {"incl_vat": g.get("incl_vat"), "vat": g.get("vat"), "number": rec["number"]}
+    return lookup
+
+
 def write_daily_csv(journal: Any, export_dir: Path, day: str, tz: str) -> Path:
     """``postings-<day>.csv`` (UTF-8 with BOM, like the desk's other exports): every posting
     created on that venue-local day, with its status (blocking: call it off the loop)."""

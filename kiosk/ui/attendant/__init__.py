@@ -81,7 +81,7 @@ class AttendantServices:
             client,
             tag_lookup=journal_tag_lookup(journal) if journal is not None else None,
             receipt_lookup=journal_receipt_lookup(journal) if journal is not None else None,
-            tz=tz,
+            tz=tz, guest_lookup=_guest_lookup(journal) if journal is not None and billing is not None else None,
         )
         audit = getattr(sessions, "audit", None)
         wallet = WalletService(client, runtime, audit=audit)
@@ -89,6 +89,12 @@ class AttendantServices:
                    data_dir=data_dir, journal_path=Path(journal_path) if journal_path else None, checks=checks,
                    scan_factory=scan_factory, export_dir=Path(export_dir) if export_dir else data_dir / "exports",
                    billing=billing)
+
+
+def _guest_lookup(journal: Any) -> Any:
+    from kiosk.services.billing import journal_guest_lookup
+
+    return journal_guest_lookup(journal)
 
 
 class AttendantArea(QWidget):

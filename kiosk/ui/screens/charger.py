@@ -272,6 +272,8 @@ class ChargerScreen(Screen):
             self.tariff.setText(billing_texts.offer_list(offer))
             self.example.setText(billing_texts.offer_example(offer))
             self.vat.setText(billing_texts.offer_vat(offer))
+            if public and offer.policy.depends_on_operator:   # the operator prices its default token
+                self.vat.setText(self.vat.text() + " " + _("The venue's own price may differ."))
             self.room_text.setText(billing_texts.payer_line(offer, self.payment, self.room))
         elif self.payment == "room" and self.room:
             self.room_text.setText(_("Room {room} will be charged.", room=self.room))

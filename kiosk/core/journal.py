@@ -562,10 +562,20 @@ class Journal:
                        (external_ref, payment_method_id, stay_id))
 
     def end_stay(self, stay_id: str) -> None:
-        """The stay is over: its surname initial is deleted now."""
-        with self._tx() as db:
-            db.execute("UPDATE room_stays SET ended_at=COALESCE(ended_at, ?), initial=NULL WHERE id=?",
-                       (_iso(self.clock()), stay_id))
+        """The stay is over: its surname initial is deleted now, also from the file's free
+        space (secure_delete) and the write-ahead log (checkpointed and truncated)."""
+        with self._lock:
+            self._db.execute("PRAGMA secure_delete=ON")
+            try:
+                with self._tx() as db:
+                    db.execute("UPDATE room_stays SET ended_at=COALESCE(ended_at, ?), initial=NULL WHERE id=?",
+                               (_iso(self.clock()), stay_id))
+            finally:
+                self._db.execute("PRAGMA secure_delete=OFF")
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass   # another process reading: the log is truncated at a later checkpoint
 
     def stay_wallet_removed(self, stay_id: str) -> None:
         with self._tx() as db:

@@ -209,9 +209,30 @@ class KioskApp:
                                   attendant_pin=s.attendant_pin.get_secret_value() if s.attendant_pin else None)
         ctx.client, ctx.sessions = client, sessions
         ctx.venue.client = client
+        self._billing(ctx, sessions)
         self._unsub = sessions.subscribe(ctx.signals.updated.emit)
         ctx.flow.attach_sessions(sessions)
         return ctx
+
+    def _billing(self, ctx: Any, sessions: Any) -> None:
+        """Hotel billing (kiosk/services/billing): the guest's price, receipt numbers, rooms,
+        postings. The policy and "start while the price is unknown" may change at run time."""
+        from kiosk.core.pricing import PricePolicy
+        from kiosk.services.billing import BillingConfig, BillingService, policy_from_settings
+
+        s, rt = self.settings, ctx.runtime
+        configured = policy_from_settings(s)
+
+        def policy() -> PricePolicy:
+            staff = rt.get("guest_price") if rt is not None else None
+            return PricePolicy.from_dict(staff) if staff else configured
+
+        def allow_unknown() -> bool:
+            return bool(rt.get("price_unknown_start")) if rt is not None else s.price_unknown_start
+
+        ctx.billing = BillingService(sessions, BillingConfig.from_settings(s, tz=sessions.tz), policy=policy,
+                                     allow_unknown=allow_unknown, client=lambda: ctx.client)
+        ctx.venue.pricing, ctx.venue.rooms = ctx.billing.pricing, ctx.billing.rooms
 
     def _default_pin_verifier(self, ctx: Any) -> Any:
         s = self.settings
@@ -314,6 +335,8 @@ class KioskApp:
         # the other screens are built while the first requests are on the network
         screens = ctx.spawn(ctx.shell.build_pending())
         await self.connect()
+        if getattr(ctx, "billing", None) is not None:
+            ctx.billing.start()
         await screens
         if ctx.scan is not None and self.options.start_camera:
             ctx.scan.start()
@@ -381,6 +404,11 @@ class KioskApp:
         await ctx.cancel_tasks()
         if self._unsub:
             self._unsub()
+        try:
+            if getattr(ctx, "billing", None) is not None:
+                await ctx.billing.aclose()
+        except Exception:  # noqa: BLE001
+            log.exception("closing billing failed")
         try:
             if ctx.sessions is not None:
                 await ctx.sessions.aclose()

@@ -148,6 +148,44 @@ class Settings:
     attendant_pin: Secret | None = setting(
         None, "Initial attendant PIN (stored hashed on first start; change it in the attendant area)")
 
+    # --- hotel billing (issue 16; kiosk/services/billing/README.md) ---------------------
+    price_policy: Literal["free", "operator", "margin_percent", "margin_per_kwh", "own"] = setting(
+        "operator", "What the guest pays: free, the operator's tariff, the operator's tariff plus a percentage or a "
+                    "per-kWh margin (on prices excl. VAT), or the venue's own tariff (own_*)")
+    price_margin: float = setting(0.0, "The margin: percent (margin_percent) or amount per kWh excl. VAT "
+                                       "(margin_per_kwh)", ge=0, le=1000)
+    price_vat_percent: float = setting(21.0, "VAT the venue adds to its own tariff and to a price with a margin",
+                                       ge=0, le=100)
+    price_currency: str = setting("EUR", "Currency of the venue's own tariff", pattern=r"^[A-Z]{3}$")
+    own_price_per_kwh: float = setting(0.0, "Own tariff: price per kWh excl. VAT", ge=0, le=10000)
+    own_price_per_hour: float = setting(0.0, "Own tariff: price per hour of charging excl. VAT", ge=0, le=10000)
+    own_price_per_session: float = setting(0.0, "Own tariff: price per session excl. VAT", ge=0, le=10000)
+    own_parking_per_hour: float = setting(0.0, "Own tariff: parking per hour once charging ends, excl. VAT",
+                                          ge=0, le=10000)
+    own_parking_after_min: int = setting(0, "Own tariff: parking is charged from this many minutes after "
+                                            "plugging in", ge=0, le=1440)
+    price_unknown_start: bool = setting(True, "Allow Start when the operator's price is unknown and the price "
+                                              "policy depends on it (the guest is told the price is not known)")
+    receipt_prefix: str = setting("K1", "Prefix of this screen's receipt numbers (one gapless series per screen "
+                                        "and year: give every screen its own)", pattern=r"^[A-Z0-9]{1,8}$")
+    receipt_url_template: str | None = setting(
+        None, "The venue's receipt page, with {token} (an unguessable token): the receipt QR opens it")
+    rooms_file: Path | None = setting(None, "PMS export of the occupied rooms (CSV or JSON), read again when it "
+                                            "changes")
+    rooms_url: str | None = setting(None, "Room look-up URL answering yes/no ({room} in it, else ?room=)")
+    rooms_url_auth: Secret | None = setting(None, "Authorization header value for the room look-up URL")
+    rooms_url_down: Literal["refuse", "accept"] = setting(
+        "refuse", "When the room look-up cannot be asked: refuse the room, or accept it and flag it to the desk")
+    rooms_initial: bool = setting(False, "Ask for the surname initial after the room number when the room list "
+                                         "has it (\"214M\")")
+    posting_url: str | None = setting(None, "HTTPS endpoint that receives the postings to the guest's bill "
+                                            "(Standard Webhooks)")
+    posting_secret: Secret | None = setting(None, "Signing secret of the postings (whsec_ + base64)")
+    posting_cdr_wait_s: int = setting(21600, "Seconds after a session completed without final costs before its "
+                                             "posting uses the last estimate", ge=60, le=30 * 86400)
+    posting_give_up_h: float = setting(72.0, "Hours of failed delivery after which a posting shows as failed",
+                                       gt=0, le=24 * 90)
+
     # --- demo --------------------------------------------------------------------------
     demo: bool = setting(False, "Run against the built-in simulator with the demo venue")
     sim_port: int = setting(0, "Port of the demo simulator (0: any free port)", ge=0, le=65535)
@@ -170,7 +208,7 @@ class Settings:
     def secrets(self) -> list[str]:
         """Values that must never reach a log line or the screen."""
         out = []
-        for v in (self.api_key, self.payment_card, self.attendant_pin):
+        for v in (self.api_key, self.payment_card, self.attendant_pin, self.posting_secret, self.rooms_url_auth):
             if v is not None and v.get_secret_value():
                 out.append(v.get_secret_value())
         if self.app_token:
@@ -310,6 +348,10 @@ def _check(f: dataclasses.Field, value: Any, from_text: bool) -> Any:
         if not (pin.isascii() and pin.isdigit()) or not 4 <= len(pin) <= 12:
             # the PIN screen's keypad has digits only: anything else would lock staff out
             raise ValueError("must be 4 to 12 digits (the PIN keypad has digits only)")
+    elif f.name in ("posting_url", "rooms_url", "receipt_url_template") and value is not None:
+        value = _check_billing_url(f.name, value)
+    elif f.name == "posting_secret" and value is not None:
+        _check_webhook_secret(value.get_secret_value())
     elif f.name == "languages":
         if not value:
             raise ValueError("must name at least one language")
@@ -325,6 +367,33 @@ def _loopback(url: str) -> bool:
     except ValueError:
         return False
     return host in ("localhost", "::1") or host.startswith("127.")
+def _check_billing_url(name: str, value: str) -> str:
+    """HTTPS (plain HTTP only on this machine's loopback, for a local bridge or a test)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    loopback = _loopback(value)
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ValueError("must be an https:// address (http:// only on loopback)")
+    if not parts.hostname:
+        raise ValueError("must name a host")
+    if name == "receipt_url_template" and "{token}" not in value:
+        raise ValueError("must contain {token} (an unguessable token, never the receipt number alone)")
+    return value
+
+
+def _check_webhook_secret(secret: str) -> None:
+    import base64
+    import binascii
+
+    if not secret.startswith("whsec_"):
+        raise ValueError("must be whsec_ followed by base64 (Standard Webhooks)")
+    try:
+        key = base64.b64decode(secret[6:] + "==")
+    except (binascii.Error, ValueError):
+        raise ValueError("must be whsec_ followed by base64 (Standard Webhooks)") from None
+    if len(key) < 24:
+        raise ValueError("must hold at least 24 random bytes")
 
 
 # -- loading ----------------------------------------------------------------------------------

@@ -120,6 +120,65 @@ CREATE TABLE IF NOT EXISTS quarantine (
     raw TEXT NOT NULL,
     reason TEXT NOT NULL
 );
+-- hotel billing (issue 16): kiosk receipt numbers, the postings outbox, room stays, desk flags
+CREATE TABLE IF NOT EXISTS receipt_counters (
+    series TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (series, year)
+);
+CREATE TABLE IF NOT EXISTS receipts (
+    key TEXT PRIMARY KEY,
+    number TEXT NOT NULL UNIQUE,
+    series TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    token TEXT NOT NULL UNIQUE,
+    issued_at TEXT NOT NULL,
+    basis TEXT NOT NULL,
+    guest_json TEXT NOT NULL,
+    UNIQUE (series, year, seq)
+);
+CREATE TABLE IF NOT EXISTS postings (
+    id TEXT PRIMARY KEY,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reverses TEXT,
+    created_at TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'waiting',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at TEXT NOT NULL,
+    last_error TEXT,
+    delivered_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_charge_posting_per_session ON postings(key) WHERE kind = 'charge';
+CREATE INDEX IF NOT EXISTS postings_due ON postings(status, next_at);
+CREATE TABLE IF NOT EXISTS room_stays (
+    id TEXT PRIMARY KEY,
+    room TEXT NOT NULL,
+    initial TEXT,
+    source TEXT NOT NULL,
+    verified INTEGER NOT NULL DEFAULT 1,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    external_ref TEXT,
+    payment_method_id TEXT,
+    pms_ref TEXT,
+    wallet_removed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS session_prices (key TEXT PRIMARY KEY, policy_json TEXT NOT NULL, at TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS one_open_stay_per_room ON room_stays(room) WHERE ended_at IS NULL;
+CREATE TABLE IF NOT EXISTS desk_flags (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    room TEXT,
+    session_key TEXT,
+    detail TEXT,
+    cleared_at TEXT,
+    cleared_by TEXT
+);
 """
 
 _COLUMNS = (
@@ -523,3 +582,212 @@ class Journal:
         with self._tx() as db:
             db.execute("INSERT INTO kv (name, value) VALUES (?,?) ON CONFLICT(name) DO UPDATE SET value=excluded.value",
                        (name, json.dumps(value)))
+
+    # -- hotel billing (issue 16): receipt numbers, postings outbox, room stays, desk flags --
+    # Rows come back as plain dicts; kiosk.services.billing gives them meaning.
+    def _rows(self, q: str, args: tuple = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(r) for r in self._db.execute(q, args).fetchall()]
+
+    def issue_receipt(self, key: str, *, series: str, year: int, token: str, basis: str, guest: dict[str, Any],
+                      posting_id: str | None = None, posting: dict[str, Any] | None = None,
+                      url_template: str | None = None) -> dict[str, Any]:
+        """The kiosk receipt of session ``key`` and (with ``posting``) its charge posting, in
+        ONE transaction: the next number of ``series``/``year`` is taken from its counter row
+        under the write lock (BEGIN IMMEDIATE), so a crash rolls back number and posting
+        together (no gap) and two processes never take the same number. Idempotent: a
+        session that has a receipt keeps its number; a missing charge posting is added."""
+        now = _iso(self.clock())
+        with self._tx() as db:
+            r = db.execute("SELECT * FROM receipts WHERE key=?", (key,)).fetchone()
+            if r is None:
+                db.execute("INSERT INTO receipt_counters (series, year, last) VALUES (?,?,0)"
+                           " ON CONFLICT(series, year) DO NOTHING", (series, year))
+                db.execute("UPDATE receipt_counters SET last = last + 1 WHERE series=? AND year=?", (series, year))
+                seq = db.execute("SELECT last FROM receipt_counters WHERE series=? AND year=?",
+                                 (series, year)).fetchone()[0]
+                number = f"{series}-{year}-{seq:06d}"
+                db.execute("INSERT INTO receipts (key, number, series, year, seq, token, issued_at, basis, guest_json)"
+                           " VALUES (?,?,?,?,?,?,?,?,?)",
+                           (key, number, series, year, seq, token, now, basis, json.dumps(guest, default=str)))
+                db.execute("INSERT INTO events (key, at, kind, detail) VALUES (?,?,?,?)",
+                           (key, now, "kiosk_receipt", json.dumps({"number": number, "basis": basis})))
+                r = db.execute("SELECT * FROM receipts WHERE key=?", (key,)).fetchone()
+            out = dict(r)
+            if posting is not None and posting_id is not None:
+                has = db.execute("SELECT 1 FROM postings WHERE key=? AND kind='charge'", (key,)).fetchone()
+                if has is None:
+                    url = url_template.format(token=out["token"]) if url_template else None
+                    body = dict(posting, receipt_number=out["number"], receipt_url=url)
+                    db.execute("INSERT INTO postings (id, key, kind, created_at, payload, next_at)"
+                               " VALUES (?,?,?,?,?,?)", (posting_id, key, "charge", now,
+                                                       json.dumps(body, default=str, sort_keys=True), now))
+        return out
+
+    def receipt_row(self, key: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM receipts WHERE key=?", (key,))
+        return rows[0] if rows else None
+
+    def receipt_rows(self, *, series: str | None = None) -> list[dict[str, Any]]:
+        if series is None:
+            return self._rows("SELECT * FROM receipts ORDER BY series, year, seq")
+        return self._rows("SELECT * FROM receipts WHERE series=? ORDER BY year, seq", (series,))
+
+    def update_receipt(self, key: str, *, basis: str, guest: dict[str, Any]) -> None:
+        """The final figures of a receipt first issued on the estimate (the number stays)."""
+        with self._tx() as db:
+            db.execute("UPDATE receipts SET basis=?, guest_json=? WHERE key=?",
+                       (basis, json.dumps(guest, default=str), key))
+
+    def add_posting(self, posting_id: str, key: str, kind: str, payload: dict[str, Any], *,
+                    reverses: str | None = None) -> bool:
+        """Queue a posting (a reversal or a correction); False when that id exists already."""
+        now = _iso(self.clock())
+        with self._tx() as db:
+            try:
+                db.execute("INSERT INTO postings (id, key, kind, reverses, created_at, payload, next_at)"
+                           " VALUES (?,?,?,?,?,?,?)", (posting_id, key, kind, reverses, now,
+                                                     json.dumps(payload, default=str, sort_keys=True), now))
+            except sqlite3.IntegrityError:
+                return False
+        return True
+
+    def posting_row(self, posting_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM postings WHERE id=?", (posting_id,))
+        return rows[0] if rows else None
+
+    def posting_rows(self, *, status: str | None = None, key: str | None = None,
+                     limit: int = 500) -> list[dict[str, Any]]:
+        q, args = "SELECT * FROM postings", []
+        where = []
+        if status is not None:
+            where.append("status=?")
+            args.append(status)
+        if key is not None:
+            where.append("key=?")
+            args.append(key)
+        if where:
+            q += " WHERE " + " AND ".join(where)
+        q += " ORDER BY created_at DESC, id LIMIT ?"
+        return self._rows(q, (*args, int(limit)))
+
+    def postings_due(self, now: datetime, limit: int = 20) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM postings WHERE status='waiting' AND next_at <= ? ORDER BY next_at, id"
+                          " LIMIT ?", (_iso(now), int(limit)))
+
+    def next_posting_at(self) -> datetime | None:
+        rows = self._rows("SELECT MIN(next_at) AS t FROM postings WHERE status='waiting'")
+        return _dt(rows[0]["t"]) if rows and rows[0]["t"] else None
+
+    def posting_attempt(self, posting_id: str) -> int:
+        """Count an attempt BEFORE it is sent (a crash after sending still counts it)."""
+        with self._tx() as db:
+            db.execute("UPDATE postings SET attempts = attempts + 1 WHERE id=?", (posting_id,))
+            r = db.execute("SELECT attempts FROM postings WHERE id=?", (posting_id,)).fetchone()
+        return int(r[0]) if r else 0
+
+    def posting_result(self, posting_id: str, *, status: str, next_at: datetime | None = None,
+                       error: str | None = None) -> None:
+        now = self.clock()
+        with self._tx() as db:
+            db.execute("UPDATE postings SET status=?, next_at=?, last_error=?, delivered_at=? WHERE id=?",
+                       (status, _iso(next_at or now), error, _iso(now) if status == "delivered" else None,
+                        posting_id))
+
+    def billing_backlog(self) -> list[dict[str, Any]]:
+        """Sessions with final costs (CDR_AVAILABLE) but no kiosk receipt yet (a crash
+        between the costs and the receipt), and sessions whose receipt was issued on the
+        estimate: both are (re)finished on launch."""
+        return self._rows(
+            "SELECT s.key FROM sessions s LEFT JOIN receipts r ON r.key = s.key"
+            " WHERE s.state='CDR_AVAILABLE' AND s.final_json IS NOT NULL"
+            " AND (r.key IS NULL OR r.basis != 'final')")
+
+    def ended_without_cdr(self, before: datetime) -> list[dict[str, Any]]:
+        """Sessions that reached COMPLETED before ``before`` (kiosk time of the status event)
+        and are not final, without a kiosk receipt: their CDR is late."""
+        return self._rows(
+            "SELECT e.key, MIN(e.at) AS completed_at FROM events e JOIN sessions s ON s.key = e.key"
+            " LEFT JOIN receipts r ON r.key = e.key"
+            " WHERE e.kind='status' AND e.detail LIKE '%\"COMPLETED\"%' AND r.key IS NULL"
+            " AND s.state NOT IN ('CDR_AVAILABLE','REJECTED','TIMEOUT','CANCELLED','ERROR','NOT_STARTED')"
+            " GROUP BY e.key HAVING MIN(e.at) <= ?", (_iso(before),))
+
+    # room stays: one open stay per room; the surname initial is deleted when it ends
+    def remember_policy(self, key: str, policy: dict[str, Any]) -> None:
+        """The guest price policy a session started under (kept: staff may change it later)."""
+        with self._tx() as db:
+            db.execute("INSERT INTO session_prices (key, policy_json, at) VALUES (?,?,?) ON CONFLICT(key) DO NOTHING",
+                       (key, json.dumps(policy), _iso(self.clock())))
+
+    def session_policy(self, key: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT policy_json FROM session_prices WHERE key=?", (key,))
+        return json.loads(rows[0]["policy_json"]) if rows else None
+
+    def open_stay(self, stay_id: str, room: str, *, initial: str | None, source: str, verified: bool = True,
+                  pms_ref: str | None = None) -> dict[str, Any]:
+        """The room's open stay, opened now when it has none."""
+        now = _iso(self.clock())
+        with self._tx() as db:
+            r = db.execute("SELECT * FROM room_stays WHERE room=? AND ended_at IS NULL", (room,)).fetchone()
+            if r is None:
+                db.execute("INSERT INTO room_stays (id, room, initial, source, verified, started_at, pms_ref)"
+                           " VALUES (?,?,?,?,?,?,?)", (stay_id, room, initial, source, int(verified), now, pms_ref))
+                r = db.execute("SELECT * FROM room_stays WHERE id=?", (stay_id,)).fetchone()
+        return dict(r)
+
+    def stay_rows(self, *, open_only: bool = True, room: str | None = None) -> list[dict[str, Any]]:
+        q = "SELECT * FROM room_stays WHERE 1=1"
+        args: list[Any] = []
+        if open_only:
+            q += " AND ended_at IS NULL"
+        if room is not None:
+            q += " AND room=?"
+            args.append(room)
+        return self._rows(q + " ORDER BY started_at", tuple(args))
+
+    def set_stay_payment(self, stay_id: str, external_ref: str, payment_method_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE room_stays SET external_ref=?, payment_method_id=? WHERE id=?",
+                       (external_ref, payment_method_id, stay_id))
+
+    def end_stay(self, stay_id: str) -> None:
+        """The stay is over: its surname initial is deleted now, also from the file's free
+        space (secure_delete) and the write-ahead log (checkpointed and truncated)."""
+        with self._lock:
+            self._db.execute("PRAGMA secure_delete=ON")
+            try:
+                with self._tx() as db:
+                    db.execute("UPDATE room_stays SET ended_at=COALESCE(ended_at, ?), initial=NULL WHERE id=?",
+                               (_iso(self.clock()), stay_id))
+            finally:
+                self._db.execute("PRAGMA secure_delete=OFF")
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass   # another process reading: the log is truncated at a later checkpoint
+
+    def stay_wallet_removed(self, stay_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE room_stays SET wallet_removed=1 WHERE id=?", (stay_id,))
+
+    def add_flag(self, kind: str, *, room: str | None = None, session_key: str | None = None,
+                 detail: str = "") -> bool:
+        """A note for the desk; False when the same open flag exists already."""
+        with self._tx() as db:
+            same = db.execute("SELECT 1 FROM desk_flags WHERE kind=? AND room IS ? AND session_key IS ?"
+                              " AND cleared_at IS NULL", (kind, room, session_key)).fetchone()
+            if same is not None:
+                return False
+            db.execute("INSERT INTO desk_flags (at, kind, room, session_key, detail) VALUES (?,?,?,?,?)",
+                       (_iso(self.clock()), kind, room, session_key, detail))
+        return True
+
+    def flag_rows(self, *, open_only: bool = True, limit: int = 200) -> list[dict[str, Any]]:
+        q = "SELECT * FROM desk_flags" + (" WHERE cleared_at IS NULL" if open_only else "")
+        return self._rows(q + " ORDER BY id DESC LIMIT ?", (int(limit),))
+
+    def clear_flag(self, flag_id: int, actor: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE desk_flags SET cleared_at=?, cleared_by=? WHERE id=? AND cleared_at IS NULL",
+                       (_iso(self.clock()), actor, int(flag_id)))

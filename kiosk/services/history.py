@@ -38,7 +38,10 @@ CENT = Decimal("0.01")
 
 #: CSV columns, in order (the header row is English: it is read by accounting software).
 CSV_COLUMNS = ("date", "bay", "tag", "kwh", "duration", "total_incl_vat", "vat", "currency", "receipt_number",
-               "status", "charge_session_id")
+               "status", "charge_session_id",
+               # hotel billing (added at the end: readers by position keep working): what the guest
+               # paid, the difference to the operator's cost (total_incl_vat), the kiosk's number
+               "guest_incl_vat", "guest_vat", "difference", "kiosk_receipt_number")
 
 
 class Period(StrEnum):
@@ -75,6 +78,16 @@ class HistoryRow:
     receipt_number: str
     payment_method_id: str | None
     payment_label: str
+    guest_incl_vat: Decimal | None = None      # hotel billing: what the guest paid
+    guest_vat: Decimal | None = None
+    kiosk_receipt_number: str = ""
+
+    @property
+    def difference(self) -> Decimal | None:
+        """Guest price minus the operator's cost (incl. VAT)."""
+        if self.guest_incl_vat is None or self.total_incl_vat is None:
+            return None
+        return self.guest_incl_vat - self.total_incl_vat
 
     @property
     def duration(self) -> timedelta | None:
@@ -185,6 +198,10 @@ def to_csv(rows: Iterable[HistoryRow], tz: ZoneInfo) -> str:
             r.receipt_number,
             r.status,
             r.charge_session_id,
+            "" if r.guest_incl_vat is None else f"{r.guest_incl_vat.quantize(CENT, ROUND_HALF_UP)}",
+            "" if r.guest_vat is None else f"{r.guest_vat.quantize(CENT, ROUND_HALF_UP)}",
+            "" if r.difference is None else f"{r.difference.quantize(CENT, ROUND_HALF_UP)}",
+            r.kiosk_receipt_number,
         ])
     return buf.getvalue()
 
@@ -203,10 +220,13 @@ class HistoryService:
 
     def __init__(self, client: Any, *, tag_lookup: TagLookup | None = None,
                  receipt_lookup: TagLookup | None = None, tz: str | ZoneInfo = "Europe/Amsterdam",
+                 guest_lookup: Callable[[str], dict | None] | None = None,
                  clock: Callable[[], datetime] | None = None, receipt_concurrency: int = 4) -> None:
         self.client = client
         self.tag_lookup = tag_lookup or (lambda _sid: None)
         self.receipt_lookup = receipt_lookup or (lambda _sid: None)
+        #: hotel billing: {"incl_vat", "vat", "number"} the guest paid for a session, or None
+        self.guest_lookup = guest_lookup or (lambda _sid: None)
         self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         self.clock = clock or (lambda: datetime.now(UTC))
         self._receipts: dict[str, str] = {}
@@ -255,11 +275,19 @@ class HistoryService:
                 payment_label=payment_label(pm),
             ))
         rows = await self._with_receipts(rows)
+        rows = [self._with_guest(r) for r in rows]
         return HistoryResult(filter=flt, date_from=lo, date_to=hi, rows=rows, totals=totals(rows),
                              payment_methods=labels)
 
+    def _with_guest(self, r: HistoryRow) -> HistoryRow:
+        g = self._safe(self.guest_lookup, r.charge_session_id)   # type: ignore[arg-type]
+        if not g:
+            return r
+        return replace(r, guest_incl_vat=_dec(g.get("incl_vat")), guest_vat=_dec(g.get("vat")),
+                       kiosk_receipt_number=g.get("number") or "")
+
     @staticmethod
-    def _safe(fn: TagLookup, sid: str) -> str | None:
+    def _safe(fn: Any, sid: str) -> Any:
         try:
             return fn(sid)
         except Exception:  # the journal must never break the history

@@ -64,6 +64,29 @@ def _check_bool(v: Any) -> bool:
     raise RuntimeSettingError("high_contrast", _("Choose on or off."))
 
 
+def _check_price(v: Any) -> dict | None:
+    """The guest price policy staff set (a dict of kiosk.core.pricing.PricePolicy fields);
+    None: the configuration file's. The pricing module loads only when staff set one."""
+    if v is None or v == {}:
+        return None
+    if not isinstance(v, dict):
+        raise RuntimeSettingError("guest_price", _("The price settings are not valid."))
+    from kiosk.core.pricing import PolicyError, PricePolicy
+
+    try:
+        return PricePolicy.from_dict(v).to_dict()
+    except (PolicyError, TypeError) as exc:
+        field = getattr(exc, "field", "")
+        raise RuntimeSettingError("guest_price", _("The price setting {field} is not valid.", field=field)) from None
+
+
+def _check_unknown(v: Any) -> bool:
+    try:
+        return _check_bool(v)
+    except RuntimeSettingError:
+        raise RuntimeSettingError("price_unknown_start", _("Choose on or off.")) from None
+
+
 class RuntimeSettings:
     """Settings staff may change at run time, applied without a restart.
 
@@ -79,13 +102,16 @@ class RuntimeSettings:
         "default_language": _check_lang,
         "payment_method_id": _check_pm,
         "high_contrast": _check_bool,
+        # hotel billing: the guest price policy and whether Start is allowed while it is unknown
+        "guest_price": _check_price,
+        "price_unknown_start": _check_unknown,
     }
     FILE_NAME = "runtime-settings.json"
 
     def __init__(self, path: Path | str, defaults: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
         self._defaults = {"idle_timeout_s": 60, "default_language": "en", "payment_method_id": None,
-                          "high_contrast": False}
+                          "high_contrast": False, "guest_price": None, "price_unknown_start": True}
         for k, v in (defaults or {}).items():
             if k in self.FIELDS:
                 self._defaults[k] = v

@@ -49,6 +49,7 @@ class Unusable(StrEnum):
     RESERVED = "RESERVED"
     NOT_ALLOWED = "NOT_ALLOWED"      # chargingNotAllowed / restricted
     NO_TARIFF = "NO_TARIFF"          # no compatible payment method / tariff
+    PRICE_UNKNOWN = "PRICE_UNKNOWN"  # the guest's price depends on an unknown operator price and the venue forbids it
 
 
 class ResolveError(Exception):
@@ -98,6 +99,9 @@ class ChargerDetails:
     #: the service's validity of the venue payment method's tariff here (VALID, UNKNOWN,
     #: NO_TARIFF_FOUND, NOT_COMPATIBLE, ERROR), None when not known
     tariff_validity: str | None = None
+    #: what the GUEST pays (kiosk.services.billing.GuestOffer: the venue's price policy over
+    #: the operator's tariff, a short list and an example), None without hotel billing
+    guest_offer: Any = None
 
     @property
     def name(self) -> str:
@@ -158,6 +162,10 @@ class VenueService:
         self._pm_cache: str | None = None
         self._pm_generation = 0      # bumped by set_payment_method: a look-up in flight for the old choice is not cached
         self._lock = asyncio.Lock()
+        #: hotel billing (kiosk.services.billing), set by the app: the guest's price on each
+        #: charger (``pricing.offer``) and the room check (``rooms.payment_method``)
+        self.pricing: Any = None
+        self.rooms: Any = None
 
     # -- venue -----------------------------------------------------------------------------
     @property
@@ -387,11 +395,14 @@ class VenueService:
             example = example_cost(sched, lang=lang)
             vat_incl = getattr(priced.tariff, "is_vat_included", None)
             vat_pct = getattr(priced.tariff, "vat_percentage", None)
+        offer = self.pricing.offer(tariff_json) if self.pricing is not None else None
+        if offer is not None and offer.unknown and not offer.start_allowed and reason is None:
+            reason = Unusable.PRICE_UNKNOWN
         return ChargerDetails(location=loc, evse=evse, connector_id=connector_id, status=status, unusable=reason,
                               tariff_json=tariff_json, tariff_text=text, example_text=example,
                               vat_included=vat_incl, vat_percent=float(vat_pct) if vat_pct is not None else None,
                               payment_method_id=pm_id, branding=getattr(loc, "branding", None),
-                              price_source=source, tariff_validity=validity)
+                              price_source=source, tariff_validity=validity, guest_offer=offer)
 
     async def _public_price(self, location_id: str, evse_uid: str, connector_id: str | None) -> Any:
         """The default tariff (the operator's default token: the charger's public price), or
@@ -458,7 +469,11 @@ class VenueService:
             return pm.id
 
     async def room_payment_method(self, room: str) -> str:
-        """A room/folio number as an external payment method (reused when it exists)."""
+        """A room/folio number as an external payment method (reused when it exists). With
+        hotel billing the room is checked first (``RoomRefused`` says why not) and each stay
+        gets its own reference."""
+        if self.rooms is not None:
+            return await self.rooms.payment_method(room)
         ref = f"room-{room.strip().upper()}"
         wallet = await self.client.wallet()
         pm = next((w for w in wallet if w.external_payment_method_id == ref), None)

@@ -43,6 +43,7 @@ class AppContext:
     scan: ScanBridge | None = None
     runtime: RuntimeSettings | None = None
     sim: Any = None                          # kiosk.sim.SimServer in demo mode
+    billing: Any = None                      # kiosk.services.billing.BillingService (after the first frame)
     time_scale: float = 1.0
     station_timeout_s: float = 30.0          # server seconds a station waits for a car
     signals: SessionSignals = field(default_factory=SessionSignals)

@@ -71,6 +71,8 @@ class SessionView:
     estimate: CostEstimate | None
     tag: str | None                 # room number / plate given at start (guest data)
     error_message: str | None       # service's errorMessage, if any (already guest-safe text)
+    #: the operator's cost (``estimate`` is the guest's price when hotel billing is on)
+    operator_estimate: CostEstimate | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,18 @@ class Receipt:
     difference: Decimal | None          # total_incl_vat - estimate_incl_vat
     final: bool
     tag: str | None
+    # hotel billing (kiosk.services.billing; None without it): what the GUEST pays, beside
+    # the operator's cost above (total_incl_vat: totalCosts)
+    kiosk_receipt_number: str | None = None   # the kiosk's own number (gapless per screen and year)
+    price_policy: str | None = None           # free, operator, margin_percent, margin_per_kwh, own
+    guest_currency: str | None = None
+    guest_total_excl_vat: Decimal | None = None
+    guest_total_incl_vat: Decimal | None = None
+    guest_vat: Decimal | None = None
+    guest_vat_percentage: Decimal | None = None
+    guest_estimate_incl_vat: Decimal | None = None   # the guest's price so far (an estimate until final)
+    guest_basis: str | None = None            # "final" (the CDR) or "estimate" (the CDR never came)
+    receipt_url: str | None = None            # the venue's page of this receipt (unguessable token)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ draw them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from kiosk.core.session import State, can_stop
 
@@ -16,6 +18,10 @@ class Views:
     def __init__(self, server_clock: ServerClock, evse_labels: dict[str, str]) -> None:
         self.server_clock = server_clock
         self.evse_labels = evse_labels
+        #: hotel billing's hooks (kiosk.services.billing): the guest's cost of a session for
+        #: the guest's own view, and the receipt's billing fields
+        self.guest_cost: Callable[[Live], CostEstimate | None] | None = None
+        self.receipt_extra: Callable[[Live], dict[str, Any]] | None = None
 
     def label(self, live: Live) -> str:
         return self.evse_labels.get(live.evse_uid, live.evse_uid)
@@ -57,10 +63,10 @@ class Views:
                            stop_requested=live.stop_requested,
                            power_kw=live.power_kw, energy_kwh=live.energy_kwh, state_of_charge=live.soc,
                            started_at=live.started_at, ended_at=live.ended_at, elapsed_s=self.elapsed(live),
-                           estimate=self.cost(live), tag=live.tag, error_message=live.error_message)
+                           estimate=self.guest_cost(live) if self.guest_cost is not None else self.cost(live),
+                           tag=live.tag, error_message=live.error_message, operator_estimate=self.cost(live))
 
-    @staticmethod
-    def receipt(live: Live) -> Receipt:
+    def receipt(self, live: Live) -> Receipt:
         est = live.estimate.incl_vat if live.estimate is not None else None
         return Receipt(key=live.key, charge_session_id=live.charge_session_id, receipt_number=live.receipt_number,
                        location_id=live.location_id, evse_uid=live.evse_uid, connector_id=live.connector_id,
@@ -70,4 +76,4 @@ class Views:
                        total_incl_vat=live.total_costs, total_vat=live.total_vat,
                        vat_percentage=live.vat_percentage, estimate_incl_vat=est, difference=live.difference,
                        final=live.total_costs is not None and live.lifecycle.state == State.CDR_AVAILABLE,
-                       tag=live.tag)
+                       tag=live.tag, **(self.receipt_extra(live) if self.receipt_extra is not None else {}))

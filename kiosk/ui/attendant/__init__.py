@@ -37,6 +37,7 @@ from kiosk.services.attendant import (
 from kiosk.services.history import HistoryService
 
 from .audit_screen import AuditScreen
+from .billing_screen import BillingScreen
 from .common import TOUCH, TouchButton
 from .diagnostics_screen import DiagnosticsScreen, ScanFactory
 from .history_screen import HistoryScreen
@@ -64,12 +65,13 @@ class AttendantServices:
     checks: Callable[[], Awaitable[list[Any]]] | None = None
     scan_factory: ScanFactory | None = None
     export_dir: Path | None = None
+    billing: Any = None                # kiosk.services.billing.BillingService (hotel billing)
 
     @classmethod
     def create(cls, *, sessions: Any, client: Any, data_dir: Path | str, runtime: RuntimeSettings | None = None,
                settings: Any = None, tz: str = "Europe/Amsterdam", checks: Any = None,
                scan_factory: ScanFactory | None = None, export_dir: Path | str | None = None,
-               journal_path: Path | str | None = None) -> AttendantServices:
+               journal_path: Path | str | None = None, billing: Any = None) -> AttendantServices:
         data_dir = Path(data_dir)
         if runtime is None:
             runtime = (RuntimeSettings.from_settings(settings) if settings is not None
@@ -79,13 +81,20 @@ class AttendantServices:
             client,
             tag_lookup=journal_tag_lookup(journal) if journal is not None else None,
             receipt_lookup=journal_receipt_lookup(journal) if journal is not None else None,
-            tz=tz,
+            tz=tz, guest_lookup=_guest_lookup(journal) if journal is not None and billing is not None else None,
         )
         audit = getattr(sessions, "audit", None)
         wallet = WalletService(client, runtime, audit=audit)
         return cls(sessions=sessions, client=client, runtime=runtime, history=history, wallet=wallet,
                    data_dir=data_dir, journal_path=Path(journal_path) if journal_path else None, checks=checks,
-                   scan_factory=scan_factory, export_dir=Path(export_dir) if export_dir else data_dir / "exports")
+                   scan_factory=scan_factory, export_dir=Path(export_dir) if export_dir else data_dir / "exports",
+                   billing=billing)
+
+
+def _guest_lookup(journal: Any) -> Any:
+    from kiosk.services.billing import journal_guest_lookup
+
+    return journal_guest_lookup(journal)
 
 
 class AttendantArea(QWidget):
@@ -119,6 +128,7 @@ class AttendantArea(QWidget):
                                         record=audit_record)
         self.settings_screen = SettingsScreen(services.runtime, services.wallet, audit=audit_record,
                                               pin_change=self._pin_change)
+        self.billing_screen = BillingScreen(services.billing, services.runtime, lambda: self.attendant)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("attendant-tabs")
         self.tabs.tabBar().setMinimumHeight(TOUCH)
@@ -152,10 +162,11 @@ class AttendantArea(QWidget):
 
     def screens(self) -> list[QWidget]:
         return [self.sessions_screen, self.history_screen, self.wallet_screen, self.diagnostics_screen,
-                self.audit_screen, self.settings_screen]
+                self.audit_screen, self.settings_screen, self.billing_screen]
 
     def retranslate(self) -> None:
-        names = [_("Sessions"), _("History"), _("Wallet"), _("Diagnostics"), _("Audit log"), _("Settings")]
+        names = [_("Sessions"), _("History"), _("Wallet"), _("Diagnostics"), _("Audit log"), _("Settings"),
+                 _("Billing")]
         for i, n in enumerate(names):
             self.tabs.setTabText(i, n)
         for w in self.screens():
@@ -271,6 +282,8 @@ class AttendantArea(QWidget):
             self.audit_screen.refresh()
         elif w is self.settings_screen:
             self.settings_screen.refresh()
+        elif w is self.billing_screen:
+            self.billing_screen.refresh()
 
     def on_exit(self) -> None:
         self.logout()
@@ -303,7 +316,7 @@ def install(shell: Any, ctx: Any) -> AttendantArea:
     services = AttendantServices.create(
         sessions=ctx.sessions, client=ctx.client, data_dir=settings.data_dir, runtime=runtime, settings=settings,
         checks=_doctor_checks(settings, ctx.client), scan_factory=_scan_factory(settings, _demo_payloads(ctx)),
-        journal_path=settings.journal_path())
+        journal_path=settings.journal_path(), billing=getattr(ctx, "billing", None))
     area = AttendantArea(services)
     shell.add_screen("attendant", area)
     connect_shell(shell, area)

@@ -69,7 +69,7 @@ class HistoryScreen(QWidget):
         filters.addWidget(self.payment)
         filters.addWidget(self.apply_btn)
         filters.addWidget(self.export_btn)
-        self.table = table("history-table", 9)
+        self.table = table("history-table", 11)
         self.totals = QLabel()
         self.totals.setObjectName("totals")
         self.totals.setMinimumHeight(TOUCH)
@@ -107,7 +107,8 @@ class HistoryScreen(QWidget):
         self.apply_btn.setText(_("Show"))
         self.export_btn.setText(_("Export CSV"))
         self.table.setHorizontalHeaderLabels([_("Date"), _("Bay"), _("Room/plate"), _("Energy"), _("Duration"),
-                                              _("Total incl. VAT"), _("VAT"), _("Receipt"), _("State")])
+                                              _("Total incl. VAT"), _("VAT"), _("Receipt"), _("State"),
+                                              _("Guest pays"), _("Difference")])
         self._show_totals()
 
     def choose_period(self, p: Period) -> None:
@@ -144,7 +145,10 @@ class HistoryScreen(QWidget):
             fill_row(self.table, i, [
                 r.start_time.astimezone(tz).strftime("%Y-%m-%d %H:%M") if r.start_time else "",
                 r.bay, r.tag, kwh(r.energy_kwh), format_duration(r.duration),
-                money(r.total_incl_vat, r.currency), money(r.vat, r.currency), r.receipt_number, r.status,
+                money(r.total_incl_vat, r.currency), money(r.vat, r.currency),
+                " ".join(x for x in (r.kiosk_receipt_number, r.receipt_number) if x), r.status,
+                money(r.guest_incl_vat, r.currency) if r.guest_incl_vat is not None else "",
+                money(r.difference, r.currency) if r.difference is not None else "",
             ], key=r.charge_session_id)
         keep = self.payment.currentData()
         known = {self.payment.itemData(i) for i in range(1, self.payment.count())}

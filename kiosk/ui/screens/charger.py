@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QS
 
 from kiosk.flow import Action
 from kiosk.i18n import current_language
+from kiosk.ui import billing_texts
 from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import RESOLVE, UNUSABLE, number, status_text
 from kiosk.ui.widgets.connector import ConnectorIcon, standard_name
@@ -214,7 +215,10 @@ class ChargerScreen(Screen):
             self.ctx.venue.retranslate_tariff(d, current_language())
         self.title.setText(_("Charger {name}", name=d.name))
         self.status.setText(status_text(d.status))
-        if d.unusable is not None:
+        if d.unusable is not None and str(d.unusable) == "PRICE_UNKNOWN":
+            self.reason.setText(billing_texts.offer_list(d.guest_offer))
+            self.board.show()
+        elif d.unusable is not None:
             self.reason.setText(_(UNUSABLE[str(d.unusable)]) + " " + _("Please choose another charger."))
             self.board.show()
         else:
@@ -270,7 +274,16 @@ class ChargerScreen(Screen):
                                   "ask the front desk if you want to know it first."))
             self.example.setText("")
             self.vat.setText("")
-        if self.payment == "room" and self.room:
+        offer = getattr(d, "guest_offer", None)
+        if offer is not None:     # hotel billing: the guest's own price, a short list and an example
+            self.tariff_title.setText(billing_texts.offer_title(offer))
+            self.tariff.setText(billing_texts.offer_list(offer))
+            self.example.setText(billing_texts.offer_example(offer))
+            self.vat.setText(billing_texts.offer_vat(offer))
+            if public and offer.policy.depends_on_operator:   # the operator prices its default token
+                self.vat.setText(self.vat.text() + " " + _("The venue's own price may differ."))
+            self.room_text.setText(billing_texts.payer_line(offer, self.payment, self.room))
+        elif self.payment == "room" and self.room:
             self.room_text.setText(_("Room {room} will be charged.", room=self.room))
         elif self.payment == "venue":
             self.room_text.setText(_("The venue pays and settles with you as agreed."))

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.i18n import Translator, current_language
+from kiosk.ui import billing_texts
 from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.screens.live import card
 from kiosk.ui.texts import date_time, duration, kwh, money, number
@@ -108,11 +109,21 @@ class ReceiptScreen(Screen):
             total = _("about {amount}", amount=money(r.estimate_incl_vat, r.currency))
         else:
             total = "–"
-        return {"number": r.receipt_number or "–",
+        vat = money(r.total_vat, r.currency) + pct if r.total_vat is not None else "–"
+        # hotel billing: what the guest pays (the operator's cost stays the venue's), the
+        # kiosk's own receipt number with the service's beside it
+        total = billing_texts.receipt_total(r) or total
+        vat = billing_texts.receipt_vat(r) or vat
+        return {"number": billing_texts.receipt_number(getattr(r, "kiosk_receipt_number", None), r.receipt_number),
                 "venue": self.ctx.venue.display_name() or self.ctx.settings.venue_name or "–",
-                "charger": self._bay_name(r), "start": date_time(r.started_at), "energy": kwh(r.energy_kwh),
-                "duration": duration(dur), "total": total,
-                "vat": money(r.total_vat, r.currency) + pct if r.total_vat is not None else "–"}
+                "charger": self._bay_name(r), "start": date_time(r.started_at, self._tz()), "energy": kwh(r.energy_kwh),
+                "duration": duration(dur), "total": total, "vat": vat}
+
+    def _tz(self) -> Any:
+        """The venue's time zone (the session service's), for the receipt and its QR text."""
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(getattr(self.ctx.sessions, "tz", None) or "Europe/Amsterdam")
 
     def retranslate(self) -> None:
         self.done.setText(_("Done"))
@@ -137,9 +148,17 @@ class ReceiptScreen(Screen):
             self.note.setText(_("Waiting for the final costs from the charging service (usually within a "
                                 "minute). Until then the total is an estimate."))
         vals = self._values(r)
-        self.rows["number"][0].setVisible(bool(r.receipt_number))
-        self.rows["number"][1].setVisible(bool(r.receipt_number))
+        number = r.kiosk_receipt_number or r.receipt_number
+        self.rows["number"][0].setVisible(bool(number))
+        self.rows["number"][1].setVisible(bool(number))
         for k, (_cap, val) in self.rows.items():
             val.setText(vals[k])
-        rows = [(caps[k], vals[k]) for k in ROWS if k != "number" or r.receipt_number]
-        self.qr.set_data(receipt_qr_text(rows, r.receipt_number or (r.charge_session_id or "")[:12]))
+        extra = billing_texts.receipt_note(r)
+        if extra:
+            self.note.setText(extra if r.guest_basis == "estimate" else (self.note.text() + " " + extra).strip())
+        if r.receipt_url:     # the venue's page for this receipt (an unguessable token)
+            self.qr.set_data(r.receipt_url)
+            self.qr_hint.setText(billing_texts.receipt_qr_hint(True))
+            return
+        rows = [(caps[k], vals[k]) for k in ROWS if k != "number" or number]
+        self.qr.set_data(receipt_qr_text(rows, number or (r.charge_session_id or "")[:12]))

@@ -103,7 +103,10 @@ class Autopilot:
 
     def tap(self, button: Any) -> None:
         if not button.isEnabled():
-            raise StepTimeout(f"button {button.objectName()} is disabled")
+            f = self.ctx.flow
+            raise StepTimeout(f"button {button.objectName()} is disabled (step {f.step.value}, busy {f.busy}, "
+                              f"exits {sorted(a.value for a in f.exits())}, unusable "
+                              f"{getattr(f.visit.details, 'unusable', None)}, error {f.visit.charger_error})")
         button.click()
 
     async def shot(self, name: str) -> None:
@@ -279,10 +282,16 @@ class Autopilot:
         if ctx.sim is None:
             return
         bays = [b for b in ctx.venue.bays if b.status == "AVAILABLE" and b.evse_uid not in ctx.in_use()]
-        if not bays:
+        charger = sh.screen("charger")
+        for bay in bays:        # the board may be a few seconds old: take one that is free now
+            await ctx.flow.choose_charger(bay.location_id, bay.evse_uid)
+            await self.until(lambda: charger.details is not None, "charger details")
+            if charger.details.unusable is None:
+                bays = [bay]
+                break
+            ctx.flow.home()
+        else:
             return
-        await ctx.flow.choose_charger(bays[0].location_id, bays[0].evse_uid)
-        await self.until(lambda: sh.screen("charger").details is not None, "charger details")
         ctx.sim.scenario.block(bays[0].evse_uid)
         try:
             self.tap(sh.screen("charger").start)

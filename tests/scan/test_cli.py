@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -44,7 +45,7 @@ def test_decode_exit_codes_for_nothing_found_and_unreadable(tmp_path, capsys):
 
 def test_watch_prints_what_the_synthetic_camera_sees(tmp_path):
     env = {"KIOSK_CAMERA": "synthetic", "KIOSK_CAMERA_WIDTH": "640", "KIOSK_CAMERA_HEIGHT": "480",
-           "KIOSK_CONFIG": str(tmp_path / "none.toml"), "PATH": "/usr/bin:/bin"}
+           "KIOSK_CONFIG": str(Path(__file__).parents[1] / "data" / "empty-config.toml"), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-m", "kiosk", "qr", "watch", "--json", "--seconds", "3"],
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -57,7 +58,7 @@ def test_watch_prints_what_the_synthetic_camera_sees(tmp_path):
 
 
 def test_watch_without_camera_says_so(tmp_path):
-    env = {"KIOSK_CAMERA": "/dev/video-nope", "KIOSK_CONFIG": str(tmp_path / "none.toml"), "PATH": "/usr/bin:/bin"}
+    env = {"KIOSK_CAMERA": "/dev/video-nope", "KIOSK_CONFIG": str(Path(__file__).parents[1] / "data" / "empty-config.toml"), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-m", "kiosk", "qr", "watch", "--json", "--seconds", "1.5"],
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0

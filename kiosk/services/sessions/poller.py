@@ -147,7 +147,8 @@ class Poller:
                 return
         else:
             await self.poll_once(live)
-        if live.stop_requested and not live.stop_sent and can_stop(live.lifecycle.state) \
+        in_flight = live.stop_task is not None and not live.stop_task.done()
+        if live.stop_requested and not live.stop_sent and not in_flight and can_stop(live.lifecycle.state) \
                 and live.lifecycle.state != State.UNKNOWN:
             await self._send_stop(live)
 

@@ -59,7 +59,7 @@ class ChargerSteps:
                 self.visit.scan_reason = exc.reason
                 self._changed()
             return
-        except Exception:  # noqa: BLE001 - an unexpected failure is the same as no answer
+        except Exception:
             log.exception("resolving a scanned code failed")
             if gen == self._gen:
                 self.busy = None
@@ -113,12 +113,32 @@ class ChargerSteps:
             self._go(Step.ROOM)
             self._changed()
 
-    def enter_room(self, room: str) -> None:
+    async def enter_room(self, room: str) -> None:
+        """The room number for room billing: checked now (the venue's list of occupied
+        rooms, or its look-up), so a refusal says why on the room step, not after Start."""
         room = (room or "").strip()
-        if self.step == Step.ROOM and room:
-            self.visit.room, self.visit.payment = room, "room"
-            self._go(Step.CHARGER)
-            self._changed()
+        if self.step != Step.ROOM or not room or self.busy is not None:
+            return
+        v, gen = self.visit, self._gen
+        self.busy = "checking"
+        v.notice = None
+        self._changed()
+        try:
+            checked = await self.venue.check_room(room)
+        except Exception as exc:  # noqa: BLE001 - refused (RoomRefused says why) or the check failed
+            if gen == self._gen:
+                self.busy = None
+                v.notice = notice_of(exc, "room_refused") if hasattr(exc, "msgid") else \
+                    Notice(key="room_check_failed")
+                self.touch()
+                self._changed()
+            return
+        if gen != self._gen:
+            return
+        self.busy = None
+        v.room, v.payment = checked or room, "room"
+        self._go(Step.CHARGER)
+        self._changed()
 
     # -- the start ----------------------------------------------------------------------
     async def start(self) -> None:

@@ -36,6 +36,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from kiosk.services.payments import VenuePayments
+
 log = logging.getLogger(__name__)
 
 
@@ -133,7 +135,7 @@ def unusable_reason(status: str, evse: Any = None, in_use_here: bool = False) ->
         status, Unusable.OUT_OF_ORDER)
 
 
-class VenueService:
+class VenueService(VenuePayments):
     def __init__(self, client: Any, *, location_ids: list[str], qr_hosts: list[str] | None = None,
                  qr_other_hosts: bool = False,
                  payment_method_id: str | None = None, payment_card: str | None = None,
@@ -353,7 +355,7 @@ class VenueService:
             fresh = await self.client.location(location_id, evse_uid=evse_uid)
             self._mark(True)
             loc = fresh   # (may hold only this EVSE: never stored as the venue's location)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._mark(False, exc)
             if loc is None:
                 raise
@@ -425,62 +427,6 @@ class VenueService:
         details.tariff_text = describe(sched, lang=lang)
         details.example_text = example_cost(sched, lang=lang)
 
-    # -- payment ---------------------------------------------------------------------------
-    def set_payment_method(self, payment_method_id: str | None) -> None:
-        """Start the next sessions with this payment method (staff chose it at run time);
-        ``None``: back to the configured card / external reference / wallet default.
-
-        Forgets the wallet look-up made for the previous choice, so the next
-        :meth:`venue_payment_method` looks again (a removed or replaced method is not reused).
-        """
-        self.payment_method_id = payment_method_id or None
-        self._pm_cache = None
-        self._pm_generation += 1
-
-    async def venue_payment_method(self) -> str:
-        """The venue's payment method id: configured id, else the wallet entry matching the
-        venue card / external reference (created when missing), else the wallet's default."""
-        if self.payment_method_id:
-            return self.payment_method_id
-        if self._pm_cache:
-            return self._pm_cache
-        async with self._lock:
-            if self._pm_cache:
-                return self._pm_cache
-            generation = self._pm_generation
-            wallet = await self.client.wallet()
-            pm = None
-            if self.payment_card:
-                tail = self.payment_card[-4:]
-                pm = next((w for w in wallet if (w.card_hint or "").endswith(tail)
-                           or (w.card_short_hint or "").endswith(tail)), None)
-                if pm is None:
-                    pm = await self.client.add_charge_card(self.payment_card)
-            elif self.payment_external_ref:
-                pm = next((w for w in wallet if w.external_payment_method_id == self.payment_external_ref), None)
-                if pm is None:
-                    pm = await self.client.add_external_payment(self.payment_external_ref)
-            else:
-                pm = next((w for w in wallet if getattr(w, "is_default", False)), None) or (wallet[0] if wallet else None)
-            if pm is None or not pm.id:
-                raise ResolveError("no_payment")
-            if generation == self._pm_generation:
-                self._pm_cache = pm.id
-            return pm.id
-
-    async def room_payment_method(self, room: str) -> str:
-        """A room/folio number as an external payment method (reused when it exists). With
-        hotel billing the room is checked first (``RoomRefused`` says why not) and each stay
-        gets its own reference."""
-        if self.rooms is not None:
-            return await self.rooms.payment_method(room)
-        ref = f"room-{room.strip().upper()}"
-        wallet = await self.client.wallet()
-        pm = next((w for w in wallet if w.external_payment_method_id == ref), None)
-        if pm is None:
-            pm = await self.client.add_external_payment(ref, display_name=f"Room {room}")
-        return pm.id
-
     # -- live data -------------------------------------------------------------------------
     async def usage(self, charge_session_id: str, max_points: int = 120) -> list[Any]:
         """usageSummary.dataPoints of a session for the power chart (raises when offline)."""
@@ -492,7 +438,3 @@ class VenueService:
         self._mark(True)
         us = getattr(st, "usage_summary", None)
         return list(getattr(us, "data_points", None) or [])
-
-
-def monotonic_ms() -> float:
-    return time.monotonic() * 1000

@@ -33,6 +33,7 @@ def test_charger_lists_the_guest_price_and_the_receipt_opens_the_venues_page(kio
         for k in "12B":
             click(room.keypad.keys[k])
         click(room.keypad.ok_btn)
+        await poll_until(lambda: sh.current_name() == "charger", what="the room accepted")
         assert ch.room_text.text() == "Room 12B: the price above goes on your room bill."
         click(ch.start)
         await poll_until(lambda: sh.current_name() == "started", 60, what="started")

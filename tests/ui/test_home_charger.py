@@ -128,7 +128,7 @@ def test_room_number_on_the_keypad_becomes_the_payment(kiosk_factory, sim, ui_lo
         for k in "12B":
             click(room.keypad.keys[k])
         click(room.keypad.ok_btn)
-        assert sh.current_name() == "charger"
+        await poll_until(lambda: sh.current_name() == "charger", what="back on the charger")
         assert "Room 12B" in ch.room_text.text()
         pm1 = await ctx.venue.room_payment_method("12B")
         pm2 = await ctx.venue.room_payment_method("12b")
@@ -136,6 +136,39 @@ def test_room_number_on_the_keypad_becomes_the_payment(kiosk_factory, sim, ui_lo
         wallet = await ctx.client.wallet()
         # one reference per stay (hotel billing), not one per room forever
         assert sum(1 for w in wallet if (w.external_payment_method_id or "").startswith("room-12B-")) == 1
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_a_room_not_on_the_hotel_list_is_refused_on_the_room_step(kiosk_factory, sim, ui_loop, tmp_path):
+    """With the hotel's room list, the room is checked when typed: a wrong number is refused
+    on the keypad (not after Start), saying what to do; the guest corrects it and goes on."""
+    rooms = tmp_path / "rooms.csv"
+    rooms.write_text("room,initial\n101,\n102,\n", encoding="utf-8")
+
+    async def scenario():
+        app = kiosk_factory(sim, room_payment=True, rooms_file=rooms)
+        ctx = await app.start()
+        sh = ctx.shell
+        avail = [b for b in ctx.venue.bays if b.status == "AVAILABLE"]
+        sh.screen("home").open_bay(avail[0])
+        ch = sh.screen("charger")
+        await poll_until(lambda: ch.details is not None, what="details")
+        click(ch.pay_room)
+        room = sh.screen("room")
+        for k in "103":
+            click(room.keypad.keys[k])
+        click(room.keypad.ok_btn)
+        await poll_until(lambda: room.error.text(), what="the refusal")
+        assert sh.current_name() == "room"
+        assert "103" in room.error.text() and "front desk" in room.error.text()
+        assert ctx.flow.visit.room is None          # nothing taken from a refused number
+        room.keypad.clear()
+        for k in "102":
+            click(room.keypad.keys[k])
+        click(room.keypad.ok_btn)
+        await poll_until(lambda: sh.current_name() == "charger", what="accepted")
+        assert "Room 102" in ch.room_text.text() and ctx.flow.visit.notice is None
 
     ui_loop.run_until_complete(scenario())
 

@@ -9,16 +9,23 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.flow import Action
-from kiosk.i18n import current_language
+from kiosk.i18n import Translator, current_language
 from kiosk.ui import billing_texts
 from kiosk.ui.base import Screen, TouchButton, label
 from kiosk.ui.texts import RESOLVE, UNUSABLE, number, status_text
 from kiosk.ui.widgets.connector import ConnectorIcon, standard_name
 from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
-from kiosk.i18n import Translator
 
 _ = Translator("ui")
 
@@ -309,15 +316,41 @@ class RoomScreen(KeypadScreen):
         self.hint = label("", "body")
         self.keypad = Keypad(max_len=8, letters=True)
         self.keypad.setObjectName("room_keypad")
-        self.keypad.submitted.connect(lambda v: self.ctx.flow.enter_room(v))
+        self.keypad.submitted.connect(lambda v: self.ctx.spawn(self.ctx.flow.enter_room(v)))
         self.cancel = TouchButton("", "secondary")
         self.cancel.setObjectName("room_back")
         self.cancel.clicked.connect(lambda: self.ctx.flow.back())
-        keypad_screen(self, [self.title, self.hint], self.keypad, self.cancel)
+        self.error = label("", "error")
+        self.error.setObjectName("room_error")
+        keypad_screen(self, [self.title, self.hint, self.error], self.keypad, self.cancel)
+        self._checking = False
+        self._notice: Any = None
+
+    def _clear(self) -> None:
+        super()._clear()
+        self._checking, self._notice = False, None
+        self.retranslate()
+
+    def draw(self, flow: Any) -> None:
+        """The room is checked when typed: "Checking…" meanwhile, and a refusal says why
+        (not on the list, the initial missing, the list unreachable) with what to do."""
+        self._checking = flow.busy == "checking"
+        self._notice = flow.visit.notice
+        self.keypad.ok_btn.setEnabled(bool(self.keypad.value()) and not self._checking)
+        self.retranslate()
 
     def retranslate(self) -> None:
         self.title.setText(_("Your room number"))
-        self.hint.setText(_("The charging costs go on your room bill."))
+        self.hint.setText(_("Checking your room number…") if self._checking
+                          else _("The charging costs go on your room bill."))
+        n = self._notice
+        if n is None:
+            self.error.setText("")
+        elif n.key == "room_check_failed":
+            self.error.setText(_("Your room number cannot be checked right now. Try again in a moment, "
+                                 "choose the venue as payer, or ask the front desk."))
+        else:
+            self.error.setText(n.text())
         self.cancel.setText(_("Back"))
         self.keypad.retranslate()
 

@@ -463,6 +463,14 @@ class Journal:
             r = self._db.execute("SELECT * FROM sessions WHERE charge_session_id=?", (charge_session_id,)).fetchone()
         return self._row(r) if r else None
 
+    def sessions_at(self, evse_uid: str, *, limit: int = 20) -> list[SessionRow]:
+        """The newest sessions of one charger that have a guest code (a code typed there is
+        checked against them, also once they have left the kiosk's memory)."""
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM sessions WHERE evse_uid=? AND code_hash IS NOT NULL "
+                                    "ORDER BY created_at DESC LIMIT ?", (evse_uid, int(limit))).fetchall()
+        return [row for row in map(self._row, rows) if row is not None]
+
     def sessions(self, *, open_only: bool = False, not_final: bool = False, limit: int | None = None) -> list[SessionRow]:
         q = "SELECT * FROM sessions"
         if open_only:

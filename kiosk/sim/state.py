@@ -837,6 +837,7 @@ class SimState:
                 s.bill = compute_bill(
                     lambda at, tid=s.connector.tariff_id: tariff_data.in_force(tid, at), s.start_time, s.slices
                 )
+                s.slices = []   # billed: the slices are not needed again (a long demo would pile them up)
                 self._set(s, "COMPLETED", t)
             elif s.status == "COMPLETED":
                 t = s.status_since + timedelta(seconds=CDR_S)

@@ -280,3 +280,38 @@ def test_a_triple_tapped_stop_sends_one_request(charge_env):
             await svc.aclose()
 
     env.run(scenario)
+
+
+def test_memory_holds_a_bounded_number_of_ended_sessions_however_fast_guests_come():
+    """Issue 11: memory grew with every guest (every ended session stayed in memory for a
+    day, with its tasks, receipts and price). Ended sessions now leave memory once off the
+    board or beyond the newest ``memory_max``; every per-session owner is told."""
+    from kiosk.core.estimate import EstimateTracker
+    from kiosk.core.session import Lifecycle, State
+    from kiosk.services.sessions.live import Live, Registry
+
+    now = datetime(2026, 12, 5, 12, tzinfo=UTC)
+    reg = Registry(clock=lambda: now, tz="Europe/Amsterdam", memory_s=600, load_row=lambda key: None,
+                   memory_max=50)
+    told: set[str] = set()
+    reg.on_forget(told.update)
+
+    def live(i: int, state: State, ended_s_ago: float | None) -> Live:
+        lv = Live(key=f"k{i:03d}", location_id="L", evse_uid=f"E{i % 8}", connector_id="1", tag=None,
+                  code_hash="h", created_at=now - timedelta(hours=1), charge_session_id=f"cs{i}",
+                  start_phase="started", lifecycle=Lifecycle(state=state, known=state),
+                  tracker=EstimateTracker(tz="Europe/Amsterdam"))
+        if ended_s_ago is not None:
+            lv.finished_local = now - timedelta(seconds=ended_s_ago)
+        return reg.add(lv)
+
+    for i in range(80):                       # 80 guests in the last five minutes
+        live(i, State.CDR_AVAILABLE, ended_s_ago=300 - i)
+    running = [live(100 + i, State.CHARGING, None) for i in range(3)]
+    old = live(200, State.CDR_AVAILABLE, ended_s_ago=700)          # off the board
+    reg.forget_old()
+    kept = {lv.key for lv in reg.values()}
+    assert {lv.key for lv in running} <= kept                       # running ones always stay
+    assert len(kept - {lv.key for lv in running}) == 50             # the newest 50 ended ones
+    assert {f"k{i:03d}" for i in range(30, 80)} <= kept
+    assert told == {f"k{i:03d}" for i in range(30)} | {old.key}     # and every owner heard which left

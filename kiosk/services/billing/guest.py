@@ -86,6 +86,7 @@ class GuestPricing:
         self.sessions = sessions
         sessions.views.guest_cost = self.live_cost
         sessions.subscribe(self._on_update)
+        sessions.registry.on_forget(lambda keys: [self.forget(k) for k in keys])
 
     def policy_of(self, key: str) -> PricePolicy:
         """The policy session ``key`` started under (the current one if it was never kept)."""
@@ -98,11 +99,11 @@ class GuestPricing:
 
     def _on_update(self, update: Any) -> None:
         key = update.entry.key
-        if key not in self._policies:
+        if key not in self._policies and not update.entry.is_final:   # (a final one: policy_of reads it)
             p = self.policy()
             self._policies[key] = p
             self._spawn(self.sessions.io.call(self.sessions.journal.remember_policy, key, p.to_dict()))
-        if self._policies[key].mode == "own" and not update.entry.is_final:
+        if not update.entry.is_final and self._policies[key].mode == "own":
             self._reprice_own(key)
 
     def _spawn(self, coro: Any) -> None:
@@ -164,8 +165,10 @@ class GuestPricing:
         return from_operator(policy, ex, inc, energy, est.currency)
 
     def forget(self, key: str) -> None:
+        """The session left memory (ended, off the board): its policy is in the journal."""
         self._own.pop(key, None)
         self._at.pop(key, None)
+        self._policies.pop(key, None)
 
     async def aclose(self) -> None:
         for t in list(self._tasks):

@@ -78,6 +78,15 @@ class Finalizer:
 
     def attach(self) -> None:
         self.sessions.subscribe(self._on_update)
+        self.sessions.registry.on_forget(self._forget)
+
+    def _forget(self, keys: set[str]) -> None:
+        """Sessions left memory: their receipts are in the journal (``receipt_info`` reads them)."""
+        for key in keys:
+            self.receipts.pop(key, None)
+            lock = self._locks.get(key)
+            if lock is not None and not lock.locked():
+                del self._locks[key]
 
     def _on_update(self, update: Any) -> None:
         if update.entry.state == "CDR_AVAILABLE" and not self._closed:

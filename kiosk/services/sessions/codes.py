@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from kiosk.core.ownership import CODE_LENGTH, GuessLimit, hash_code, new_code, normalise_code, verify_code
@@ -42,17 +43,22 @@ _ = Translator("core")   # the domain of the N_ messages here (SessionError tran
 
 
 
+#: codes remembered for the cheap re-read (:meth:`GuestCodes.find_known`); more are checked by hash
+KNOWN_MAX = 256
+
+
 class GuestCodes:
-    def __init__(self, registry: Registry, io: JournalIO, clock: Clock) -> None:
+    def __init__(self, registry: Registry, io: JournalIO, clock: Clock, *, keep_s: float = 86400.0) -> None:
         self.registry = registry
         self.io = io
         self.clock = clock
+        self.keep_s = keep_s       # an ended session opens with its code this long (kiosk seconds)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-code-hash")
         self._key = secrets.token_bytes(32)
-        self._known: dict[bytes, tuple[str, str]] = {}
+        self._known: dict[bytes, tuple[str, str, datetime]] = {}   # tag -> (key, code hash, last used)
         self._locks: dict[str, asyncio.Lock] = {}
         self._limits: dict[str, GuessLimit] = {}      # "evse:<uid>" / "session:<key>" -> its limit
-        registry.forgotten = self.forget
+        registry.on_forget(self.forget)
 
     # -- issuing ------------------------------------------------------------------------
     async def issue(self) -> tuple[str, str]:
@@ -70,10 +76,20 @@ class GuestCodes:
 
     def remember(self, digits: str, live: Live) -> None:
         if live.code_hash:
-            self._known[self._tag(digits)] = (live.key, live.code_hash)
+            self._known[self._tag(digits)] = (live.key, live.code_hash, self.clock())
+            if len(self._known) > KNOWN_MAX:      # the least recently used go (a hash check opens them)
+                for tag, _k in sorted(self._known.items(), key=lambda kv: kv[1][2])[:len(self._known) - KNOWN_MAX]:
+                    del self._known[tag]
 
     def forget(self, keys: set[str]) -> None:
-        self._known = {tag: known for tag, known in self._known.items() if known[0] not in keys}
+        """Sessions left memory: their guess limits go (on disk: read again when a code is
+        next typed for them), and known codes not used for ``keep_s`` (a guest holding one
+        still reads their session: :meth:`find_known` loads it from the journal)."""
+        now = self.clock()
+        self._known = {tag: known for tag, known in self._known.items()
+                       if (now - known[2]).total_seconds() <= self.keep_s}
+        for key in keys:
+            self._limits.pop("session:" + key, None)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
@@ -86,13 +102,20 @@ class GuestCodes:
         """The session of a code this process issued or accepted, if its code still stands."""
         if len(digits) != CODE_LENGTH:
             return None
-        known = self._known.get(self._tag(digits))
+        tag = self._tag(digits)
+        known = self._known.get(tag)
         if known is None:
             return None
-        live = self.registry.maybe(known[0])
+        self._known[tag] = (known[0], known[1], self.clock())   # in use: kept
+        live = self.registry.get(known[0])      # (from the journal if it left memory)
+        if live is not None and self._expired(live, self.clock()):
+            return None                         # ended too long ago: the code no longer opens it
         if live is not None and live.code_hash == known[1]:  # not reissued since
             return live
         return None
+
+    def _expired(self, live: Live, now: datetime) -> bool:
+        return live.finished_local is not None and (now - live.finished_local).total_seconds() > self.keep_s
 
     async def _limit(self, scope: str) -> GuessLimit:
         lim = self._limits.get(scope)
@@ -129,10 +152,18 @@ class GuestCodes:
             raise WrongCode(WRONG_CODE)
         return live
 
-    def _candidates(self, evse_uid: str) -> list[Live]:
-        """The sessions of this charger a code may open: running ones first, newest first."""
-        return sorted((lv for lv in self.registry.values() if lv.evse_uid == evse_uid and lv.code_hash),
-                      key=lambda lv: (lv.lifecycle.is_final, -lv.created_at.timestamp()))
+    async def _candidates(self, evse_uid: str) -> list[Live]:
+        """The sessions of this charger a code may open: those in memory and, from the
+        journal, those that ended within ``keep_s``; running ones first, newest first."""
+        now = self.clock()
+        found = {lv.key: lv for lv in self.registry.values() if lv.evse_uid == evse_uid and lv.code_hash
+                 and not self._expired(lv, now)}
+        for row in await self.io.call(self.io.journal.sessions_at, evse_uid):
+            if row.key not in found and (row.open or (now - row.updated_at).total_seconds() <= self.keep_s):
+                live = self.registry.maybe(row.key) or self.registry.add_row(row)   # in memory till forgotten again
+                if live.code_hash:
+                    found[live.key] = live
+        return sorted(found.values(), key=lambda lv: (lv.lifecycle.is_final, -lv.created_at.timestamp()))
 
     async def find(self, code: str, evse_uid: str) -> Live:
         """The full check of a code against the sessions of the charger ``evse_uid``: the
@@ -150,7 +181,7 @@ class GuestCodes:
             wait = charger.remaining(now)
             if wait > 0:
                 raise self._locked(wait)
-            cands = self._candidates(evse_uid)
+            cands = await self._candidates(evse_uid)
             open_cands = []
             for lv in cands:
                 lim = await self._limit("session:" + lv.key)
@@ -171,7 +202,8 @@ class GuestCodes:
             wait = charger.failure(now)
             self._save("evse:" + evse_uid)
             for lv in cands:               # every session this guess was aimed at counts it
-                wait = max(wait, self._limits["session:" + lv.key].failure(now))
+                lim = await self._limit("session:" + lv.key)   # (read again if forgotten meanwhile)
+                wait = max(wait, lim.failure(now))
                 self._save("session:" + lv.key)
             await self.io.drain()          # the count is on disk before the guest is told
             if wait > 0:
@@ -181,7 +213,8 @@ class GuestCodes:
     async def _verify(self, digits: str, cands: list[Live]) -> Live | None:
         pairs = [(lv.key, lv.code_hash) for lv in cands if lv.code_hash]
         key = await asyncio.get_running_loop().run_in_executor(self._pool, _match, digits, pairs)
-        live = self.registry.maybe(key) if key is not None else None
+        cand = {lv.key: lv for lv in cands}.get(key) if key is not None else None
+        live = (self.registry.maybe(key) or self.registry.add(cand)) if cand is not None else None
         if live is not None and live.code_hash == dict(pairs)[key]:   # not reissued meanwhile
             return live
         return None

@@ -165,14 +165,21 @@ class Live:
 class Registry:
     """The live sessions of this process and who wants to hear of their changes."""
 
-    def __init__(self, *, clock: Clock, tz: str, keep_s: float, load_row: Callable[[str], Any]) -> None:
+    def __init__(self, *, clock: Clock, tz: str, memory_s: float, load_row: Callable[[str], Any],
+                 memory_max: int = 50) -> None:
         self.clock = clock
         self.tz = tz
-        self.keep_s = keep_s
+        self.memory_s = memory_s      # an ended session stays in memory this long (kiosk seconds)...
+        self.memory_max = memory_max  # ...and only the newest this many ended ones
         self._load_row = load_row
         self.sessions: dict[str, Live] = {}
         self._subs: list[Callback] = []
-        self.forgotten: Callable[[set[str]], None] = lambda keys: None
+        self._forget_hooks: list[Callable[[set[str]], None]] = []
+
+    def on_forget(self, hook: Callable[[set[str]], None]) -> None:
+        """``hook(keys)`` when ended sessions leave memory: whoever keeps something per
+        session (known codes, guess limits, guest prices, receipts) drops it then."""
+        self._forget_hooks.append(hook)
 
     def __contains__(self, key: str) -> bool:
         return key in self.sessions
@@ -201,17 +208,26 @@ class Registry:
         return live
 
     def forget_old(self) -> None:
-        """Drop ended sessions older than ``keep_s`` (as a restart would: only the journal
-        has them then), so a kiosk running for months does not grow with every guest."""
+        """Drop ended sessions ``memory_s`` after they ended, or beyond the newest
+        ``memory_max`` (as a restart would: only the journal has them then; :meth:`get` loads
+        one again when asked, a code check reads the charger's recent ones), so memory does
+        not grow with every guest however fast guests come."""
         now = self.clock()
-        old = {key for key, live in self.sessions.items()
-               if live.lifecycle.is_final and live.finished_local is not None
-               and (now - live.finished_local).total_seconds() > self.keep_s
-               and (live.task is None or live.task.done())}
+        ended = sorted((live for live in self.sessions.values()
+                        if live.lifecycle.is_final and live.finished_local is not None
+                        and (live.task is None or live.task.done())
+                        and (live.stop_task is None or live.stop_task.done())),
+                       key=lambda lv: lv.finished_local, reverse=True)   # type: ignore[arg-type,return-value]
+        old = {lv.key for i, lv in enumerate(ended)
+               if i >= self.memory_max or (now - lv.finished_local).total_seconds() > self.memory_s}  # type: ignore[operator]
         for key in old:
             del self.sessions[key]
         if old:
-            self.forgotten(old)
+            for hook in self._forget_hooks:
+                try:
+                    hook(old)
+                except Exception:  # noqa: BLE001 - one owner's clean-up must not stop the others'
+                    log.exception("forgetting sessions failed")
 
     def subscribe(self, callback: Callback) -> Callable[[], None]:
         self._subs.append(callback)

@@ -73,8 +73,10 @@ class SessionService:
         self.evse_labels = dict(evse_labels or {})
         self.server_clock = ServerClock(self.time_scale)
         self.io = JournalIO(self.journal)
-        self.registry = Registry(clock=self.clock, tz=tz, keep_s=self.keep_s, load_row=self.journal.get)
-        self.codes = GuestCodes(self.registry, self.io, self.clock)
+        # in memory: sessions not final and those still on the board; the journal keeps the
+        # others (a code typed at their charger is checked there, for ``keep_s``)
+        self.registry = Registry(clock=self.clock, tz=tz, memory_s=self.recent_s, load_row=self.journal.get)
+        self.codes = GuestCodes(self.registry, self.io, self.clock, keep_s=self.keep_s)
         self.auth = AttendantAuth(self.journal, self.clock, attendant_pin)
         self.views = Views(self.server_clock, self.evse_labels)
         self.poller = Poller(client, self.registry, self.io, self.views,
@@ -86,7 +88,7 @@ class SessionService:
                                server_clock=self.server_clock, clock=self.clock, sleep=sleep or asyncio.sleep,
                                time_scale=self.time_scale, settle_s=settle_s)
         for row in self.journal.sessions(limit=200):
-            if row.open or (self.clock() - row.updated_at).total_seconds() <= self.keep_s:
+            if row.open or (self.clock() - row.updated_at).total_seconds() <= self.recent_s:
                 self.registry.add_row(row)
 
     # -- lifecycle ----------------------------------------------------------------------

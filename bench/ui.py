@@ -99,19 +99,50 @@ def child_kiosk(base_url: str, location_ids: list[str]) -> None:
     os._exit(0)
 
 
-def child_autopilot(cycles: int, warmup: int, latency_s: float, camera: bool, speed: float) -> None:
+class RemoteSim:
+    """The simulator in its own process (``--sim-process``), so the kiosk's memory is
+    measured without the simulated service's growing history. Holds what the kiosk and the
+    autopilot read of an in-process simulator: its address, venue (the same seed builds the
+    same venue) and speed."""
+
+    def __init__(self, speed: float, seed: int = 1) -> None:
+        from types import SimpleNamespace
+
+        from kiosk.sim.venue import build_venue
+
+        code = ("import sys,time; from kiosk.sim import SimServer; "
+                f"s = SimServer(host='127.0.0.1', port=0, seed={seed}, speed={speed}, api_key='demo-key').start(); "
+                "s.scenario.external_payments = True; print(s.base_url, flush=True); sys.stdin.read(); s.stop()")
+        self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, env=_env(), cwd=ROOT)
+        assert self.proc.stdout is not None
+        self.base_url = self.proc.stdout.readline().strip()
+        self.venue = build_venue(seed)
+        self.speed = speed
+        self.clock = SimpleNamespace(speed=speed)
+        self.scenario = SimpleNamespace(external_payments=True)
+
+    def stop(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def child_autopilot(cycles: int, warmup: int, latency_s: float, camera: bool, speed: float,
+                    sim_process: bool = False, marks_every: int = 0) -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
     from kiosk.app import AppOptions, KioskApp, demo_settings
     from kiosk.config import load_settings
     from kiosk.sim import SimServer
-    from kiosk.ui.autopilot import Autopilot
+    from kiosk.ui.autopilot import Autopilot, rss_mb
 
     app = QApplication(sys.argv)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    sim = SimServer(host="127.0.0.1", port=0, speed=speed, api_key="demo-key").start()
+    sim = RemoteSim(speed) if sim_process else \
+        SimServer(host="127.0.0.1", port=0, speed=speed, api_key="demo-key").start()
     tmp = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     settings = demo_settings(load_settings(api_key="demo-key", app_token="bench", data_dir=tmp, log_dir=tmp,
                                            camera="none", log_level="WARNING"), sim)
@@ -128,7 +159,17 @@ def child_autopilot(cycles: int, warmup: int, latency_s: float, camera: bool, sp
         warm = await pilot.run(warmup) if warmup else None
         if latency_s:
             sim.faults.set("*", latency_s=latency_s)
-        rep = await pilot.run(cycles)
+        if marks_every:     # resident memory after every ``marks_every`` cycles: flat or growing?
+            start, marks, parts = rss_mb(), [], []
+            for done in range(0, cycles, marks_every):
+                parts.append(await pilot.run(min(marks_every, cycles - done)))
+                marks.append(round(rss_mb(), 1))
+            rep = parts[-1]
+            rep["cycles_passed"] = sum(p["cycles_passed"] for p in parts)
+            rep["rss_mb"] = {"start": round(start, 1), "end": marks[-1]}
+            rep["rss_marks_mb"] = marks
+        else:
+            rep = await pilot.run(cycles)
         rep["warmup"] = {"cycles": warmup, "rss_mb": warm["rss_mb"] if warm else None}
         await kiosk.aclose()
         return rep
@@ -280,12 +321,15 @@ def main() -> int:
     ap.add_argument("--latency", type=float, default=0.0)
     ap.add_argument("--camera", action="store_true")
     ap.add_argument("--speed", type=float, default=60.0)
+    ap.add_argument("--sim-process", action="store_true", help="child: the simulator in its own process")
+    ap.add_argument("--marks-every", type=int, default=0, help="child: resident memory every N cycles")
     args = ap.parse_args()
     if args.child == "kiosk":
         child_kiosk(args.base_url, [x for x in args.locations.split(",") if x])
         return 0
     if args.child == "autopilot":
-        child_autopilot(args.cycles, args.warmup, args.latency, args.camera, args.speed)
+        child_autopilot(args.cycles, args.warmup, args.latency, args.camera, args.speed, args.sim_process,
+                        args.marks_every)
         return 0
 
     q = args.quick

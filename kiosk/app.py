@@ -26,9 +26,12 @@ log = logging.getLogger(__name__)
 SCREEN_NAMES = ("home", "charger", "room", "starting", "started", "start_failed", "code", "live", "stop_confirm",
                 "stopping", "receipt", "pin")
 
-#: imported after the first frame, one per event-loop turn (see KioskApp.start)
+#: imported after the first frame on a worker thread (Qt-free modules: the UI thread only
+#: waits for its GIL slices, so a tap is never held up by a whole import; see KioskApp.start)
 _WARM_UP_IMPORTS = ("httpx", "pydantic", "kiosk.api.models", "kiosk.api", "kiosk.core.tariff", "kiosk.core.journal",
-                    "kiosk.services.sessions", "kiosk.ui.attendant")
+                    "kiosk.services.sessions")
+#: imported on the UI thread once the board is filled (they define Qt classes)
+_LATE_IMPORTS = ("kiosk.ui.attendant",)
 
 
 @dataclass
@@ -142,7 +145,9 @@ class KioskApp:
             in_use=ctx.in_use, lang=_current_language)
         shell = Shell(venue_color=s.venue_color, high_contrast=bool(rt("high_contrast")),
                       default_language=default_lang, languages=list(s.languages),
-                      idle_timeout_s=int(rt("idle_timeout_s")), idle_prompt_s=self.options.idle_prompt_s)
+                      idle_timeout_s=int(rt("idle_timeout_s")), idle_prompt_s=self.options.idle_prompt_s,
+                      panel_diagonal_in=getattr(s, "panel_diagonal_in", None),
+                      orientation=getattr(s, "panel_orientation", "auto"))
         ctx.shell = shell
         cam = self._camera()
         ctx.scan = ScanBridge(cam, decoder=s.decoder, confirmations=s.scan_confirmations, parent=shell) \
@@ -266,22 +271,25 @@ class KioskApp:
                  "demo" if self.sim is not None else ("kiosk mode" if self.options.kiosk_mode else "windowed"),
                  self.settings.base_url)
         await asyncio.sleep(0)
+        ctx.shell.icons_loaded()      # the icon font (~16 ms): until now the texts said it all
+        await asyncio.sleep(0)
         # After the first frame the heavy modules (httpx, the pydantic API models, the
-        # session service, the attendant desk) are imported one per event-loop turn, so a
-        # tap in the first second waits for one import, not for all of them.
+        # session service) are imported on a worker thread: the UI thread keeps running
+        # between the import's GIL slices, so a tap never waits for a whole import (the API
+        # models alone take ~115 ms). Then the board is filled first (what a guest taps);
+        # the attendant desk and the other screens come after it.
         for module in _WARM_UP_IMPORTS:
-            importlib.import_module(module)
-            await asyncio.sleep(0)
+            await asyncio.to_thread(importlib.import_module, module)
         self.services()
         await asyncio.sleep(0)
-        # The attendant desk is installed right after the first frame (it is reached only
-        # through the PIN corner, seconds later at the earliest): start-up time.
+        await self.connect()
+        for module in _LATE_IMPORTS:
+            importlib.import_module(module)
+            await asyncio.sleep(0)
+        # The attendant desk registers itself here and is built on first use (the PIN corner).
         self._install_attendant(ctx.shell, ctx)
         await asyncio.sleep(0)
-        # the other screens are built while the first requests are on the network
-        screens = ctx.spawn(ctx.shell.build_pending())
-        await self.connect()
-        await screens
+        await ctx.shell.build_pending()
         if ctx.scan is not None and self.options.start_camera:
             ctx.scan.start()
         # Everything built so far lives as long as the app: move it out of the cyclic

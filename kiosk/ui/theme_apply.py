@@ -22,13 +22,15 @@ def set_palette(p: Any, icon_px: int) -> None:
 def button_icon(b: QPushButton) -> None:
     p = _state["palette"]
     name = b.property("icon_name") or ""
-    checkable = b.isCheckable() and b.property("role") in ("choice", "lang")
+    checkable = b.isCheckable() and b.property("role") == "choice"
     if p is None or not (name or checkable):
         return
     role = b.property("role")
     fg = {"primary": p.on_primary, "danger": p.on_danger}.get(role, p.text)
     on = p.on_primary if checkable else fg
-    if checkable:   # a radio mark that fills when chosen: the choice is not shown by colour alone
+    if b.isCheckable() and name:   # its own icon, a check mark when on
+        b.setIcon(icons.icon(name, fg, p.disabled, on=p.on_primary, on_name="check-circle"))
+    elif checkable:   # a radio mark that fills when chosen: the choice is not shown by colour alone
         b.setIcon(icons.icon("radiobox-blank", fg, p.disabled, on=on, on_name="radiobox-marked"))
     else:
         b.setIcon(icons.icon(name, fg, p.disabled))
@@ -41,5 +43,5 @@ def apply_icons(root: QWidget) -> None:
     if _state["palette"] is None:
         return
     for b in root.findChildren(QPushButton):
-        if b.property("icon_name") or (b.isCheckable() and b.property("role") in ("choice", "lang")):
+        if b.property("icon_name") or (b.isCheckable() and b.property("role") == "choice"):
             button_icon(b)

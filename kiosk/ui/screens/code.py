@@ -34,7 +34,7 @@ def guest_qr(code: str, evse_uid: str) -> str:
     return guest_code_qr(code, evse_uid)
 
 
-def bay_title(venue: Any, bay: Any) -> str:
+def _old_bay_title(venue: Any, bay: Any) -> str:
     """A bay's name with its location (two car parks may both have a "Bay 1")."""
     loc = venue.locations.get(bay.location_id)
     where = getattr(loc, "name", None) or ""

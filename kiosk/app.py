@@ -415,9 +415,10 @@ def _current_language() -> str:
 
 def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot: int = 0,
         report: Path | None = None, screens_dir: Path | None = None, languages: list[str] | None = None,
-        scan_mode: str = "auto", camera: Any = None) -> int:
+        scan_mode: str = "auto", camera: Any = None, variants: list[tuple[int, int, bool]] | None = None) -> int:
     """Run the kiosk until the attendant exits, or drive ``autopilot`` guest cycles (writing
-    ``report``), or one cycle capturing every screen into ``screens_dir``."""
+    ``report``), or one cycle capturing every screen into ``screens_dir`` (in each of
+    ``variants``: window width, height and high contrast)."""
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -451,7 +452,9 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
             if scripted:
                 from kiosk.ui.autopilot import Autopilot
 
-                pilot = Autopilot(kiosk, scan=scan_mode, screenshots=screens_dir, languages=languages)
+                pin = settings.attendant_pin.get_secret_value() if settings.attendant_pin else None
+                pilot = Autopilot(kiosk, scan=scan_mode, screenshots=screens_dir, languages=languages,
+                                  variants=variants, staff_pin=pin if screens_dir is not None else None)
                 rep = await pilot.run(autopilot or 1)
                 if report is not None:
                     pilot.write(report, rep)
@@ -459,6 +462,9 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
                     pilot.write(Path(screens_dir) / "index.json", rep)
                 print(json.dumps({k: rep[k] for k in ("cycles_passed", "cycles_failed", "event_loop_stall_ms",
                                                       "rss_mb", "errors")}), flush=True)
+                if screens_dir is not None and (rep.get("cut_off") or rep.get("outside_window")):
+                    print(f"cut off: {len(rep['cut_off'])} screenshots, controls outside the window: "
+                          f"{len(rep['outside_window'])} (see index.json)", flush=True)
                 result = 0 if rep["cycles_failed"] == 0 else 1
             else:
                 await done.wait()

@@ -114,6 +114,9 @@ class TouchButton(QPushButton):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
+    def minimumSizeHint(self):  # noqa: N802 - a layout never squeezes a button's text
+        return self.sizeHint() if self.text() else super().minimumSizeHint()
+
     def set_icon_name(self, name: str) -> None:
         if name != (self.property("icon_name") or ""):
             self.setProperty("icon_name", name)

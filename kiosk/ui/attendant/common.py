@@ -40,6 +40,9 @@ class TouchButton(QPushButton):
         if name:
             self.setObjectName(name)
 
+    def minimumSizeHint(self):  # noqa: N802 - a layout never squeezes a button's text
+        return self.sizeHint() if self.text() else super().minimumSizeHint()
+
 
 def touch(widget: QWidget, name: str | None = None) -> QWidget:
     """Make an input touch-sized (line edits, combos, spin boxes)."""

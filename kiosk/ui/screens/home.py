@@ -73,16 +73,14 @@ class BayButton(TouchButton):
         return self.layout().minimumSize()
 
     def set_side(self, body: int, mode: str = "normal") -> None:
-        """Where the power goes: beside the name (portrait: wide buttons), beside the state
-        (normal), on its own row (compact: the state gets the whole row in every language)."""
+        """Where the power goes: beside the name (portrait: wide buttons), else on its own
+        row (the state gets the whole row in every language)."""
         for lay in (self.top_row, self.state_row, self.col):
             lay.removeWidget(self.power)
         if mode == "portrait":
             self.top_row.addWidget(self.power)
-        elif mode == "compact":
-            self.col.addWidget(self.power)
         else:
-            self.state_row.addWidget(self.power)
+            self.col.addWidget(self.power)
         self.conn.set_side(round(body * (1.8 if mode == "portrait" else 1.4)))
         self.state_icon.set_side(round(body * 1.1))
 

@@ -110,12 +110,14 @@ class TouchButton(QPushButton):
         if icon:
             self.setProperty("icon_name", icon)
         self.setMinimumHeight(TOUCH_MIN)
-        self.setMinimumWidth(TOUCH_MIN)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def minimumSizeHint(self):  # noqa: N802 - a layout never squeezes a button's text
-        return self.sizeHint() if self.text() else super().minimumSizeHint()
+        from PySide6.QtCore import QSize
+
+        hint = self.sizeHint() if self.text() else super().minimumSizeHint()
+        return hint.expandedTo(QSize(TOUCH_MIN, TOUCH_MIN))
 
     def set_icon_name(self, name: str) -> None:
         if name != (self.property("icon_name") or ""):

@@ -165,7 +165,7 @@ def stylesheet(p: Palette, m: Metrics | int = 20) -> str:
                                   font-weight: bold; }}
     QPushButton[role="link"] {{ background: transparent; border: none; text-decoration: underline; }}
     QPushButton[role="lang"], QPushButton[role="choice"] {{ min-width: {m.touch}px; padding: {pad}px {pad}px; }}
-    QPushButton[role="lang"]:checked, QPushButton[role="choice"]:checked {{
+    QPushButton:checked, QPushButton[role="lang"]:checked, QPushButton[role="choice"]:checked {{
         background: {p.primary}; color: {p.on_primary}; border: {thick}px solid {p.text}; font-weight: bold;
         text-decoration: underline; }}
     QPushButton[role="bay"] {{ text-align: left; padding: {pad}px; }}
@@ -191,6 +191,7 @@ def stylesheet(p: Palette, m: Metrics | int = 20) -> str:
                     min-height: {m.touch - 2 * thin}px; min-width: 96px; }}
     QTabBar::tab:selected {{ background: {p.primary}; color: {p.on_primary}; border: {thick}px solid {p.text};
                              font-weight: bold; text-decoration: underline; }}
+    QTabBar QToolButton {{ min-width: {m.touch}px; background: {p.surface}; border: {thin}px solid {p.border}; }}
     QTabBar::tab:disabled {{ color: {p.disabled}; border-style: dashed; }}
     QTableWidget, QTableView, QListWidget, QPlainTextEdit {{ background: {p.surface}; color: {p.text};
         border: {thin}px solid {p.border}; gridline-color: {p.track}; selection-background-color: {p.primary};

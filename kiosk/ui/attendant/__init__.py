@@ -25,7 +25,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
-from kiosk.i18n import Translator
+from kiosk.i18n import Translator, current_language
 from kiosk.services.attendant import (
     PinChange,
     RuntimeSettings,
@@ -38,7 +38,7 @@ from kiosk.services.attendant import (
 from kiosk.services.history import HistoryService
 
 from .audit_screen import AuditScreen
-from .common import TOUCH, TouchButton
+from .common import TOUCH, MessageLine, TouchButton
 from .diagnostics_screen import DiagnosticsScreen, ScanFactory
 from .history_screen import HistoryScreen
 from .sessions_screen import SessionsScreen
@@ -141,6 +141,9 @@ class AttendantArea(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.tabs)
+        from kiosk.ui.base import kinetic
+
+        kinetic(scroll)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(scroll, 1)
@@ -160,6 +163,9 @@ class AttendantArea(QWidget):
             self.tabs.setTabText(i, n)
         for w in self.screens():
             w.retranslate()
+        for line in self.findChildren(MessageLine):   # a message of the last language is not left behind
+            if line.text() and getattr(line, "lang", None) not in (None, current_language()):
+                line.info("")
         self.title.setText(_("Attendant desk – {name}", name=self.attendant.name) if self.attendant
                            else _("Attendant desk"))
         self.exit_btn.setText(_("Exit attendant"))

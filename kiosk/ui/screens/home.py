@@ -324,6 +324,9 @@ class HomeScreen(Screen):
             self.scan_msg.setText(_(RESOLVE[self.scan_msg.property("msgkey")]))
 
     def _retranslate_board(self) -> None:
+        for head in self._heads:
+            for ic in head.findChildren(Icon):
+                ic.setAccessibleName(_("Location"))
         for b in self.bay_buttons:
             b.retranslate(location_name(self.ctx.venue, b.bay.location_id))
 

@@ -67,14 +67,14 @@ def test_scanned_qr_opens_the_charger_with_tariff_and_connectors(kiosk_factory, 
         await poll_until(lambda: ch.details is not None, what="charger details")
         assert sh.current_name() == "charger"
         assert evse.display_name in ch.title.text()
-        assert "per kWh" in ch.tariff.text()
+        assert "per kWh" in ch.price_text()
         assert "costs about" in ch.example.text()
         assert "VAT" in ch.vat.text()
         assert ch.conn_layout.count() >= 2          # icon + description
         assert ch.start.isEnabled()
         # switch language on the charger screen: the tariff is re-described
         sh.set_language("nl")
-        assert "per kWh" in ch.tariff.text() and ch.start.text() == "Start met laden"
+        assert "per kWh" in ch.price_text() and ch.start.text() == "Start met laden"
 
     ui_loop.run_until_complete(scenario())
 

@@ -364,6 +364,11 @@ class ChargerScreen(Screen):
                      "you as agreed.")
         return ""
 
+    def price_text(self) -> str:
+        """Every price shown, as one text (the rows, or why no price is known)."""
+        rows = [t.text() for _i, t in self.price_rows if not t.isHidden()]
+        return " ".join(rows + [self.tariff.text()]).strip()
+
     def _set_price_rows(self, rows: list[tuple[str, str]]) -> None:
         while len(self.price_rows) < len(rows):
             icon, text = Icon("", 28, "primary"), label("", "body")

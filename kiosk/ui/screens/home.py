@@ -39,6 +39,7 @@ class BayButton(TouchButton):
 
     def __init__(self, bay: Any) -> None:
         super().__init__("", "bay")
+        self._text = ""
         self.bay = bay
         self.setObjectName(f"bay_{bay.evse_uid}")
         self.conn = Icon("", 40)
@@ -65,6 +66,9 @@ class BayButton(TouchButton):
         lay.addLayout(col, 1)
         for w in (self.name, self.state, self.power):
             w.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+
+    def text(self) -> str:  # what the button shows, in reading order (its labels carry it)
+        return self._text
 
     def sizeHint(self):  # noqa: N802 - the content's size (a QPushButton measures its own text only)
         return self.layout().sizeHint()
@@ -93,6 +97,7 @@ class BayButton(TouchButton):
         self.name.setText(name)
         self.state.setText(state)
         self.power.setText(power)
+        self._text = f"{name}\n{state} · {power}" if power else f"{name}\n{state}"
         std = (b.standards or [""])[0]
         self.conn.set_icon(icons.CONNECTOR_ICONS.get(str(std), "ev-station"))
         self.conn.setAccessibleName(_("Connector"))

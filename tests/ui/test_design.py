@@ -83,6 +83,12 @@ def test_every_screen_meets_contrast_size_reach_and_names(kiosk_factory, sim, ui
                 found["text_size"] += [f"{where}: {p}" for p in bad]
                 if h > w and not name.startswith("staff-") and name != "pin":
                     found["reach"] += [f"{where}: {p}" for p in dc.reach_problems(sh, scr, m.reach_top)]
+                from PySide6.QtWidgets import QAbstractScrollArea, QScroller
+
+                for area in scr.findChildren(QAbstractScrollArea):   # what scrolls, scrolls by touch
+                    if dc.shown(scr, area) and area.verticalScrollBar().maximum() > 0 and \
+                            not QScroller.hasScroller(area.viewport()):
+                        found["state"].append(f"{where}: {area.objectName()} scrolls without kinetic touch")
                 for b in dc.controls(scr):     # a checked choice is not shown by colour alone
                     if b.isCheckable() and b.isChecked() and not dc.checked_by_shape(b):
                         found["state"].append(f"{where}: {b.objectName()} checked by colour only")

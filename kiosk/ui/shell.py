@@ -110,11 +110,8 @@ class Shell(QWidget):
             avail = scr.availableGeometry()
             if avail.width() > 0 and avail.height() > 0:
                 w, h = min(w, avail.width()), min(h, avail.height())
-                # Never exactly the screen's size: under cage 0.1.4 with Qt 6.11 Wayland a
-                # window that already has the size of its fullscreen configure is never
-                # exposed and the screen stays black (headless 1280x720: black; 1280x700 or
-                # 1400x900: shown), which would hit the Pi's 800x480 too. One pixel more is
-                # cut to the screen and keeps the text size and layout.
+                # Never exactly the screen's size: under cage 0.1.4 with Qt 6.11 Wayland such a
+                # window is never exposed (black screen); one pixel more is cut to the screen.
                 pre = (w + 1, h + 1) if (w, h) == (avail.width(), avail.height()) else (w, h)
         self.metrics: Metrics = self._metrics(w, h)
         self.base_px = self.metrics.body

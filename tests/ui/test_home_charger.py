@@ -28,7 +28,7 @@ def test_board_shows_availability_and_bays_in_use_here(kiosk_factory, sim, ui_lo
         now = sim.clock.now()
         taken = {e.evse_uid for e in sim.venue.venue_evses() if sim.state.evse_status(e, now)[0] == "CHARGING"}
         assert {uid for uid, t in texts.items() if "In use" in t} == taken
-        assert home.status.text().endswith("Online") and not home.banner.isVisible()
+        assert not home.status.isVisible() and not home.banner.isVisible()
 
     ui_loop.run_until_complete(scenario())
 
@@ -48,7 +48,7 @@ def test_offline_banner_with_last_update_then_recovers(kiosk_factory, sim, ui_lo
         assert len(home.bay_buttons) == n                  # the last known board stays
         sim.faults.clear()
         await home.refresh()
-        assert not home.banner.isVisible() and home.status.text().endswith("Online")
+        assert not home.banner.isVisible() and not home.status.isVisible()
 
     ui_loop.run_until_complete(scenario())
 
@@ -129,7 +129,7 @@ def test_room_number_on_the_keypad_becomes_the_payment(kiosk_factory, sim, ui_lo
             click(room.keypad.keys[k])
         click(room.keypad.ok_btn)
         assert sh.current_name() == "charger"
-        assert "Room 12B" in ch.room_text.text()
+        assert "12B" in ch.room_text.text()
         pm1 = await ctx.venue.room_payment_method("12B")
         pm2 = await ctx.venue.room_payment_method("12b")
         assert pm1 == pm2                        # reused, not created twice

@@ -55,11 +55,11 @@ class LiveScreen(Screen):
         self.offline.setObjectName("live_offline")
         self.gauge = PowerGauge()
         self.gauge.setObjectName("gauge")
-        self.adaptive(self.gauge.setMinimumSize, (280, 280), (200, 200), (520, 520))
+        self.adaptive(self.gauge.setMinimumSize, (280, 280), (150, 150), (520, 520))
         self.chart = PowerChart()
         self.chart.setObjectName("chart")
         self.chart.duration = duration
-        self.adaptive(self.chart.setMinimumSize, (320, 200), (240, 120), (600, 420))
+        self.adaptive(self.chart.setMinimumSize, (320, 200), (200, 80), (600, 420))
         fig, fl = card()
         grid = QGridLayout()
         self.grid = grid

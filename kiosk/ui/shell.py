@@ -37,7 +37,7 @@ from kiosk import i18n
 from kiosk.ui import icons, theme_apply
 from kiosk.ui.base import TouchButton
 from kiosk.ui.lockdown import KioskLockdown, install_lockdown
-from kiosk.ui.metrics import DEFAULT_CAP_RATIO, COMPACT_BELOW, Metrics, metrics, plausible_diagonal
+from kiosk.ui.metrics import COMPACT_BELOW, DEFAULT_CAP_RATIO, Metrics, metrics, plausible_diagonal  # noqa: I001
 from kiosk.ui.overlays import IdlePrompt, Toast
 from kiosk.ui.theme import palette, stylesheet
 
@@ -253,7 +253,6 @@ class Shell(QWidget):
         self.screen_changed.emit(name)
 
     def show(self, name: str | None = None, **params: Any) -> None:  # type: ignore[override]
-        """``show()`` shows the window (QWidget); ``show("name")`` shows a screen."""
         if name is None:
             super().show()
         else:
@@ -300,7 +299,6 @@ class Shell(QWidget):
                 w.reset()
 
     def show_idle_prompt(self, seconds: int) -> None:
-        """The guest flow's "Still there?" with the seconds left (the flow times out)."""
         self._prompt_timer.stop()
         self.idle_prompt.remaining = seconds
         self.idle_prompt.retranslate()
@@ -371,7 +369,7 @@ class Shell(QWidget):
             return
         self._idle_timer.start(max(1, self.idle_timeout_s - self.idle_prompt_s) * 1000)
 
-    def keep_guest(self) -> None:
+    def keep_guest(self) -> None:  # the guest answered "Still there?"
         self.idle_prompt.hide()
         self._prompt_timer.stop()
         if self._current not in self.flow_screens:
@@ -494,7 +492,6 @@ class Shell(QWidget):
             ev.ignore()
 
     def allow_close(self) -> None:
-        """Tests and the windowed desk: let the window close normally."""
         self._allow_close = True
 
 

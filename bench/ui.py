@@ -74,25 +74,32 @@ def child_kiosk(base_url: str, location_ids: list[str]) -> None:
         spy = Spy()
         home.installEventFilter(spy)
         # how long a tap could wait while the rest starts up behind the first frame:
-        # lateness of a 10 ms timer from the first frame until the board is filled
+        # lateness of a 10 ms timer from the first frame until the board is filled and
+        # tappable (its bays shown and enabled: a tap then opens a charger)
         lateness: list[float] = []
         last = [0.0]
+        board = asyncio.Event()
 
         def tick() -> None:
             now = time.perf_counter()
-            if painted.is_set() and last[0]:
+            if painted.is_set() and last[0] and not board.is_set():
                 lateness.append(max(0.0, (now - last[0]) * 1000 - 10))
             last[0] = now
+            if painted.is_set() and not board.is_set() and home.bay_buttons and all(
+                    b.isVisible() and b.isEnabled() for b in home.bay_buttons) and kiosk.ctx.sessions is not None:
+                board.set()
+                print("BOARD", len(home.bay_buttons), flush=True)   # filled from the service, tappable
 
         timer = QTimer()
         timer.setTimerType(Qt.TimerType.PreciseTimer)
         timer.timeout.connect(tick)
         timer.start(10)
-        await kiosk.start()
+        started = asyncio.ensure_future(kiosk.start())
         await painted.wait()
+        await asyncio.wait_for(board.wait(), 60)
         timer.stop()
-        print("BOARD", len(home.bay_buttons), flush=True)   # board filled from the service
         print("STALL", round(max(lateness, default=0.0), 1), flush=True)
+        await started
         await kiosk.aclose()
 
     loop.run_until_complete(main())
@@ -288,7 +295,7 @@ def cold_start(n: int) -> dict:
         for _ in range(n):
             bare.append(_time_child_cmd(bare_cmd))
             kiosk.append(_time_command(kiosk_cmd, env))
-        for _ in range(min(n, 3)):
+        for _ in range(min(n, 5)):
             _time_child(["--child", "kiosk", "--base-url", sim.base_url, "--locations", ids], marks=marks)
     finally:
         sim.stop()
@@ -298,11 +305,7 @@ def cold_start(n: int) -> dict:
             "ratio": round(mk / mb, 2), "goal_ratio_max": 2.0, "ok": mk / mb <= 2.0,
             # the fastest of each: the least disturbed runs on a shared machine
             "ratio_of_fastest": round(min(kiosk) / min(bare), 2),
-            "kiosk_board_filled_ms": {"median": round(statistics.median(marks["BOARD"]), 1)} if marks.get("BOARD")
-            else None,
-            "kiosk_max_stall_first_frame_to_board_ms": {"median": round(statistics.median(marks["STALL"]), 1),
-                                                        "all": [round(x) for x in marks["STALL"]]}
-            if marks.get("STALL") else None,
+            "launch_to_board": _board_figure(marks, mb),
             "note": "kiosk = `python -m kiosk run --windowed` until READY=1 (sent right after the home screen's "
                     "first frame, with the event loop running); bare = bench/bare_window.py until its first "
                     "paint. The rest (client, services, other screens, attendant desk) loads behind the first "
@@ -310,9 +313,25 @@ def cold_start(n: int) -> dict:
                     "longest a tap could wait in that time (in-process child, board_filled from its start)"}
 
 
+def _board_figure(marks: dict, bare_ms: float) -> dict | None:
+    """From launch to a filled, tappable board (in-process child: spawn -> its bays shown and
+    enabled), against the bare window's first frame of the same run; and the longest stall of
+    the event loop from the first frame until then (goal: <= 4x, no stall over 50 ms)."""
+    if not marks.get("BOARD"):
+        return None
+    board = statistics.median(marks["BOARD"])
+    stall = max(marks.get("STALL") or [0.0])
+    return {"board_ms": {"median": round(board, 1), "all": [round(x) for x in marks["BOARD"]]},
+            "ratio_to_bare_window": round(board / bare_ms, 2), "goal_ratio_max": 4.0,
+            "max_stall_first_frame_to_board_ms": {"max": round(stall, 1),
+                                                  "all": [round(x, 1) for x in marks.get("STALL", [])]},
+            "goal_stall_max_ms": 50, "ok": board / bare_ms <= 4.0 and stall < 50}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only-start", action="store_true", help="only the cold start and launch-to-board figures")
     ap.add_argument("--child")
     ap.add_argument("--base-url")
     ap.add_argument("--locations", default="")
@@ -335,6 +354,9 @@ def main() -> int:
     q = args.quick
     out: dict = {"benchmark": "ui", "quick": q}
     out["cold_start"] = cold_start(3 if q else 9)
+    if args.only_start:
+        print(json.dumps(out, indent=2))
+        return 0
 
     n = 5 if q else 20
     rep = _report_child(["--child", "autopilot", "--cycles", str(n), "--warmup", "1", "--camera"], 900)

@@ -26,9 +26,12 @@ log = logging.getLogger(__name__)
 SCREEN_NAMES = ("home", "charger", "room", "starting", "started", "start_failed", "code", "live", "stop_confirm",
                 "stopping", "receipt", "pin")
 
-#: imported after the first frame, one per event-loop turn (see KioskApp.start)
+#: imported after the first frame on a worker thread (Qt-free modules: the UI thread only
+#: waits for its GIL slices, so a tap is never held up by a whole import; see KioskApp.start)
 _WARM_UP_IMPORTS = ("httpx", "pydantic", "kiosk.api.models", "kiosk.api", "kiosk.core.tariff", "kiosk.core.journal",
-                    "kiosk.services.sessions", "kiosk.ui.attendant")
+                    "kiosk.services.sessions")
+#: imported on the UI thread once the board is filled (they define Qt classes)
+_LATE_IMPORTS = ("kiosk.ui.attendant",)
 
 
 @dataclass
@@ -142,7 +145,9 @@ class KioskApp:
             in_use=ctx.in_use, lang=_current_language)
         shell = Shell(venue_color=s.venue_color, high_contrast=bool(rt("high_contrast")),
                       default_language=default_lang, languages=list(s.languages),
-                      idle_timeout_s=int(rt("idle_timeout_s")), idle_prompt_s=self.options.idle_prompt_s)
+                      idle_timeout_s=int(rt("idle_timeout_s")), idle_prompt_s=self.options.idle_prompt_s,
+                      panel_diagonal_in=getattr(s, "panel_diagonal_in", None),
+                      orientation=getattr(s, "panel_orientation", "auto"))
         ctx.shell = shell
         cam = self._camera()
         ctx.scan = ScanBridge(cam, decoder=s.decoder, confirmations=s.scan_confirmations, parent=shell) \
@@ -315,12 +320,15 @@ class KioskApp:
                  "demo" if self.sim is not None else ("kiosk mode" if self.options.kiosk_mode else "windowed"),
                  self.settings.base_url)
         await asyncio.sleep(0)
+        ctx.shell.icons_loaded()      # the icon font (~16 ms): until now the texts said it all
+        await asyncio.sleep(0)
         # After the first frame the heavy modules (httpx, the pydantic API models, the
-        # session service, the attendant desk) are imported one per event-loop turn, so a
-        # tap in the first second waits for one import, not for all of them.
+        # session service) are imported on a worker thread: the UI thread keeps running
+        # between the import's GIL slices, so a tap never waits for a whole import (the API
+        # models alone take ~115 ms). Then the board is filled first (what a guest taps);
+        # the attendant desk and the other screens come after it.
         for module in _WARM_UP_IMPORTS:
-            importlib.import_module(module)
-            await asyncio.sleep(0)
+            await asyncio.to_thread(importlib.import_module, module)
         while not self._services_or_out_of_order():
             # a full disk or a data folder that cannot be written: "out of order" for guests,
             # the reason for staff (also from `kiosk doctor`); tried again every minute
@@ -328,16 +336,16 @@ class KioskApp:
             if ctx.closing:
                 return ctx
         await asyncio.sleep(0)
-        # The attendant desk is installed right after the first frame (it is reached only
-        # through the PIN corner, seconds later at the earliest): start-up time.
-        self._install_attendant(ctx.shell, ctx)
-        await asyncio.sleep(0)
-        # the other screens are built while the first requests are on the network
-        screens = ctx.spawn(ctx.shell.build_pending())
         await self.connect()
         if getattr(ctx, "billing", None) is not None:
             ctx.billing.start()
-        await screens
+        for module in _LATE_IMPORTS:
+            importlib.import_module(module)
+            await asyncio.sleep(0)
+        # The attendant desk registers itself here and is built on first use (the PIN corner).
+        self._install_attendant(ctx.shell, ctx)
+        await asyncio.sleep(0)
+        await ctx.shell.build_pending()
         if ctx.scan is not None and self.options.start_camera:
             ctx.scan.start()
         # Everything built so far lives as long as the app: move it out of the cyclic
@@ -473,9 +481,10 @@ def _current_language() -> str:
 
 def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot: int = 0,
         report: Path | None = None, screens_dir: Path | None = None, languages: list[str] | None = None,
-        scan_mode: str = "auto", camera: Any = None) -> int:
+        scan_mode: str = "auto", camera: Any = None, variants: list[tuple[int, int, bool]] | None = None) -> int:
     """Run the kiosk until the attendant exits, or drive ``autopilot`` guest cycles (writing
-    ``report``), or one cycle capturing every screen into ``screens_dir``."""
+    ``report``), or one cycle capturing every screen into ``screens_dir`` (in each of
+    ``variants``: window width, height and high contrast)."""
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -509,7 +518,9 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
             if scripted:
                 from kiosk.ui.autopilot import Autopilot
 
-                pilot = Autopilot(kiosk, scan=scan_mode, screenshots=screens_dir, languages=languages)
+                pin = settings.attendant_pin.get_secret_value() if settings.attendant_pin else None
+                pilot = Autopilot(kiosk, scan=scan_mode, screenshots=screens_dir, languages=languages,
+                                  variants=variants, staff_pin=pin if screens_dir is not None else None)
                 rep = await pilot.run(autopilot or 1)
                 if report is not None:
                     pilot.write(report, rep)
@@ -517,6 +528,9 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
                     pilot.write(Path(screens_dir) / "index.json", rep)
                 print(json.dumps({k: rep[k] for k in ("cycles_passed", "cycles_failed", "event_loop_stall_ms",
                                                       "rss_mb", "errors")}), flush=True)
+                if screens_dir is not None and (rep.get("cut_off") or rep.get("outside_window")):
+                    print(f"cut off: {len(rep['cut_off'])} screenshots, controls outside the window: "
+                          f"{len(rep['outside_window'])} (see index.json)", flush=True)
                 result = 0 if rep["cycles_failed"] == 0 else 1
             else:
                 await done.wait()

@@ -124,6 +124,11 @@ class Settings:
                                                                description="Languages offered")
     idle_timeout_s: int = setting(60, "Seconds without touch before returning home", ge=15, le=3600)
     high_contrast: bool = setting(False, "Start in the high-contrast theme")
+    panel_diagonal_in: float | None = setting(
+        None, "Diagonal of the touchscreen in inches (7 for the Pi's 800x480 panel): text is sized from it when "
+              "the display does not report its size", gt=2, le=120)
+    panel_orientation: Literal["auto", "landscape", "portrait"] = setting(
+        "auto", "Layout for a landscape or portrait panel ('auto': from the window's shape)")
 
     # --- scanning ----------------------------------------------------------------------
     camera: str = setting("0", "Camera: index, /dev/videoN, video file, image folder, 'picamera2', 'synthetic' "

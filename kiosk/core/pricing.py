@@ -282,8 +282,15 @@ def _excl(t: Tariff, c: PriceComponent) -> Decimal:
 
 def price_lines(tariff: Tariff, lang: str | None = None) -> list[str]:
     """One short line per price the guest pays ("€0.363 per kWh"), VAT included."""
+    return [text for _dim, text in price_rows(tariff, lang)]
+
+
+def price_rows(tariff: Tariff, lang: str | None = None) -> list[tuple[str, str]]:
+    """``(dimension, line)`` per price the guest pays (ENERGY, "€0.363 per kWh"), VAT
+    included; a screen may put an icon per dimension ("" for "free of charge")."""
     lang = lang or current_language()
     lines: list[str] = []
+    dims: list[str] = []
     for el in tariff.elements:
         for c in el.components:
             vat = tariff.component_vat(c)
@@ -295,9 +302,10 @@ def price_lines(tariff: Tariff, lang: str | None = None) -> list[str]:
             text = describe(one, lang=lang).rstrip(".")
             if text not in lines:
                 lines.append(text)
+                dims.append(str(getattr(c.type, "value", c.type)))
     if not lines or all(_is_zero(c) for el in tariff.elements for c in el.components):
-        return [_("Free of charge", lang=lang)]
-    return lines
+        return [("", _("Free of charge", lang=lang))]
+    return list(zip(dims, lines, strict=True))
 
 
 def _is_zero(c: PriceComponent) -> bool:

@@ -41,6 +41,30 @@ def rss_mb() -> float:
     return psutil.Process(os.getpid()).memory_info().rss / 1e6
 
 
+def outside_window(shell: Any, root: Any) -> list[str]:
+    """Controls under ``root`` that are shown but reach outside the window (cut off)."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QComboBox, QLineEdit
+
+    win = QRect(0, 0, shell.width(), shell.height())
+    bad = []
+    for w in root.findChildren(QAbstractButton) + root.findChildren(QComboBox) + root.findChildren(QLineEdit):
+        if not w.isVisibleTo(root) or w.objectName() == "attendant_corner" or w.width() <= 0:
+            continue
+        # inside a scroll area a control may be scrolled away: only the visible ones count
+        p = w.parentWidget()
+        inside_scroll = False
+        while p is not None and p is not root:
+            if isinstance(p, QAbstractScrollArea):
+                inside_scroll = True
+                break
+            p = p.parentWidget()
+        r = QRect(w.mapTo(shell, w.rect().topLeft()), w.size())
+        if not inside_scroll and not win.contains(r):
+            bad.append(f"{w.objectName() or w.text()!r} at {r.getRect()} outside {win.getRect()}")
+    return bad
+
+
 def cut_off_texts(root: Any) -> list[str]:
     """Labels and buttons under ``root`` whose text does not fit their current geometry."""
     from PySide6.QtWidgets import QLabel, QPushButton
@@ -67,6 +91,8 @@ def cut_off_texts(root: Any) -> list[str]:
                 width = max(fm.horizontalAdvance(line) for line in text.split("\n"))
                 if width > cr.width() + 2:
                     bad.append(f"{w.objectName() or 'label'}: {text!r} needs {width}px, has {cr.width()}")
+        elif w.layout() is not None:
+            continue          # a button laid out with labels: the labels are checked themselves
         else:
             lines = text.split("\n")
             width = max(fm.horizontalAdvance(line) for line in lines)
@@ -77,7 +103,8 @@ def cut_off_texts(root: Any) -> list[str]:
 
 class Autopilot:
     def __init__(self, kiosk: Any, *, scan: str = "auto", screenshots: Path | None = None,
-                 languages: list[str] | None = None, step_timeout_s: float = 60.0) -> None:
+                 languages: list[str] | None = None, step_timeout_s: float = 60.0,
+                 variants: list[tuple[int, int, bool]] | None = None, staff_pin: str | None = None) -> None:
         self.kiosk = kiosk
         self.ctx = kiosk.ctx
         self.shell = self.ctx.shell
@@ -88,6 +115,10 @@ class Autopilot:
         self.step_timeout_s = step_timeout_s
         self.shots: list[Path] = []
         self.cut_off: dict[str, list[str]] = {}
+        self.outside: dict[str, list[str]] = {}
+        #: (width, height, high contrast) of each screenshot; None: the window as it is
+        self.variants = variants
+        self.staff_pin = staff_pin
         self._shot_n = 0
 
     # -- helpers -----------------------------------------------------------------------------
@@ -114,6 +145,23 @@ class Autopilot:
             return
         await asyncio.sleep(0.05)
         self._shot_n += 1
+        sh = self.shell
+        if not self.variants:
+            await self._shot_languages(name, self.screenshots)
+            return
+        size, contrast = sh.size(), sh.default_high_contrast
+        for w, h, high in self.variants:
+            sh.resize(w, h)
+            if high != sh.high_contrast:
+                sh.apply_theme(high_contrast=high)
+            await asyncio.sleep(0.03)
+            await self._shot_languages(name, self.screenshots / f"{w}x{h}" / ("high" if high else "normal"))
+        sh.resize(size)
+        if sh.default_high_contrast != contrast or sh.high_contrast != contrast:
+            sh.apply_theme(high_contrast=contrast)
+        await asyncio.sleep(0.03)
+
+    async def _shot_languages(self, name: str, base: Path) -> None:
         start_lang = current_language()
         flow_screen = self.shell.current_name() in self.shell.flow_screens
         for lang in self.languages:
@@ -122,16 +170,40 @@ class Autopilot:
                 self.ctx.flow.set_language(lang) if flow_screen else set_language(lang)
             await asyncio.sleep(0.03)   # let the layouts settle before measuring and grabbing
             await self._qr_ready()
-            folder = self.screenshots / lang if len(self.languages) > 1 else self.screenshots
+            folder = base / lang if len(self.languages) > 1 else base
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{self._shot_n:02d}-{name}.png"
             self.shell.grab().save(str(path))
+            if flow_screen:
+                self.ctx.flow.touch()     # photographing is no reason for the flow to time out
             self.shots.append(path)
+            key = str(path.relative_to(self.screenshots))
             bad = cut_off_texts(self.shell.current_screen())
             if bad:
-                self.cut_off[f"{lang}/{path.name}"] = bad
+                self.cut_off[key] = bad
+            out = outside_window(self.shell, self.shell.current_screen())
+            if out:
+                self.outside[key] = out
         if current_language() != start_lang:
             self.ctx.flow.set_language(start_lang) if flow_screen else set_language(start_lang)
+
+    async def capture_staff(self) -> None:
+        """The attendant desk's tabs (screenshots): logged in with ``staff_pin``."""
+        sh = self.shell
+        if not self.staff_pin or not sh.has_screen("attendant"):
+            return
+        area = sh.screen("attendant")
+        if not await area.login_async(self.staff_pin):
+            log.warning("screenshots: the attendant PIN was refused (%s)", getattr(area, "last_error", ""))
+            return
+        sh.show_screen("attendant")
+        names = ["sessions", "history", "wallet", "diagnostics", "audit", "settings"]
+        for i, tab in enumerate(names):
+            area.tabs.setCurrentIndex(i)
+            await asyncio.sleep(0.3)     # the tab loads from the service
+            await self.shot(f"staff-{tab}")
+        area.on_exit()
+        await self.until(lambda: sh.current_name() == "home", "home after the desk")
 
     async def _qr_ready(self) -> None:
         from kiosk.ui.widgets.qr import QrView
@@ -274,6 +346,7 @@ class Autopilot:
             await self.until(lambda: sh.current_name() == "pin", "pin screen")
             await self.shot("pin")
             sh.go_home()
+            await self.capture_staff()
         return steps
 
     async def _capture_failure(self) -> None:
@@ -283,14 +356,14 @@ class Autopilot:
             return
         bays = [b for b in ctx.venue.bays if b.status == "AVAILABLE" and b.evse_uid not in ctx.in_use()]
         charger = sh.screen("charger")
-        for bay in bays:        # the board may be a few seconds old: take one that is free now
-            await ctx.flow.choose_charger(bay.location_id, bay.evse_uid)
-            await self.until(lambda: charger.details is not None, "charger details")
-            if charger.details.unusable is None:
-                bays = [bay]
+        while bays:      # the simulator's other drivers may have taken a bay since the board
+            await ctx.flow.choose_charger(bays[0].location_id, bays[0].evse_uid)
+            await self.until(lambda: charger.details is not None or charger.board.isVisible(), "charger details")
+            if charger.details is not None and charger.details.unusable is None:
                 break
+            bays.pop(0)
+        if not bays:
             ctx.flow.home()
-        else:
             return
         ctx.sim.scenario.block(bays[0].evse_uid)
         try:
@@ -336,6 +409,7 @@ class Autopilot:
             "errors": errors[:20],
             "screenshots": [str(p) for p in self.shots],
             "cut_off": self.cut_off,
+            "outside_window": self.outside,
         }
 
     @staticmethod

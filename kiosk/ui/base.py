@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QPushButton, QScroller, QSizePolicy, QWidget
 
 from kiosk.i18n import Translator
 
@@ -35,14 +35,22 @@ class Screen(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setProperty("screen", True)
         self.compact = False
-        self._adaptive: list[tuple[Any, Any, Any]] = []
+        self.portrait = False
+        self.metrics: Any = None
+        self._adaptive: list[tuple[Any, Any, Any, Any]] = []
 
-    def adaptive(self, apply: Any, normal: Any, compact: Any) -> None:
-        """Register a setting that differs in the compact layout (window below 1024x700,
-        e.g. the Pi's 800x480): ``apply(value)`` runs now and on every switch.
-        ``adaptive(box.setContentsMargins, (120, 40, 120, 30), (24, 8, 24, 8))``."""
-        self._adaptive.append((apply, normal, compact))
-        self._apply_adaptive(apply, compact if self.compact else normal)
+    def adaptive(self, apply: Any, normal: Any, compact: Any, portrait: Any = None) -> None:
+        """Register a setting that differs by layout mode (compact: a landscape window below
+        1024x700, e.g. the Pi's 800x480; portrait: taller than wide, lobby totems; default:
+        as normal): ``apply(value)`` runs now and on every switch.
+        ``adaptive(box.setContentsMargins, (24, 16, 24, 16), (12, 6, 12, 6))``."""
+        self._adaptive.append((apply, normal, compact, portrait))
+        self._apply_adaptive(apply, self._pick(normal, compact, portrait))
+
+    def _pick(self, normal: Any, compact: Any, portrait: Any) -> Any:
+        if self.portrait:
+            return normal if portrait is None else portrait
+        return compact if self.compact else normal
 
     @staticmethod
     def _apply_adaptive(apply: Any, value: Any) -> None:
@@ -54,9 +62,25 @@ class Screen(QWidget):
     def set_compact(self, compact: bool) -> None:
         """Called by the shell when the window crosses the compact size."""
         self.compact = compact
-        for apply, normal, small in self._adaptive:
-            self._apply_adaptive(apply, small if compact else normal)
+        for apply, normal, small, tall in self._adaptive:
+            self._apply_adaptive(apply, self._pick(normal, small, tall))
         self.compact_changed(compact)
+
+    def set_metrics(self, m: Any) -> None:
+        """Called by the shell when the window's layout mode or type scale changes
+        (:class:`kiosk.ui.metrics.Metrics`)."""
+        old = (self.compact, self.portrait)
+        self.metrics = m
+        self.portrait = m.portrait
+        self.compact = m.compact
+        for apply, normal, small, tall in self._adaptive:
+            self._apply_adaptive(apply, self._pick(normal, small, tall))
+        self.layout_changed(m)
+        if old != (self.compact, self.portrait):
+            self.compact_changed(self.compact)
+
+    def layout_changed(self, m: Any) -> None:
+        """Hook: the layout mode or type scale changed (portrait arrangement, icon sizes)."""
 
     def compact_changed(self, compact: bool) -> None:
         """Hook for layout changes beyond :meth:`adaptive` (e.g. board columns)."""
@@ -76,14 +100,64 @@ class Screen(QWidget):
 
 class TouchButton(QPushButton):
     """A push button at least ``TOUCH_MIN`` px high; ``role`` selects the style
-    (``primary``, ``secondary``, ``danger``, ``link``)."""
+    (``primary``, ``secondary``, ``danger``, ``link``, ``choice``, ``lang``); ``icon`` names
+    an icon of :mod:`kiosk.ui.icons` (coloured by the theme, see ``Shell``)."""
 
-    def __init__(self, text: str = "", role: str = "secondary", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", role: str = "secondary", parent: QWidget | None = None, *,
+                 icon: str = "") -> None:
         super().__init__(text, parent)
         self.setProperty("role", role)
+        if icon:
+            self.setProperty("icon_name", icon)
         self.setMinimumHeight(TOUCH_MIN)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def minimumSizeHint(self):  # noqa: N802 - a layout never squeezes a button's text
+        from PySide6.QtCore import QSize
+
+        hint = self.sizeHint() if self.text() else super().minimumSizeHint()
+        return hint.expandedTo(QSize(TOUCH_MIN, TOUCH_MIN))
+
+    def set_icon_name(self, name: str) -> None:
+        if name != (self.property("icon_name") or ""):
+            self.setProperty("icon_name", name)
+            from kiosk.ui.theme_apply import button_icon
+
+            button_icon(self)
+
+
+def restyle(w: QWidget, prop: str, value: Any) -> None:
+    """Set a style property and re-polish, only when it changes (re-polishing costs)."""
+    if w.property(prop) != value:
+        w.setProperty(prop, value)
+        w.style().unpolish(w)
+        w.style().polish(w)
+
+
+def kinetic(area: QAbstractScrollArea) -> QAbstractScrollArea:
+    """Touch scrolling with momentum on a scroll area (a finger drags the content).
+
+    Presses reach the control under the finger at once (``MousePressEventDelay`` 0): with
+    Qt's default delay a tap on a button in a scrollable area waited for the gesture to
+    decide, and a quick tap (or a test's click) could be swallowed. A drag that starts on
+    a button still scrolls; the button sees its press cancelled, not a click."""
+    from PySide6.QtWidgets import QScrollerProperties
+
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    scroller = QScroller.scroller(area.viewport())
+    props = scroller.scrollerProperties()
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.MousePressEventDelay, 0.0)
+    scroller.setScrollerProperties(props)
+    return area
+
+
+def describe(w: QWidget, name: str, description: str = "") -> None:
+    """Accessible name (and description) of a widget whose text does not say it."""
+    if w.accessibleName() != name:
+        w.setAccessibleName(name)
+    if description and w.accessibleDescription() != description:
+        w.setAccessibleDescription(description)
 
 
 def label(text: str = "", role: str = "body", *, wrap: bool = True, center: bool = False,

@@ -52,6 +52,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run(settings, windowed=True, demo=True)
 
 
+#: the screenshot sizes: the Pi's 7" panel, a 10" panel, a 1080p screen, a portrait totem
+SIZES = ("800x480", "1280x800", "1920x1080", "1080x1920")
+THEMES = ("normal", "high")
+
+
+def _list(text: str, allowed: tuple[str, ...] | None = None) -> list[str]:
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    if allowed is not None:
+        bad = [x for x in items if x not in allowed]
+        if bad:
+            raise SystemExit(f"kiosk screenshots: unknown {', '.join(bad)} (choose from {', '.join(allowed)})")
+    return items
+
+
 def cmd_screenshots(args: argparse.Namespace) -> int:
     from kiosk.app import run
     from kiosk.i18n import LANGUAGES
@@ -60,9 +74,21 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    settings = _settings(args, demo=True, sim_speed=args.sim_speed or 60.0, camera="none")
-    rc = run(settings, demo=True, screens_dir=out, scan_mode="inject", languages=list(LANGUAGES))
-    print(f"Screenshots in {out} (one folder per language; index.json lists them)", flush=True)
+    sizes = []
+    for size in _list(args.sizes):
+        try:
+            w, h = (int(x) for x in size.lower().split("x"))
+        except ValueError:
+            raise SystemExit(f"kiosk screenshots: a size is WIDTHxHEIGHT, not {size!r}") from None
+        sizes.append((w, h))
+    themes = _list(args.themes, THEMES)
+    variants = [(w, h, theme == "high") for w, h in sizes for theme in themes]
+    extra = {"attendant_pin": args.staff_pin} if args.staff_pin else {}
+    settings = _settings(args, demo=True, sim_speed=args.sim_speed or 60.0, camera="none", **extra)
+    rc = run(settings, demo=True, screens_dir=out, scan_mode="inject",
+             languages=_list(args.languages, tuple(LANGUAGES)), variants=variants)
+    print(f"Screenshots in {out}/<size>/<theme>/<language>/ (index.json lists them, and any text cut off "
+          "or control outside the window)", flush=True)
     return rc
 
 
@@ -84,7 +110,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--sim-speed", type=float, default=None)
     d.set_defaults(func=cmd_demo, demo=True)
 
-    s = sub.add_parser("screenshots", help="write every screen in all four languages")
+    s = sub.add_parser("screenshots", help="write every guest and staff screen at four sizes, both themes, "
+                                           "all four languages")
     s.add_argument("--out", required=True, help="folder for the PNG files")
+    s.add_argument("--sizes", default=",".join(SIZES), help="window sizes, WIDTHxHEIGHT,... (default: %(default)s)")
+    s.add_argument("--themes", default=",".join(THEMES), help="normal,high (default: both)")
+    s.add_argument("--languages", default="en,nl,de,fr", help="languages (default: %(default)s)")
+    s.add_argument("--staff-pin", default="1234",
+                   help="attendant PIN of the demo's journal, to photograph the staff desk ('' : guest screens only)")
     s.add_argument("--sim-speed", type=float, default=None)
     s.set_defaults(func=cmd_screenshots, demo=True)

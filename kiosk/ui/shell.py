@@ -34,10 +34,12 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk import i18n
+from kiosk.ui import icons, theme_apply
 from kiosk.ui.base import TouchButton
 from kiosk.ui.lockdown import KioskLockdown, install_lockdown
+from kiosk.ui.metrics import COMPACT_BELOW, DEFAULT_CAP_RATIO, Metrics, metrics, plausible_diagonal  # noqa: I001
 from kiosk.ui.overlays import IdlePrompt, Toast
-from kiosk.ui.theme import base_px, palette, stylesheet
+from kiosk.ui.theme import palette, stylesheet
 
 __all__ = ["Shell", "KioskLockdown", "install_lockdown", "IdlePrompt", "Toast", "run_later", "DEFAULT_SIZE",
            "is_compact"]
@@ -48,12 +50,20 @@ PinVerifier = Callable[[str], "bool | Awaitable[bool]"]
 
 #: Default window size (also the screenshot size): a common 10" kiosk panel.
 DEFAULT_SIZE = (1280, 800)
-#: Below this width or height the screens use their compact layout (the Pi's 7" 800x480).
-COMPACT_BELOW = (1024, 700)
 
 
 def is_compact(width: int, height: int) -> bool:
-    return width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
+    return width <= height or width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
+
+
+def _cap_ratio() -> float:
+    """Cap height of the UI font per px of font size (what 16 arc minutes is measured on)."""
+    from PySide6.QtGui import QFont, QFontMetricsF
+
+    f = QFont()
+    f.setPixelSize(100)
+    cap = QFontMetricsF(f).capHeight()
+    return cap / 100 if 40 <= cap <= 95 else DEFAULT_CAP_RATIO
 
 
 class Shell(QWidget):
@@ -77,7 +87,8 @@ class Shell(QWidget):
     def __init__(self, *, venue_color: str = "#0b7a53", high_contrast: bool = False,
                  default_language: str = "en", languages: list[str] | None = None,
                  idle_timeout_s: int = 60, idle_prompt_s: int = 10,
-                 pin_verifier: PinVerifier | None = None, parent: QWidget | None = None) -> None:
+                 pin_verifier: PinVerifier | None = None, panel_diagonal_in: float | None = None,
+                 orientation: str = "auto", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("shell")
         self.setWindowTitle("Charge Assist")
@@ -86,18 +97,25 @@ class Shell(QWidget):
         w, h = DEFAULT_SIZE
         scr = QApplication.primaryScreen() if QApplication.instance() is not None else None
         pre = (w, h)
+        self.panel_diagonal_in = panel_diagonal_in
+        self.orientation = orientation
+        self._panel_px: tuple[int, int] | None = None
+        self._cap = _cap_ratio() if QApplication.instance() is not None else DEFAULT_CAP_RATIO
         if scr is not None and QApplication.platformName() != "offscreen":   # offscreen: 800x600
+            reported = plausible_diagonal(scr.physicalSize().width(), scr.physicalSize().height())
+            if reported is not None or panel_diagonal_in:
+                # a real display: its pixel density is the panel's (a staff desk's window is smaller)
+                self._panel_px = (scr.geometry().width(), scr.geometry().height())
+                self.panel_diagonal_in = panel_diagonal_in or reported
             avail = scr.availableGeometry()
             if avail.width() > 0 and avail.height() > 0:
                 w, h = min(w, avail.width()), min(h, avail.height())
-                # Never exactly the screen's size: under cage 0.1.4 with Qt 6.11 Wayland a
-                # window that already has the size of its fullscreen configure is never
-                # exposed and the screen stays black (headless 1280x720: black; 1280x700 or
-                # 1400x900: shown), which would hit the Pi's 800x480 too. One pixel more is
-                # cut to the screen and keeps the text size and layout.
+                # Never exactly the screen's size: under cage 0.1.4 with Qt 6.11 Wayland such a
+                # window is never exposed (black screen); one pixel more is cut to the screen.
                 pre = (w + 1, h + 1) if (w, h) == (avail.width(), avail.height()) else (w, h)
-        self.base_px = base_px(h)
-        self.compact = is_compact(w, h)
+        self.metrics: Metrics = self._metrics(w, h)
+        self.base_px = self.metrics.body
+        self.compact = self.metrics.mode == "compact"
         self.resize(*pre)
         self.venue_color = venue_color
         self.high_contrast = high_contrast            # what is shown now
@@ -110,6 +128,7 @@ class Shell(QWidget):
         self._screens: dict[str, QWidget] = {}
         self.flow_screens: set[str] = set()
         self._factories: dict[str, Callable[[], QWidget]] = {}
+        self.lazy_screens: set[str] = set()
         self._current: str | None = None
         self.history: list[tuple[float, str]] = []  # (monotonic time, screen) for autopilot timing
 
@@ -142,6 +161,7 @@ class Shell(QWidget):
 
         self._unsub_lang = i18n.on_language_changed(lambda _lang: self.retranslate())
         self._qss: str | None = None
+        self._laid_out = False
         # The style sheet is set by apply_theme() once the screens are added: one polish pass
         # over every widget instead of one per added screen (start-up time).
         self.palette_ = palette(self.venue_color, self.high_contrast)
@@ -166,12 +186,16 @@ class Shell(QWidget):
         nav = getattr(widget, "navigate", None)
         if nav is not None:
             nav.connect(lambda n, p: self.show_screen(n, **p))
-        if hasattr(widget, "set_compact"):
+        if hasattr(widget, "set_metrics"):
+            widget.set_metrics(self.metrics)
+        elif hasattr(widget, "set_compact"):
             widget.set_compact(self.compact)
         if hasattr(widget, "retranslate"):
             widget.retranslate()
-        if self._qss is not None and hasattr(widget, "theme_changed"):
-            widget.theme_changed(self.palette_)
+        if self._qss is not None:
+            theme_apply.apply_icons(widget)
+            if hasattr(widget, "theme_changed"):
+                widget.theme_changed(self.palette_)
         return widget
 
     def has_screen(self, name: str) -> bool:
@@ -190,9 +214,13 @@ class Shell(QWidget):
 
     async def build_pending(self) -> None:
         """Build the screens not built yet, one per event-loop turn (the loop stays
-        responsive in between; a screen needed earlier is built on demand)."""
-        while self._factories:
-            self.screen(next(iter(self._factories)))
+        responsive in between; a screen needed earlier is built on demand). Screens named
+        in ``lazy_screens`` (the attendant desk) wait for their first use."""
+        while True:
+            name = next((n for n in self._factories if n not in self.lazy_screens), None)
+            if name is None:
+                return
+            self.screen(name)
             await asyncio.sleep(0)
 
     def screens(self) -> dict[str, QWidget]:
@@ -225,7 +253,6 @@ class Shell(QWidget):
         self.screen_changed.emit(name)
 
     def show(self, name: str | None = None, **params: Any) -> None:  # type: ignore[override]
-        """``show()`` shows the window (QWidget); ``show("name")`` shows a screen."""
         if name is None:
             super().show()
         else:
@@ -272,7 +299,6 @@ class Shell(QWidget):
                 w.reset()
 
     def show_idle_prompt(self, seconds: int) -> None:
-        """The guest flow's "Still there?" with the seconds left (the flow times out)."""
         self._prompt_timer.stop()
         self.idle_prompt.remaining = seconds
         self.idle_prompt.retranslate()
@@ -302,13 +328,23 @@ class Shell(QWidget):
         self.high_contrast = (self.default_high_contrast if self.guest_high_contrast is None
                               else self.guest_high_contrast)
         self.palette_ = palette(self.venue_color, self.high_contrast)
-        qss = stylesheet(self.palette_, self.base_px)
+        qss = stylesheet(self.palette_, self.metrics)
         if qss != self._qss:      # re-polishing every widget costs tens of ms: only on change
             self._qss = qss
             self.setStyleSheet(qss)
+        theme_apply.set_palette(self.palette_, round(self.metrics.body * 1.2))
+        theme_apply.apply_icons(self)
         for w in self._screens.values():
             if hasattr(w, "theme_changed"):
                 w.theme_changed(self.palette_)
+
+    def icons_loaded(self) -> None:
+        """The icon font is there (loaded after the first frame): paint the icons."""
+        if icons.load():
+            self.update()
+            for w in self.findChildren(QWidget):
+                if w.property("icon") is not None:
+                    w.update()
 
     # -- idle ------------------------------------------------------------------------------
     def set_idle_timeout(self, seconds: int) -> None:
@@ -333,7 +369,7 @@ class Shell(QWidget):
             return
         self._idle_timer.start(max(1, self.idle_timeout_s - self.idle_prompt_s) * 1000)
 
-    def keep_guest(self) -> None:
+    def keep_guest(self) -> None:  # the guest answered "Still there?"
         self.idle_prompt.hide()
         self._prompt_timer.stop()
         if self._current not in self.flow_screens:
@@ -399,23 +435,40 @@ class Shell(QWidget):
     # -- window ----------------------------------------------------------------------------
     def _place_overlays(self) -> None:
         w, h = self.width(), self.height()
-        pw = min(760, w - 40)
-        self.idle_prompt.setGeometry((w - pw) // 2, h // 2 - 150, pw, 300)
-        self.toast.setGeometry(20, h - 120, w - 40, 100)
+        self.idle_prompt.setGeometry(0, 0, w, h)
+        self.idle_prompt.place(self.metrics)
+        th = max(100, self.metrics.touch + 2 * self.metrics.body)
+        self.toast.setGeometry(20, h - th - 20, w - 40, th)
         self.corner.move(0, 0)
 
+    def _metrics(self, w: int, h: int) -> Metrics:
+        return metrics(w, h, diagonal_in=self.panel_diagonal_in, panel_px=self._panel_px,
+                       orientation=self.orientation, cap_ratio=self._cap)
+
+    def set_panel(self, diagonal_in: float | None = None, orientation: str | None = None) -> None:
+        """The panel's diagonal (inches) and orientation, as the settings say (text size)."""
+        if diagonal_in is not None:
+            self.panel_diagonal_in = diagonal_in
+        if orientation is not None:
+            self.orientation = orientation
+        self._adapt(self.width(), self.height())
+
     def _adapt(self, w: int, h: int) -> None:
-        """Text size from the window height, compact layouts below COMPACT_BELOW: only on a
+        """Type scale from the panel's physical size, layout mode from the window: only on a
         change (re-polishing costs tens of ms)."""
-        px, compact = base_px(h), is_compact(w, h)
-        if compact != self.compact:
-            self.compact = compact
+        m = self._metrics(w, h)
+        old = self.metrics
+        self.metrics = m
+        self.compact = m.mode == "compact"
+        self.base_px = m.body
+        if (m.mode, m.body, m.touch) != (old.mode, old.body, old.touch) or not self._laid_out:
+            self._laid_out = True
             for scr in self._screens.values():
-                if hasattr(scr, "set_compact"):
-                    scr.set_compact(compact)
-        if px != self.base_px:
-            self.base_px = px
-            if self._qss is not None:
+                if hasattr(scr, "set_metrics"):
+                    scr.set_metrics(m)
+                elif hasattr(scr, "set_compact"):
+                    scr.set_compact(self.compact)
+            if self._qss is not None and (m.body, m.touch) != (old.body, old.touch):
                 self._apply_theme()
 
     def _raise_overlays(self) -> None:
@@ -439,7 +492,6 @@ class Shell(QWidget):
             ev.ignore()
 
     def allow_close(self) -> None:
-        """Tests and the windowed desk: let the window close normally."""
         self._allow_close = True
 
 

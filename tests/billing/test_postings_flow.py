@@ -2,7 +2,6 @@
 the guest's price beside the operator's cost, and the posting delivered, signed, to a real
 local receiver."""
 
-import json
 from decimal import Decimal
 
 from kiosk.core.pricing import PricePolicy

@@ -23,10 +23,11 @@ def test_charger_lists_the_guest_price_and_the_receipt_opens_the_venues_page(kio
         ch = sh.screen("charger")
         await poll_until(lambda: ch.details is not None, what="details")
         assert ch.tariff_title.text() == "What you pay"
-        assert ch.tariff.text().splitlines() == ["\u2022 €0.424 per kWh", "\u2022 €1.21 per session"]
+        rows = [(icon.name, text.text()) for icon, text in ch.price_rows if not text.isHidden()]
+        assert rows == [("lightning-bolt", "€0.424 per kWh"), ("ticket-outline", "€1.21 per session")]
         assert ch.example.text() == "A 2-hour charge of 20 kWh costs about €9.68."     # 20 x 0.4235 + 1.21
         sh.set_language("de")
-        assert "0,424" in ch.tariff.text() and "kostet etwa 9,68" in ch.example.text()
+        assert "0,424" in ch.price_text() and "kostet etwa 9,68" in ch.example.text()
         sh.set_language("en")
         click(ch.pay_room)
         room = sh.screen("room")

@@ -60,13 +60,13 @@ async def scenario(kiosk, mode: str) -> None:
         def shown():
             active = {e.evse_uid: e for e in ctx.sessions.active() if not e.is_final}
             for b in visible_bays(home):
-                if b.bay.evse_uid in active and "started here" in b.text():
+                if b.bay.evse_uid in active and "started here" in b.accessibleName():
                     return b, active[b.bay.evse_uid]
             return None
 
         button, entry = await until(shown, 30, "session on the board")
         emit(event="shown", key=entry.key, evse_uid=entry.evse_uid, state=entry.state,
-             button=button.text(), fullscreen=ctx.shell.isFullScreen())
+             button=button.accessibleName(), fullscreen=ctx.shell.isFullScreen())
     await asyncio.Event().wait()  # run until killed
 
 

@@ -30,7 +30,7 @@ def test_full_guest_cycle_scan_start_come_back_stop_receipt(kiosk_factory, sim, 
             if ch.details is not None and ch.details.unusable is None:
                 break
             click(ch.board)                       # that one is taken: back to the camera
-        assert "kWh" in ch.tariff.text()
+        assert "kWh" in ch.price_text()
         # 2. start, plug in, get the code
         click(ch.start)
         await poll_until(lambda: sh.current_name() == "started", 60, what="session started")

@@ -2,7 +2,6 @@
 
 import asyncio
 
-import pytest
 
 from kiosk.services.attendant import RuntimeSettings, WalletError, WalletService
 from tests.plugins.attendant import CARD, att_client

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from kiosk.services.history import CSV_COLUMNS, HistoryFilter, HistoryService, Period, period_bounds
 from tests.plugins.attendant import att_client, finished_session, venue_evses, wallet_with_card

@@ -1,11 +1,10 @@
 """SessionService flows over real HTTP against the simulator."""
 
-from decimal import Decimal
 
 import pytest
 
 
-from kiosk.core.session import State, describe_state
+from kiosk.core.session import describe_state
 from kiosk.services.sessions import StartFailed, StartPending, WrongCode
 from tests.plugins.sessions import wait_for
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 from tests.plugins.ui import click, free_evse, poll_until
 
@@ -28,7 +27,7 @@ def test_board_shows_availability_and_bays_in_use_here(kiosk_factory, sim, ui_lo
         now = sim.clock.now()
         taken = {e.evse_uid for e in sim.venue.venue_evses() if sim.state.evse_status(e, now)[0] == "CHARGING"}
         assert {uid for uid, t in texts.items() if "In use" in t} == taken
-        assert home.status.text().endswith("Online") and not home.banner.isVisible()
+        assert not home.status.isVisible() and not home.banner.isVisible()
 
     ui_loop.run_until_complete(scenario())
 
@@ -48,7 +47,7 @@ def test_offline_banner_with_last_update_then_recovers(kiosk_factory, sim, ui_lo
         assert len(home.bay_buttons) == n                  # the last known board stays
         sim.faults.clear()
         await home.refresh()
-        assert not home.banner.isVisible() and home.status.text().endswith("Online")
+        assert not home.banner.isVisible() and not home.status.isVisible()
 
     ui_loop.run_until_complete(scenario())
 
@@ -67,14 +66,14 @@ def test_scanned_qr_opens_the_charger_with_tariff_and_connectors(kiosk_factory, 
         await poll_until(lambda: ch.details is not None, what="charger details")
         assert sh.current_name() == "charger"
         assert evse.display_name in ch.title.text()
-        assert "per kWh" in ch.tariff.text()
+        assert "per kWh" in ch.price_text()
         assert "costs about" in ch.example.text()
         assert "VAT" in ch.vat.text()
         assert ch.conn_layout.count() >= 2          # icon + description
         assert ch.start.isEnabled()
         # switch language on the charger screen: the tariff is re-described
         sh.set_language("nl")
-        assert "per kWh" in ch.tariff.text() and ch.start.text() == "Start met laden"
+        assert "per kWh" in ch.price_text() and ch.start.text() == "Start met laden"
 
     ui_loop.run_until_complete(scenario())
 
@@ -129,7 +128,7 @@ def test_room_number_on_the_keypad_becomes_the_payment(kiosk_factory, sim, ui_lo
             click(room.keypad.keys[k])
         click(room.keypad.ok_btn)
         await poll_until(lambda: sh.current_name() == "charger", what="back on the charger")
-        assert "Room 12B" in ch.room_text.text()
+        assert "12B" in ch.room_text.text()
         pm1 = await ctx.venue.room_payment_method("12B")
         pm2 = await ctx.venue.room_payment_method("12b")
         assert pm1 == pm2                        # reused, not created twice
@@ -168,7 +167,7 @@ def test_a_room_not_on_the_hotel_list_is_refused_on_the_room_step(kiosk_factory,
             click(room.keypad.keys[k])
         click(room.keypad.ok_btn)
         await poll_until(lambda: sh.current_name() == "charger", what="accepted")
-        assert "Room 102" in ch.room_text.text() and ctx.flow.visit.notice is None
+        assert "102" in ch.room_text.text() and ctx.flow.visit.notice is None
 
     ui_loop.run_until_complete(scenario())
 

@@ -7,6 +7,7 @@ import asyncio
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel
+from kiosk.ui.theme import palette
 
 from kiosk.i18n import current_language
 from tests.plugins.ui import click, poll_until
@@ -148,7 +149,7 @@ def test_high_contrast_theme_switches_at_run_time(kiosk_factory, sim, ui_loop):
         ctx = await app.start()
         sh = ctx.shell
         normal = sh.styleSheet()
-        assert sh.palette_.primary == "#0b7a53"
+        assert sh.palette_.primary == palette(sh.venue_color).primary
         sh.apply_theme(high_contrast=True)
         assert sh.styleSheet() != normal
         assert sh.palette_.bg == "#000000" and sh.palette_.text == "#ffffff"

@@ -75,7 +75,7 @@ def test_window_shrinks_to_800x480_and_text_follows_the_height(kiosk_factory, si
         sh.resize(800, 480)
         await asyncio.sleep(0.05)
         assert sh.size().toTuple() == (800, 480)
-        assert sh.compact and sh.base_px < 20
+        assert sh.compact and sh.base_px >= sh.metrics.min_text_px
         small = sh.screen("home").my_session.font().pixelSize()
         assert 0 < small < big
         too_big = {}

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from kiosk.core.pricing import GuestPrice, PricePolicy, display_tariff, example_text, from_operator, guest_quote, \
-    price_lines
+    price_lines, price_rows
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,11 @@ class GuestOffer:
         """The short price list (empty when unknown)."""
         t = display_tariff(self.policy, self.operator)
         return [] if t is None else price_lines(t, lang)
+
+    def rows(self, lang: str | None = None) -> list[tuple[str, str]]:
+        """The short price list as ``(dimension, line)`` (empty when unknown)."""
+        t = display_tariff(self.policy, self.operator)
+        return [] if t is None else price_rows(t, lang)
 
     def example(self, lang: str | None = None) -> str:
         return example_text(self.policy, self.operator, lang, tz=self.tz)

@@ -4,9 +4,10 @@ settings) shown by the shell after a correct PIN. See ``README.md`` beside this 
 Entry points::
 
     area = AttendantArea(services)          # services: AttendantServices
-    install(shell, ctx) -> AttendantArea     # kiosk/app.py calls this
+    install(shell, ctx) -> AttendantServices # kiosk/app.py calls this
 
-``install`` adds the area as the shell's ``"attendant"`` screen, makes the session service's
+``install`` adds the area as the shell's ``"attendant"`` screen (built on first use: the
+desk's six tabs took ~120-200 ms, a stall no guest should wait for), makes the session service's
 PIN check (lockout, persisted) the shell's PIN verifier and applies the runtime settings
 (idle timeout, default language, high contrast) to the shell whenever staff change them.
 """
@@ -24,7 +25,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
-from kiosk.i18n import Translator
+from kiosk.i18n import Translator, current_language
 from kiosk.services.attendant import (
     PinChange,
     RuntimeSettings,
@@ -38,7 +39,7 @@ from kiosk.services.history import HistoryService
 
 from .audit_screen import AuditScreen
 from .billing_screen import BillingScreen
-from .common import TOUCH, TouchButton
+from .common import TOUCH, MessageLine, TouchButton
 from .diagnostics_screen import DiagnosticsScreen, ScanFactory
 from .history_screen import HistoryScreen
 from .sessions_screen import SessionsScreen
@@ -132,7 +133,6 @@ class AttendantArea(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("attendant-tabs")
         self.tabs.tabBar().setMinimumHeight(TOUCH)
-        self.tabs.setStyleSheet(f"QTabBar::tab {{ min-height: {TOUCH}px; min-width: 120px; padding: 0 16px; }}")
         for w in self.screens():
             self.tabs.addTab(w, "")
         self.title = QLabel()
@@ -151,6 +151,9 @@ class AttendantArea(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(self.tabs)
+        from kiosk.ui.base import kinetic
+
+        kinetic(scroll)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(scroll, 1)
@@ -171,6 +174,9 @@ class AttendantArea(QWidget):
             self.tabs.setTabText(i, n)
         for w in self.screens():
             w.retranslate()
+        for line in self.findChildren(MessageLine):   # a message of the last language is not left behind
+            if line.text() and getattr(line, "lang", None) not in (None, current_language()):
+                line.info("")
         self.title.setText(_("Attendant desk – {name}", name=self.attendant.name) if self.attendant
                            else _("Attendant desk"))
         self.exit_btn.setText(_("Exit attendant"))
@@ -299,8 +305,9 @@ class AttendantArea(QWidget):
         self.quit_requested.emit()
 
 
-def install(shell: Any, ctx: Any) -> AttendantArea:
-    """Plug the attendant desk into the shell (called by ``kiosk/app.py``).
+def install(shell: Any, ctx: Any) -> AttendantServices:
+    """Plug the attendant desk into the shell (called by ``kiosk/app.py``); the desk itself
+    is built the first time it is needed (the PIN is checked, or ``shell.screen("attendant")``).
 
     ``ctx``: the app context with ``settings``, ``client``, ``sessions`` and optionally
     ``runtime`` (:class:`RuntimeSettings`; created from the settings if absent).
@@ -317,31 +324,43 @@ def install(shell: Any, ctx: Any) -> AttendantArea:
         sessions=ctx.sessions, client=ctx.client, data_dir=settings.data_dir, runtime=runtime, settings=settings,
         checks=_doctor_checks(settings, ctx.client), scan_factory=_scan_factory(settings, _demo_payloads(ctx)),
         journal_path=settings.journal_path(), billing=getattr(ctx, "billing", None))
-    area = AttendantArea(services)
-    shell.add_screen("attendant", area)
-    connect_shell(shell, area)
+
+    def build() -> AttendantArea:
+        area = AttendantArea(services)
+        area.exit_requested.connect(shell.new_guest)
+        area.quit_requested.connect(shell.request_exit)
+        return area
+
+    shell.add_screen("attendant", factory=build)
+    shell.lazy_screens.add("attendant")
+    _connect(shell, services, lambda: shell.screen("attendant"), shell)
     venue = getattr(ctx, "venue", None)
     if venue is not None:
         unbind = bind_venue_payment(runtime, venue, getattr(settings, "payment_method_id", None))
-        area.destroyed.connect(lambda *_a: unbind())
-    return area
+        shell.destroyed.connect(lambda *_a: unbind())
+    return services
 
 
 def connect_shell(shell: Any, area: AttendantArea) -> None:
     """Verifier, exit/quit, lockout message on the PIN screen, runtime settings -> shell."""
+    area.exit_requested.connect(shell.new_guest)
+    area.quit_requested.connect(shell.request_exit)
+    _connect(shell, area.services, lambda: area, area)
+
+
+def _connect(shell: Any, services: AttendantServices, get_area: Callable[[], AttendantArea], owner: Any) -> None:
     async def verify(pin: str) -> bool:
+        area = get_area()
         ok = await area.login_async(pin)
         if not ok and area.last_error:
             _show_on_pin_screen(shell, area.last_error)
         return ok
 
     shell.set_pin_verifier(verify)
-    area.exit_requested.connect(shell.new_guest)
-    area.quit_requested.connect(shell.request_exit)
 
     def on_screen(name: str) -> None:
         if name == "pin":
-            remaining = area.services.sessions.lockout_remaining()
+            remaining = services.sessions.lockout_remaining()
             if remaining > 0:
                 _show_on_pin_screen(shell, lockout_text(remaining), delay_ms=0)
 
@@ -355,10 +374,10 @@ def connect_shell(shell: Any, area: AttendantArea) -> None:
         if "high_contrast" in changed:
             shell.apply_theme(high_contrast=bool(changed["high_contrast"]))
 
-    rt = area.services.runtime
+    rt = services.runtime
     apply(rt.as_dict())
     unsub = rt.subscribe(apply)
-    area.destroyed.connect(lambda *_a: unsub())
+    owner.destroyed.connect(lambda *_a: unsub())
 
 
 def lockout_text(seconds: float) -> str:

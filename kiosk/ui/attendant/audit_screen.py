@@ -57,6 +57,7 @@ class AuditScreen(QWidget):
         self.refresh_btn.setText(_("Refresh"))
         self.export_btn.setText(_("Export CSV"))
         self.table.setHorizontalHeaderLabels([_("When"), _("Who"), _("What"), _("Session")])
+        self.table.setAccessibleName(_("Audit log"))
 
     @asyncSlot()
     async def refresh(self) -> None:

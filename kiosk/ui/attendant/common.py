@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency, format_decimal
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 import shiboken6
 
-from kiosk.i18n import Translator, babel_locale
+from kiosk.i18n import Translator, babel_locale, current_language
 
 _ = Translator("attendant")
 
@@ -35,10 +35,13 @@ class TouchButton(QPushButton):
     def __init__(self, text: str = "", parent: QWidget | None = None, *, name: str | None = None) -> None:
         super().__init__(text, parent)
         self.setMinimumHeight(TOUCH)
-        self.setMinimumWidth(TOUCH)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         if name:
             self.setObjectName(name)
+
+    def minimumSizeHint(self):  # noqa: N802 - a layout never squeezes a button's text
+        hint = self.sizeHint() if self.text() else super().minimumSizeHint()
+        return hint.expandedTo(QSize(TOUCH, TOUCH))
 
 
 def touch(widget: QWidget, name: str | None = None) -> QWidget:
@@ -84,22 +87,29 @@ class MessageLine(QLabel):
     def info(self, text: str) -> None:
         self._look(False)
         self.setText(text)
+        self.lang = current_language()
 
     def error(self, text: str) -> None:
         self._look(True)
         self.setText(text)
+        self.lang = current_language()
 
     def _look(self, error: bool) -> None:
-        # a style sheet set (even an empty one) re-polishes the label: only on a change
+        # the theme's error colour (checked in both themes); re-polished only on a change
         # (the desk's messages are cleared for every new guest, on the UI loop)
         if error != self._styled:
-            self.setStyleSheet("color: #b00020; font-weight: bold;" if error else "")
+            self.setProperty("role", "message-error" if error else "")
+            self.style().unpolish(self)
+            self.style().polish(self)
             self._styled = error
         self.is_error = error
 
 
 def table(name: str, columns: int) -> QTableWidget:
+    from kiosk.ui.base import kinetic
+
     t = QTableWidget(0, columns)
+    kinetic(t)       # a finger drags the rows
     t.setObjectName(name)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -79,6 +79,10 @@ class DiagnosticsScreen(QWidget):
         self.scan_list.setObjectName("scan-decodes")
         self.scan_list.setMinimumHeight(3 * TOUCH)
         self.message = MessageLine()
+        from kiosk.ui.base import kinetic
+
+        kinetic(self.logs)
+        kinetic(self.scan_list)
         top = QHBoxLayout()
         top.addWidget(self.version, 1)
         top.addWidget(self.run_btn)
@@ -103,6 +107,9 @@ class DiagnosticsScreen(QWidget):
         self.logs_btn.setText(_("Show latest log"))
         self.scan_btn.setText(_("Stop test scan") if self.scan_btn.isChecked() else _("Test scan"))
         self.table.setHorizontalHeaderLabels([_("Check"), _("Result"), _("Details")])
+        self.table.setAccessibleName(_("Diagnostics"))
+        self.logs.setAccessibleName(_("Latest log lines"))
+        self.scan_list.setAccessibleName(_("Codes read by the test scan"))
         self.show_version()
 
     def show_version(self) -> None:

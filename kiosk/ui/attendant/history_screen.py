@@ -106,6 +106,11 @@ class HistoryScreen(QWidget):
             self.payment.setItemText(0, _("All payment methods"))
         self.apply_btn.setText(_("Show"))
         self.export_btn.setText(_("Export CSV"))
+        self.table.setAccessibleName(_("Session history"))
+        self.date_from.setAccessibleName(_("From date"))
+        self.date_to.setAccessibleName(_("To date"))
+        self.status.setAccessibleName(_("State"))
+        self.payment.setAccessibleName(_("All payment methods"))
         self.table.setHorizontalHeaderLabels([_("Date"), _("Bay"), _("Room/plate"), _("Energy"), _("Duration"),
                                               _("Total incl. VAT"), _("VAT"), _("Receipt"), _("State"),
                                               _("Guest pays"), _("Difference")])
@@ -144,7 +149,7 @@ class HistoryScreen(QWidget):
         for i, r in enumerate(res.rows):
             fill_row(self.table, i, [
                 r.start_time.astimezone(tz).strftime("%Y-%m-%d %H:%M") if r.start_time else "",
-                r.bay, r.tag, kwh(r.energy_kwh), format_duration(r.duration),
+                r.bay, r.tag, kwh(r.energy_kwh), _duration(r.duration),
                 money(r.total_incl_vat, r.currency), money(r.vat, r.currency),
                 " ".join(x for x in (r.kiosk_receipt_number, r.receipt_number) if x), r.status,
                 money(r.guest_incl_vat, r.currency) if r.guest_incl_vat is not None else "",
@@ -193,6 +198,14 @@ class HistoryScreen(QWidget):
                 await r
         self.message.info(_.n("{n} session exported to {path}.", "{n} sessions exported to {path}.",
                               len(res.rows), path=str(path)))
+
+
+def _duration(value) -> str:
+    """The kiosk's one duration format (the CSV export keeps H:MM for spreadsheets)."""
+    from kiosk.core.format import duration
+
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else value
+    return duration(seconds) if seconds is not None else format_duration(value)
 
 
 def _error_text(exc: Exception) -> str:

@@ -5,7 +5,6 @@ guest code for a guest who lost theirs (audited; the old code stops working)."""
 
 from __future__ import annotations
 
-from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
@@ -24,8 +23,10 @@ def _reasons() -> list[str]:
 
 
 def elapsed_text(seconds: int) -> str:
-    h, rem = divmod(max(int(seconds), 0), 3600)
-    return f"{h}:{rem // 60:02d}"
+    """The kiosk's one way of writing a duration (kiosk.core.format.duration)."""
+    from kiosk.core.format import duration
+
+    return duration(seconds)
 
 
 class SessionsScreen(QWidget):
@@ -85,11 +86,17 @@ class SessionsScreen(QWidget):
         self.code_btn.setText(_("New guest code"))
         self.stop_btn.setText(_("Stop session"))
         keep = self.reason.currentText()
+        known = self.reason.currentIndex() if keep == self.reason.itemText(self.reason.currentIndex()) else -1
         self.reason.clear()
         self.reason.addItems(_reasons())
-        if keep:
+        if known >= 0:
+            self.reason.setCurrentIndex(known)      # a listed reason: in the new language
+        elif keep:
             self.reason.setCurrentText(keep)
         self.reason.lineEdit().setPlaceholderText(_("Reason for stopping"))
+        self.reason.setAccessibleName(_("Reason for stopping"))
+        self.reason.lineEdit().setAccessibleName(_("Reason for stopping"))
+        self.table.setAccessibleName(_("Sessions of this kiosk"))
         if self.rows:
             self._fill()
 

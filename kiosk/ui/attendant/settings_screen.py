@@ -51,7 +51,6 @@ class SettingsScreen(QWidget):
         self.contrast = QCheckBox()
         self.contrast.setObjectName("high-contrast")
         self.contrast.setMinimumHeight(TOUCH)
-        self.contrast.setStyleSheet(f"QCheckBox::indicator {{ width: 40px; height: 40px; }}")
         self.save = TouchButton(name="save")
         self.revert = TouchButton(name="revert")
         self.message = MessageLine()
@@ -90,7 +89,9 @@ class SettingsScreen(QWidget):
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.form_scroll.setWidget(self.form_page)
-        self.form_scroll.verticalScrollBar().setStyleSheet("QScrollBar:vertical { width: 40px; }")   # finger-wide
+        from kiosk.ui.base import kinetic
+
+        kinetic(self.form_scroll)     # a finger drags the form
         self.pages = QStackedWidget()
         self.pages.addWidget(self.form_scroll)
         self.pages.addWidget(self.pin_panel)
@@ -118,6 +119,12 @@ class SettingsScreen(QWidget):
         self.security_title.setText(_("Security"))
         self.l_pin.setText(_("Attendant PIN"))
         self.change_pin.setText(_("Change PIN"))
+        if self.payment.count() and self.payment.itemData(0) is None:
+            self.payment.setItemText(0, _("As in the configuration file"))
+        for field, lab in ((self.idle, self.l_idle), (self.language, self.l_lang), (self.payment, self.l_pay),
+                           (self.contrast, self.l_contrast)):
+            field.setAccessibleName(lab.text())
+            lab.setBuddy(field)
         self.pin_panel.retranslate()
 
     # -- PIN change --------------------------------------------------------------------

@@ -72,6 +72,10 @@ class WalletScreen(QWidget):
         self.ext_ref.setPlaceholderText(_("Reference (e.g. folio)"))
         self.ext_name.setPlaceholderText(_("Name shown (optional)"))
         self.add_ext_btn.setText(_("Add reference"))
+        self.table.setAccessibleName(_("Venue wallet"))
+        self.card_number.setAccessibleName(_("Number printed on the card"))
+        self.ext_ref.setAccessibleName(_("Reference (e.g. folio)"))
+        self.ext_name.setAccessibleName(_("Name shown (optional)"))
 
     def _show(self, entries: list[WalletEntry]) -> None:
         keep = selected_key(self.table)

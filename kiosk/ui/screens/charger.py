@@ -9,22 +9,16 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QBoxLayout, QButtonGroup, QFrame, QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.flow import Action
 from kiosk.i18n import Translator, current_language
-from kiosk.ui import billing_texts
-from kiosk.ui.base import Screen, TouchButton, label
-from kiosk.ui.texts import RESOLVE, UNUSABLE, number, status_text
-from kiosk.ui.widgets.connector import ConnectorIcon, standard_name
+from kiosk.ui import billing_texts, icons
+from kiosk.ui.base import Screen, TouchButton, describe, kinetic, label
+from kiosk.ui.icons import Icon
+from kiosk.ui.prices import DIMENSION_ICONS, price_rows
+from kiosk.ui.texts import RESOLVE, UNUSABLE, evse_title, number, status_text
+from kiosk.ui.widgets.connector import standard_name
 from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
 
 _ = Translator("ui")
@@ -39,6 +33,13 @@ def _card() -> tuple[QFrame, QVBoxLayout]:
     lay.setContentsMargins(16, 12, 16, 12)
     lay.setSpacing(6)
     return f, lay
+
+
+def _row(icon: QWidget, text: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+    row.addWidget(text, 1)
+    return row
 
 
 def _text_of(dt_list: Any) -> str:
@@ -67,6 +68,10 @@ class ChargerScreen(Screen):
         self.title.setObjectName("charger_title")
         self.status = label("", "subtitle")
         self.status.setObjectName("charger_status")
+        self.status_icon = Icon("", 32)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status_icon)
+        status_row.addWidget(self.status, 1)
         self.reason = label("", "error")
         self.reason.setObjectName("charger_reason")
         # left: connectors, location, operator
@@ -77,29 +82,39 @@ class ChargerScreen(Screen):
         il.addWidget(self.conn_box)
         self.where = label("", "body")
         self.where.setObjectName("charger_where")
-        il.addWidget(self.where)
+        self.where_icon = Icon("map-marker-outline", 28, "primary")
+        il.addLayout(_row(self.where_icon, self.where))
         self.operator = label("", "small")
         self.operator.setObjectName("charger_operator")
-        il.addWidget(self.operator)
+        self.help_icon = Icon("phone", 28, "muted")
+        il.addLayout(_row(self.help_icon, self.operator))
         il.addStretch(1)
         # right: tariff and payment
         tariff, tl = _card()
         self.tariff_title = label("", "subtitle")
-        self.tariff = label("", "body")
+        self.tariff = label("", "body")      # no price known (the rows say the prices)
         self.tariff.setObjectName("tariff_text")
+        self.price_box = QWidget()
+        self.price_grid = QGridLayout(self.price_box)
+        self.price_grid.setContentsMargins(0, 0, 0, 0)
+        self.price_rows: list[tuple[Icon, Any]] = []
         self.example = label("", "body")
         self.example.setObjectName("tariff_example")
         self.vat = label("", "small")
         self.vat.setObjectName("tariff_vat")
-        for w in (self.tariff_title, self.tariff, self.example, self.vat):
+        for w in (self.tariff_title, self.tariff, self.price_box, self.example, self.vat):
             tl.addWidget(w)
+        # who pays: in the price card (800x480), below the cards (in reach on a portrait totem)
+        self.pay_panel = QWidget()
+        pl = QVBoxLayout(self.pay_panel)
+        pl.setContentsMargins(0, 0, 0, 0)
         self.pay_title = label("", "subtitle")
-        tl.addWidget(self.pay_title)
-        pay_row = QHBoxLayout()
+        pl.addWidget(self.pay_title)
+        self.pay_row = pay_row = QHBoxLayout()
         self.pay_group = QButtonGroup(self)
-        self.pay_venue = TouchButton("", "choice")
+        self.pay_venue = TouchButton("", "choice", icon="domain")
         self.pay_venue.setObjectName("pay_venue")
-        self.pay_room = TouchButton("", "choice")
+        self.pay_room = TouchButton("", "choice", icon="bed-outline")
         self.pay_room.setObjectName("pay_room")
         for b in (self.pay_venue, self.pay_room):
             b.setCheckable(True)
@@ -108,10 +123,11 @@ class ChargerScreen(Screen):
         self.pay_venue.setChecked(True)
         self.pay_venue.clicked.connect(lambda: self._pay("venue"))
         self.pay_room.clicked.connect(lambda: self._pay("room"))
-        tl.addLayout(pay_row)
+        pl.addLayout(pay_row)
         self.room_text = label("", "body")
         self.room_text.setObjectName("room_text")
-        tl.addWidget(self.room_text)
+        pl.addWidget(self.room_text)
+        self.tariff_layout = tl
         tl.addStretch(1)
         # the physical journey: the car is plugged in before Start (the bay may be far away)
         self.plug = label("", "warning")
@@ -119,7 +135,7 @@ class ChargerScreen(Screen):
 
         # the two cards scroll when a long tariff or directions do not fit (800x480)
         cols_box = QWidget()
-        cols = QHBoxLayout(cols_box)
+        self.cols = cols = QHBoxLayout(cols_box)
         cols.setContentsMargins(0, 0, 0, 0)
         cols.setSpacing(16)
         cols.addWidget(info, 1)
@@ -129,7 +145,8 @@ class ChargerScreen(Screen):
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(cols_box)
-        self.back = TouchButton("", "secondary")
+        kinetic(self.scroll)
+        self.back = TouchButton("", "secondary", icon="arrow-left")
         self.back.setObjectName("charger_back")
         self.back.clicked.connect(lambda: self.ctx.flow.back())
         self.board = TouchButton("", "secondary")
@@ -138,9 +155,8 @@ class ChargerScreen(Screen):
         self.mine = TouchButton("", "primary")
         self.mine.setObjectName("charger_mine")
         self.mine.clicked.connect(lambda: self.ctx.flow.my_session(self.details.evse.uid if self.details else None))
-        self.start = TouchButton("", "primary")
+        self.start = TouchButton("", "primary", icon="play-circle-outline")
         self.start.setObjectName("start_charging")
-        self.adaptive(self.start.setMinimumHeight, 72, 56)
         self.start.clicked.connect(lambda: self.ctx.spawn(self.ctx.flow.start()))
         bottom = QHBoxLayout()
         bottom.addWidget(self.back)
@@ -148,16 +164,43 @@ class ChargerScreen(Screen):
         bottom.addWidget(self.mine)
         bottom.addStretch(1)
         bottom.addWidget(self.start, 2)
+        self.top = QWidget()
+        top = QVBoxLayout(self.top)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.title)
+        top.addLayout(status_row)
+        top.addWidget(self.reason)
+        top.addWidget(self.scroll, 1)
+        self.foot = QVBoxLayout()
+        self.foot.addWidget(self.pay_panel)
+        self.foot.addWidget(self.plug)
+        self.foot.addLayout(bottom)
+        self.bottom = bottom
         box = QVBoxLayout(self)
-        self.adaptive(box.setContentsMargins, (96, 16, 24, 16), (88, 6, 12, 6))
+        self.adaptive(box.setContentsMargins, (24, 16, 24, 16), (12, 6, 12, 6))
         self.adaptive(box.setSpacing, 6, 4)
-        box.addWidget(self.title)
-        box.addWidget(self.status)
-        box.addWidget(self.reason)
-        box.addWidget(self.scroll, 1)
-        box.addWidget(self.plug)
-        box.addLayout(bottom)
+        box.addWidget(self.top, 1)
+        box.addLayout(self.foot)
         self._clear()
+
+    def layout_changed(self, m: Any) -> None:
+        # portrait: the cards above the reach zone, one under the other; the payer and the
+        # buttons below it. 800x480: the payer choice scrolls with the price card.
+        self.cols.setDirection(QBoxLayout.Direction.TopToBottom if m.portrait else QBoxLayout.Direction.LeftToRight)
+        if m.portrait:
+            self.top.setFixedHeight(m.reach_top - 16)
+        else:
+            self.top.setMinimumHeight(0)
+            self.top.setMaximumHeight(16777215)
+        self.foot.removeWidget(self.pay_panel)
+        self.tariff_layout.removeWidget(self.pay_panel)
+        self.pay_row.setDirection(QBoxLayout.Direction.TopToBottom if m.compact else QBoxLayout.Direction.LeftToRight)
+        if m.compact:
+            self.tariff_layout.insertWidget(self.tariff_layout.count() - 1, self.pay_panel)
+        else:
+            self.foot.insertWidget(0, self.pay_panel)
+        for ic in (self.status_icon, self.where_icon, self.help_icon):
+            ic.set_side(round(m.body * 1.3))
 
     # -- state ---------------------------------------------------------------------------
     def _clear(self) -> None:
@@ -170,6 +213,8 @@ class ChargerScreen(Screen):
         for w in (self.title, self.status, self.reason, self.where, self.operator, self.tariff, self.example,
                   self.vat, self.room_text):
             w.setText("")
+        self._set_price_rows([])
+        self.status_icon.set_icon("")
         self.start.setEnabled(False)
         self.board.hide()
         self.mine.hide()
@@ -220,8 +265,11 @@ class ChargerScreen(Screen):
             return
         if d.tariff_json:
             self.ctx.venue.retranslate_tariff(d, current_language())
-        self.title.setText(_("Charger {name}", name=d.name))
+        self.title.setText(evse_title(self.ctx.venue, d.evse.uid, d.name))
         self.status.setText(status_text(d.status))
+        self.status_icon.set_icon(icons.STATUS_ICONS.get(str(d.status), "help-circle-outline"),
+                                  "ok" if d.unusable is None else "error")
+        self.status_icon.setAccessibleName(status_text(d.status))
         if d.unusable is not None and str(d.unusable) == "PRICE_UNKNOWN":
             self.reason.setText(billing_texts.offer_list(d.guest_offer))
             self.board.show()
@@ -237,8 +285,11 @@ class ChargerScreen(Screen):
             it = self.conn_layout.takeAt(0)
             if it.widget():
                 it.widget().deleteLater()
+        side = round((self.metrics.body if self.metrics else 20) * 2)
         for row, c in enumerate(d.evse.connectors or []):
-            icon = ConnectorIcon(getattr(c, "standard", None), 48)
+            std = str(getattr(getattr(c, "standard", None), "value", getattr(c, "standard", None)) or "")
+            icon = Icon(icons.CONNECTOR_ICONS.get(std, "ev-station"), side)
+            icon.setAccessibleName(standard_name(c.standard))
             fmt = str(getattr(c.format, "value", c.format) or "")
             fmt_text = _("cable attached") if fmt == "CABLE" else _("bring your own cable") if fmt == "SOCKET" else ""
             power = c.power_in_kw or c.kw
@@ -264,38 +315,101 @@ class ChargerScreen(Screen):
         if phone:
             contact.append(_("Help: {phone}", phone=phone))
         self.operator.setText("\n".join(contact))
+        self.help_icon.setVisible(bool(contact))
+        self.where_icon.setVisible(bool(where))
+        self.where_icon.setAccessibleName(_("Where"))
+        self.help_icon.setAccessibleName(_("Help"))
         public = getattr(d, "price_source", None) == "public"
         self.tariff_title.setText(_("The charger's public price") if public else _("What it costs"))
-        if d.tariff_text:
-            self.tariff.setText(d.tariff_text)
-            self.example.setText(d.example_text[:1].upper() + d.example_text[1:] if d.example_text else "")
-            # describe() states prices including VAT; say which rate, and that it is an example.
-            vat = (_("Prices include VAT.") if d.vat_percent is None else
-                   _("Prices include {vat}% VAT.", vat=number(d.vat_percent, 0)))
-            # the operator prices its default token, not the venue's card: say so
-            self.vat.setText(vat + " " + _("The venue's own price may differ.") if public else vat)
-        else:
-            # no price is known (a venue card the service does not price, no public price):
-            # said plainly before Start
-            self.tariff.setText(_("The price is not known before charging. The venue settles the cost; "
-                                  "ask the front desk if you want to know it first."))
-            self.example.setText("")
-            self.vat.setText("")
+        if getattr(d, "guest_offer", None) is not None:   # hotel billing: the guest's own price
+            self.tariff_title.setText(billing_texts.offer_title(d.guest_offer))
+        self._set_price_rows(self._price_rows(d))
+        self.tariff.setText(self._no_price_text(d))
+        self.example.setText(self._example_text(d))
+        self.vat.setText(self._vat_text(d))
+        self.room_text.setText(self._payer_text(d))
+        describe(self.pay_venue, self.pay_venue.text(), _("The venue pays the operator for this charging."))
+        describe(self.pay_room, self.pay_room.text(), _("The costs go on your room bill."))
+
+    # -- texts of the price and the payer (hotel billing's offer, when on, replaces them) -----
+    def _price_rows(self, d: Any) -> list[tuple[str, str]]:
+        """The prices as a short list: (icon, text) per price, conditions included."""
         offer = getattr(d, "guest_offer", None)
-        if offer is not None:     # hotel billing: the guest's own price, a short list and an example
-            self.tariff_title.setText(billing_texts.offer_title(offer))
-            self.tariff.setText(billing_texts.offer_list(offer))
-            self.example.setText(billing_texts.offer_example(offer))
-            self.vat.setText(billing_texts.offer_vat(offer))
-            if public and offer.policy.depends_on_operator:   # the operator prices its default token
-                self.vat.setText(self.vat.text() + " " + _("The venue's own price may differ."))
-            self.room_text.setText(billing_texts.payer_line(offer, self.payment, self.room))
-        elif self.payment == "room" and self.room:
-            self.room_text.setText(_("Room {room} will be charged.", room=self.room))
-        elif self.payment == "venue":
-            self.room_text.setText(_("The venue pays and settles with you as agreed."))
-        else:
-            self.room_text.setText("")
+        if offer is not None:
+            return [] if offer.unknown else [(DIMENSION_ICONS.get(dim, "cash"), text)
+                                             for dim, text in offer.rows(current_language())]
+        return price_rows(d.tariff_json, current_language()) if d.tariff_text else []
+
+    def _example_text(self, d: Any) -> str:
+        offer = getattr(d, "guest_offer", None)
+        if offer is not None:
+            return billing_texts.offer_example(offer)
+        if not d.tariff_text or not d.example_text:
+            return ""
+        return _("Example: {text}", text=d.example_text)
+
+    def _vat_text(self, d: Any) -> str:
+        public = getattr(d, "price_source", None) == "public"
+        offer = getattr(d, "guest_offer", None)
+        if offer is not None:
+            vat = billing_texts.offer_vat(offer)
+            # the operator prices its default token, not the venue's card: say so
+            return vat + " " + _("The venue's own price may differ.") if public and offer.policy.depends_on_operator \
+                else vat
+        if not d.tariff_text:
+            return ""
+        # describe() states prices including VAT; say which rate, and that it is an example.
+        vat = (_("Prices include VAT.") if d.vat_percent is None else
+               _("Prices include {vat}% VAT.", vat=number(d.vat_percent, 0)))
+        return vat + " " + _("The venue's own price may differ.") if public else vat
+
+    def _no_price_text(self, d: Any) -> str:
+        offer = getattr(d, "guest_offer", None)
+        if offer is not None:
+            return billing_texts.offer_list(offer) if offer.unknown else ""
+        if d.tariff_text:
+            return ""
+        # no price is known (a venue card the service does not price, no public price):
+        # said plainly before Start
+        return _("The price is not known before charging. The venue settles the cost; "
+                 "ask the front desk if you want to know it first.")
+
+    def _payer_text(self, d: Any = None) -> str:
+        """What the guest pays, and how."""
+        offer = getattr(d, "guest_offer", None)
+        if offer is not None:
+            return billing_texts.payer_line(offer, self.payment, self.room)
+        if self.payment == "room" and self.room:
+            return _("You pay the charging costs with your room bill: room {room}.", room=self.room)
+        if self.payment == "venue":
+            return _("You pay nothing at this kiosk: the venue pays the charging costs and settles them with "
+                     "you as agreed.")
+        return ""
+
+    def price_text(self) -> str:
+        """Every price shown, as one text (the rows, or why no price is known)."""
+        rows = [t.text() for _i, t in self.price_rows if not t.isHidden()]
+        return " ".join(rows + [self.tariff.text()]).strip()
+
+    def _set_price_rows(self, rows: list[tuple[str, str]]) -> None:
+        while len(self.price_rows) < len(rows):
+            icon, text = Icon("", 28, "primary"), label("", "body")
+            text.setObjectName(f"price_row_{len(self.price_rows)}")
+            self.price_grid.addWidget(icon, len(self.price_rows), 0, Qt.AlignmentFlag.AlignTop)
+            self.price_grid.addWidget(text, len(self.price_rows), 1)
+            self.price_rows.append((icon, text))
+        side = round((self.metrics.body if self.metrics else 20) * 1.2)
+        names = {"lightning-bolt": _("Energy"), "clock-outline": _("Time"), "ticket-outline": _("Per session"),
+                 "parking": _("Parking"), "cash": _("Price")}
+        for i, (icon, text) in enumerate(self.price_rows):
+            shown = i < len(rows)
+            icon.setVisible(shown)
+            text.setVisible(shown)
+            if shown:
+                icon.set_side(side)
+                icon.set_icon(rows[i][0])
+                icon.setAccessibleName(names.get(rows[i][0], _("Price")))
+                text.setText(rows[i][1])
 
     # -- actions ---------------------------------------------------------------------------
     def _pay(self, how: str) -> None:

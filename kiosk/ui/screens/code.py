@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QBoxLayout, QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.flow import Progress
 from kiosk.i18n import N_, Translator
-from kiosk.ui.base import Screen, TouchButton, label
+from kiosk.ui.base import Screen, TouchButton, describe, label
+from kiosk.ui.texts import bay_title
 from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
 from kiosk.ui.widgets.qr import QrView
 
@@ -34,13 +36,6 @@ def guest_qr(code: str, evse_uid: str) -> str:
     return guest_code_qr(code, evse_uid)
 
 
-def bay_title(venue: Any, bay: Any) -> str:
-    """A bay's name with its location (two car parks may both have a "Bay 1")."""
-    loc = venue.locations.get(bay.location_id)
-    where = getattr(loc, "name", None) or ""
-    return f"{bay.name}\n{where}" if where else bay.name
-
-
 class CodeScreen(Screen):
     """Step "started": the code, shown once, with the start's progress beside it."""
 
@@ -61,7 +56,6 @@ class CodeScreen(Screen):
         self.code_label.setObjectName("guest_code")
         self.qr = QrView("", 220)
         self.qr.setObjectName("guest_code_qr")
-        self.adaptive(self.qr.set_side, 220, 150)
         self.tag_label = label("", "subtitle", center=True)
         self.tag_label.setObjectName("guest_tag")
         self.steps = [label("", "body") for _ in PROGRESS]
@@ -82,13 +76,13 @@ class CodeScreen(Screen):
         for w in self.steps:
             prog.addWidget(w)
         prog.addStretch(1)
-        mid = QHBoxLayout()
+        self.mid = mid = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         mid.addLayout(codes, 3)
-        mid.addWidget(self.qr)
+        mid.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
         mid.addSpacing(16)
         mid.addLayout(prog, 3)
         box = QVBoxLayout(self)
-        self.adaptive(box.setContentsMargins, (96, 24, 24, 20), (88, 6, 12, 6))
+        self.adaptive(box.setContentsMargins, (24, 24, 24, 20), (12, 6, 12, 6))
         box.addWidget(self.title)
         box.addWidget(self.hint)
         box.addStretch(1)
@@ -96,6 +90,10 @@ class CodeScreen(Screen):
         box.addStretch(1)
         box.addWidget(self.countdown)
         box.addWidget(self.done)
+
+    def layout_changed(self, m: Any) -> None:
+        self.mid.setDirection(QBoxLayout.Direction.TopToBottom if m.portrait else QBoxLayout.Direction.LeftToRight)
+        self.qr.set_side(round(m.body * (14 if m.portrait else 8 if not m.compact else 6)))
 
     def reset(self) -> None:
         self.code = self.tag = None
@@ -126,7 +124,9 @@ class CodeScreen(Screen):
                             "at this kiosk. It is shown only once."))
         self.tag_label.setText(_("Room or plate: {tag}", tag=self.tag) if self.tag else "")
         self.done.setText(_("I have noted my code"))
-        self.qr.setAccessibleName(_("QR code of your code: scan it at this kiosk to open your session"))
+        describe(self.qr, _("QR code of your code: scan it at this kiosk to open your session"))
+        describe(self.code_label, _("Your code: {code}", code=" ".join(self.code or "")) if self.code else
+                 _("Your code"))
         at = _ORDER[self.progress]
         if self.progress == Progress.CONFIRMING:
             self.status.setText(_("Confirming your start with the charging service…"))
@@ -163,14 +163,14 @@ class CodeEntryScreen(KeypadScreen):
         self.keypad = Keypad(max_len=10, secret=True)
         self.keypad.setObjectName("code_keypad")
         self.keypad.submitted.connect(self.submit)
-        self.show_btn = TouchButton("", "lang")
+        self.show_btn = TouchButton("", "lang", icon="eye")
         self.show_btn.setObjectName("code_show")
         self.show_btn.setCheckable(True)
         self.show_btn.clicked.connect(lambda on: self.ctx.flow.show_code(bool(on)))
         self.other = TouchButton("", "secondary")
         self.other.setObjectName("code_other_charger")
         self.other.clicked.connect(lambda: self.ctx.flow.choose_code_charger(None))
-        self.back = TouchButton("", "secondary")
+        self.back = TouchButton("", "secondary", icon="arrow-left")
         self.back.setObjectName("code_back")
         self.back.clicked.connect(lambda: self.ctx.flow.back())
         # the charger picker takes the keypad's place until the guest has named their bay
@@ -180,9 +180,8 @@ class CodeEntryScreen(KeypadScreen):
         self.picker_grid.setContentsMargins(0, 0, 0, 0)
         self.picker_empty = label("", "body")
         self.bay_buttons: dict[str, TouchButton] = {}
-        box = keypad_screen(self, [self.title, self.hint, self.error, self.show_btn, self.other], self.keypad,
-                            self.back)
-        box.addWidget(self.picker, 1)
+        keypad_screen(self, [self.title, self.hint, self.error, self.show_btn, self.other], self.keypad,
+                      self.back, self.picker)
         self._checking = False
         self._notice: Any = None
         self._evse: str | None = None
@@ -238,9 +237,9 @@ class CodeEntryScreen(KeypadScreen):
                 it.widget().deleteLater()
         self.bay_buttons = {}
         for i, (uid, name) in enumerate(bays):
-            b = TouchButton(name, "secondary")
+            b = TouchButton(name, "secondary", icon="ev-station")
             b.setObjectName(f"code_bay_{uid}")
-            b.setMinimumHeight(72)
+            b.setMinimumHeight(round(2.6 * (self.metrics.body if self.metrics else 20)))
             b.clicked.connect(lambda _=False, uid=uid: self.ctx.flow.choose_code_charger(uid))
             self.picker_grid.addWidget(b, i // 2, i % 2)
             self.bay_buttons[uid] = b

@@ -1,5 +1,8 @@
-"""Home: venue header, language switch, service status, camera preview with scan frame,
-the chargers board with live availability, and "My session"."""
+"""Home: the venue's header (its mark, name, and the service state when it is offline),
+the camera preview with a scan frame (at the camera's aspect ratio), the chargers board
+with live availability by location, and a bottom bar with the language switch, high
+contrast and "My session". In portrait the header and the camera take the upper 45 % and
+every control sits below (the reach zone of a wheelchair user on a lobby totem)."""
 
 from __future__ import annotations
 
@@ -8,23 +11,23 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from kiosk.i18n import LANGUAGE_NAMES, current_language
-from kiosk.ui.base import Screen, TouchButton, label
-from kiosk.ui.texts import RESOLVE, clock, number, status_text
+from kiosk.i18n import LANGUAGE_NAMES, Translator, current_language
+from kiosk.ui import icons
+from kiosk.ui.base import Screen, TouchButton, describe, kinetic, label, restyle
+from kiosk.ui.icons import Icon
+from kiosk.ui.texts import RESOLVE, bay_name, clock, location_name, power_text, status_text
+from kiosk.ui.widgets.brand import BrandMark
 from kiosk.ui.widgets.camera import CameraView
-from kiosk.i18n import Translator
 
 _ = Translator("ui")
 
@@ -32,29 +35,78 @@ log = logging.getLogger(__name__)
 
 
 class BayButton(TouchButton):
-    def __init__(self, bay: Any) -> None:
-        super().__init__("", "secondary")
-        self.bay = bay
-        self.setMinimumHeight(96)
-        self.setObjectName(f"bay_{bay.evse_uid}")
+    """One bay on the board: connector icon, name, and its state as an icon and a word."""
 
-    def retranslate(self) -> None:
-        b = self.bay
-        if b.in_use_here:
-            state = _("In use (started here)")
+    def __init__(self, bay: Any) -> None:
+        super().__init__("", "bay")
+        self._text = ""
+        self.bay = bay
+        self.setObjectName(f"bay_{bay.evse_uid}")
+        self.conn = Icon("", 40)
+        self.name = label("", "subtitle", wrap=False)
+        self.state_icon = Icon("", 28)
+        self.state = label("", "body", wrap=False)
+        self.power = label("", "body", wrap=False)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(12, 8, 12, 8)
+        lay.setSpacing(10)
+        lay.addWidget(self.conn)
+        col = QVBoxLayout()
+        col.setSpacing(2)
+        self.top_row = QHBoxLayout()
+        self.top_row.addWidget(self.name, 1)
+        self.top_row.addWidget(self.power)
+        col.addLayout(self.top_row)
+        self.state_row = QHBoxLayout()
+        self.state_row.setSpacing(6)
+        self.state_row.addWidget(self.state_icon)
+        self.state_row.addWidget(self.state, 1)
+        col.addLayout(self.state_row)
+        self.col = col
+        lay.addLayout(col, 1)
+        for w in (self.name, self.state, self.power):
+            w.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+
+    def text(self) -> str:  # what the button shows, in reading order (its labels carry it)
+        return self._text
+
+    def sizeHint(self):  # noqa: N802 - the content's size (a QPushButton measures its own text only)
+        return self.layout().sizeHint()
+
+    def minimumSizeHint(self):  # noqa: N802
+        return self.layout().minimumSize()
+
+    def set_side(self, body: int, mode: str = "normal") -> None:
+        """Where the power goes: beside the name (portrait: wide buttons), else on its own
+        row (the state gets the whole row in every language)."""
+        for lay in (self.top_row, self.state_row, self.col):
+            lay.removeWidget(self.power)
+        if mode == "portrait":
+            self.top_row.addWidget(self.power)
         else:
-            state = status_text(b.status)
-        power = _("{kw} kW", kw=number(b.max_kw, 0)) if b.max_kw else ""
-        pt = b.power_type or ""
-        kind = " DC" if pt.startswith("DC") else " AC" if pt.startswith("AC") else ""
-        text = f"{b.name}\n{state} · {power}{kind}"
-        if text != self.text():
-            self.setText(text)
-        role = "primary" if b.status == "AVAILABLE" and not b.in_use_here else "secondary"
-        if role != self.property("role"):     # re-polishing costs: only when the look changes
-            self.setProperty("role", role)
-            self.style().unpolish(self)
-            self.style().polish(self)
+            self.col.addWidget(self.power)
+        self.conn.set_side(round(body * (1.8 if mode == "portrait" else 1.4)))
+        self.state_icon.set_side(round(body * 1.1))
+
+    def retranslate(self, where: str = "") -> None:
+        b = self.bay
+        status = "IN_USE_HERE" if b.in_use_here else (b.status or "UNKNOWN")
+        state = _("In use (started here)") if b.in_use_here else status_text(b.status)
+        power = power_text(b.max_kw, b.power_type)
+        name = bay_name(b.name)
+        self.name.setText(name)
+        self.state.setText(state)
+        self.power.setText(power)
+        self._text = f"{name}\n{state} · {power}" if power else f"{name}\n{state}"
+        std = (b.standards or [""])[0]
+        self.conn.set_icon(icons.CONNECTOR_ICONS.get(str(std), "ev-station"))
+        self.conn.setAccessibleName(_("Connector"))
+        ok = b.status == "AVAILABLE" and not b.in_use_here
+        self.state_icon.set_icon(icons.STATUS_ICONS.get(status, "lightning-bolt"), "ok" if ok else "text")
+        self.state_icon.setAccessibleName(state)
+        describe(self, f"{name}, {where}: {state}, {power}" if where else f"{name}: {state}, {power}",
+                 _("Opens this charger: its price and Start."))
+        restyle(self, "state", "available" if ok else "other")
 
 
 class HomeScreen(Screen):
@@ -66,22 +118,72 @@ class HomeScreen(Screen):
         self.ctx = ctx
         self.setObjectName("home")
         s = ctx.settings
-        # header
-        header = QFrame()
-        header.setProperty("role", "header")
-        hl = QHBoxLayout(header)
-        self.adaptive(hl.setContentsMargins, (96, 8, 16, 8), (88, 4, 8, 4))
-        self.logo = QLabel()
-        if getattr(s, "venue_logo", None):
-            pm = QPixmap(str(s.venue_logo))
-            if not pm.isNull():
-                self.logo.setPixmap(pm.scaledToHeight(56, Qt.TransformationMode.SmoothTransformation))
+        # header: the venue's mark and name; the service's state only when it is offline
+        self.header = QFrame()
+        self.header.setProperty("role", "header")
+        hl = QHBoxLayout(self.header)
+        self.adaptive(hl.setContentsMargins, (24, 8, 24, 8), (16, 4, 16, 4))
+        self.logo = BrandMark(56)
+        self.logo.setObjectName("venue_logo")
+        self.logo.set_logo(str(s.venue_logo) if getattr(s, "venue_logo", None) else None)
         hl.addWidget(self.logo)
         self.venue_name = label(s.venue_name or "", "title")
+        self.venue_name.setObjectName("venue_name")
         hl.addWidget(self.venue_name, 1)
+        self.status_icon = Icon("cloud-off-outline", 32, "header")
         self.status = label("", "body", wrap=False)
         self.status.setObjectName("service_status")
+        hl.addWidget(self.status_icon)
         hl.addWidget(self.status)
+        # offline banner
+        self.banner = QFrame()
+        self.banner.setProperty("role", "banner")
+        bl = QHBoxLayout(self.banner)
+        bl.setContentsMargins(16, 6, 16, 6)
+        self.banner_icon = Icon("cloud-off-outline", 32, "error")
+        self.banner_text = label("", "body")
+        self.banner_text.setObjectName("offline_banner")
+        bl.addWidget(self.banner_icon)
+        bl.addWidget(self.banner_text, 1)
+        self.banner.hide()
+        # the camera
+        self.scan_panel = QWidget()
+        sp = QVBoxLayout(self.scan_panel)
+        sp.setContentsMargins(0, 0, 0, 0)
+        self.scan_title = label("", "subtitle")
+        aspect = (getattr(s, "camera_width", 16) or 16) / max(1, getattr(s, "camera_height", 9) or 9)
+        self.camera = CameraView(aspect=aspect)
+        self.camera.setObjectName("camera")
+        sp.addWidget(self.scan_title)
+        sp.addWidget(self.camera, 1)
+        self.scan_msg = label("", "warning")
+        self.scan_msg.setObjectName("scan_message")
+        sp.addWidget(self.scan_msg)
+        # the board
+        self.board_panel = QWidget()
+        bp = QVBoxLayout(self.board_panel)
+        bp.setContentsMargins(0, 0, 0, 0)
+        self.board_title = label("", "subtitle")
+        bp.addWidget(self.board_title)
+        self.board_box = QWidget()
+        self.board_grid = QGridLayout(self.board_box)
+        self.board_grid.setSpacing(10)
+        self.board_grid.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("board_scroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.board_box)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        kinetic(self.scroll)
+        bp.addWidget(self.scroll, 1)
+        self.board_empty = label("", "body")
+        bp.addWidget(self.board_empty)
+        # the bottom bar: language, contrast, My session (in reach in every orientation)
+        self.bar = QWidget()
+        bar = QHBoxLayout(self.bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        self.lang_icon = Icon("translate", 32)
+        bar.addWidget(self.lang_icon)
         self.lang_group = QButtonGroup(self)
         self.lang_buttons: dict[str, TouchButton] = {}
         for lang in ctx.shell.languages if ctx.shell else s.languages:
@@ -92,69 +194,49 @@ class HomeScreen(Screen):
             b.clicked.connect(lambda _=False, lang=lang: self._set_lang(lang))
             self.lang_group.addButton(b)
             self.lang_buttons[lang] = b
-            hl.addWidget(b)
-        # offline banner
-        self.banner = QFrame()
-        self.banner.setProperty("role", "banner")
-        bl = QHBoxLayout(self.banner)
-        bl.setContentsMargins(16, 6, 16, 6)
-        self.banner_text = label("", "body")
-        self.banner_text.setObjectName("offline_banner")
-        bl.addWidget(self.banner_text)
-        self.banner.hide()
-        # body
-        left = QVBoxLayout()
-        self.scan_title = label("", "subtitle")
-        self.camera = CameraView()
-        self.camera.setObjectName("camera")
-        self.adaptive(self.camera.setMinimumSize, (320, 240), (200, 150))
-        left.addWidget(self.scan_title)
-        left.addWidget(self.camera, 1)
-        self.scan_msg = label("", "warning")
-        self.scan_msg.setObjectName("scan_message")
-        left.addWidget(self.scan_msg)
-        # the guest's own high contrast (reset for the next guest), level with "My session"
-        self.contrast = TouchButton("", "lang")
+            bar.addWidget(b)
+        self.contrast = TouchButton("", "lang", icon="contrast-circle")
         self.contrast.setObjectName("high_contrast")
         self.contrast.setCheckable(True)
         self.contrast.clicked.connect(lambda on: self.ctx.flow.set_high_contrast(bool(on)))
-        self.adaptive(self.contrast.setMinimumHeight, 72, 56)
-        left.addWidget(self.contrast, 0, Qt.AlignmentFlag.AlignLeft)
-        right = QVBoxLayout()
-        self.board_title = label("", "subtitle")
-        right.addWidget(self.board_title)
-        self.board_box = QWidget()
-        self.board_grid = QGridLayout(self.board_box)
-        self.board_grid.setSpacing(10)
-        self.board_grid.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.board_box)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        right.addWidget(scroll, 1)
-        self.board_empty = label("", "body")
-        right.addWidget(self.board_empty)
-        self.my_session = TouchButton("", "primary")
+        bar.addSpacing(12)
+        bar.addWidget(self.contrast)
+        bar.addStretch(1)
+        self.my_session = TouchButton("", "primary", icon="receipt-text-outline")
         self.my_session.setObjectName("my_session")
-        self.adaptive(self.my_session.setMinimumHeight, 72, 56)
         self.my_session.clicked.connect(lambda: self.ctx.flow.my_session())
-        right.addWidget(self.my_session)
-        body = QHBoxLayout()
-        self.adaptive(body.setContentsMargins, (20, 12, 20, 16), (12, 6, 12, 6))
-        self.adaptive(body.setSpacing, 20, 12)
-        body.addLayout(left, 5)
-        body.addLayout(right, 6)
+        # the root: header/banner (+ camera in portrait), body, bar
+        self.top = QWidget()
+        self.top_box = QVBoxLayout(self.top)
+        self.top_box.setContentsMargins(0, 0, 0, 0)
+        self.top_box.setSpacing(0)
+        self.top_box.addWidget(self.header)
+        self.top_box.addWidget(self.banner)
+        self.body = QHBoxLayout()
+        self.body.addWidget(self.scan_panel, 4)
+        self.body.addWidget(self.board_panel, 7)
+        self.foot = QVBoxLayout()
+        self.foot_row = QHBoxLayout()
+        self.foot_row.addWidget(self.bar, 1)
+        self.foot_row.addWidget(self.my_session)
+        self.foot.addLayout(self.foot_row)
+        inner = QVBoxLayout()
+        self.adaptive(inner.setContentsMargins, (24, 12, 24, 16), (12, 6, 12, 6))
+        self.adaptive(inner.setSpacing, 12, 6)
+        inner.addLayout(self.body, 1)
+        inner.addLayout(self.foot)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
-        box.addWidget(header)
-        box.addWidget(self.banner)
-        box.addLayout(body, 1)
+        box.addWidget(self.top)
+        box.addLayout(inner, 1)
 
         self.bay_buttons: list[BayButton] = []
+        self._heads: list[QWidget] = []
         self._refresh_timer = QTimer(self, interval=self.BOARD_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_soon)
         self._refreshing = False
+        self._brand_color: str | None = None
         self.scan_started: float | None = None   # monotonic time a code was read (latency)
         if ctx.scan is not None:
             ctx.scan.frame.connect(self.camera.set_frame)
@@ -162,32 +244,96 @@ class HomeScreen(Screen):
             ctx.scan.state.connect(self._scan_state)
         ctx.signals.updated.connect(self._on_session_update)
 
+    # -- layout ----------------------------------------------------------------------------
+    def layout_changed(self, m: Any) -> None:
+        portrait = m.portrait
+        in_top = self.top_box.indexOf(self.scan_panel) >= 0
+        if portrait and not in_top:
+            self.body.removeWidget(self.scan_panel)
+            self.top_box.addWidget(self.scan_panel, 1)
+            self.scan_panel.setContentsMargins(24, 12, 24, 0)
+        elif not portrait and in_top:
+            self.top_box.removeWidget(self.scan_panel)
+            self.body.insertWidget(0, self.scan_panel, 4)
+            self.scan_panel.setContentsMargins(0, 0, 0, 0)
+        if portrait:       # header and camera above the reach zone, every control below it
+            self.top.setFixedHeight(m.reach_top)
+        else:
+            self.top.setMinimumHeight(0)
+            self.top.setMaximumHeight(16777215)
+        # where the bar and My session go: one row below everything (normal), two rows
+        # (portrait), under the camera and under the board (800x480: the board keeps its height)
+        for lay in (self.foot_row, self.foot, self.scan_panel.layout(), self.board_panel.layout()):
+            lay.removeWidget(self.bar)
+            lay.removeWidget(self.my_session)
+        if not portrait:
+            self.body.setStretch(0, 2 if m.compact else 4)
+            self.body.setStretch(1, 3 if m.compact else 7)
+        self.contrast.setText("" if m.compact else _("High contrast"))
+        self.my_session.setText(_("My session") if m.compact else _("My session: see or stop my charging"))
+        self.lang_icon.setVisible(not m.compact)
+        if m.compact:
+            self.scan_panel.layout().addWidget(self.bar)
+            self.board_panel.layout().addWidget(self.my_session)
+        elif portrait:
+            self.foot_row.insertWidget(0, self.bar, 1)
+            self.foot.addWidget(self.my_session)
+        else:
+            self.foot_row.insertWidget(0, self.bar, 1)
+            self.foot_row.addWidget(self.my_session)
+        self.logo.set_side(round(m.title * 1.8))
+        self.lang_icon.set_side(round(m.body * 1.4))
+        for w in (self.status_icon, self.banner_icon):
+            w.set_side(round(m.body * 1.4))
+        for b in self.bay_buttons:
+            b.set_side(m.body, m.mode)
+
     def compact_changed(self, compact: bool) -> None:
-        if self.bay_buttons:      # one column of bays on a narrow screen
+        if self.bay_buttons:      # columns follow the width
             self.bay_buttons = []
             self._rebuild_board()
+
+    def _columns(self) -> int:
+        return 1 if self.compact else 2
 
     def _on_session_update(self, _upd: Any) -> None:
         if self.ctx.shell.current_name() == "home":   # off screen: rebuilt on enter()
             self._rebuild_board()
 
     # -- texts ---------------------------------------------------------------------------
+    def _venue(self) -> str:
+        return self.ctx.settings.venue_name or self.ctx.venue.display_name() or _("EV charging")
+
     def retranslate(self) -> None:
-        self.venue_name.setText(self.ctx.settings.venue_name or self.ctx.venue.display_name() or _("EV charging"))
+        self.venue_name.setText(self._venue())
+        describe(self.logo, _("Logo of {venue}", venue=self._venue()))
         self.scan_title.setText(_("Scan the QR code on the charger"))
         self.board_title.setText(_("Or choose a charger"))
-        self.my_session.setText(_("My session: see or stop my charging"))
-        self.contrast.setText(_("High contrast"))
+        self.my_session.setText(_("My session") if self.compact else _("My session: see or stop my charging"))
+        describe(self.my_session, self.my_session.text(), _("See or stop my charging, with the code I noted."))
+        self.contrast.setText("" if self.compact else _("High contrast"))
         self.contrast.setAccessibleName(_("High contrast: easier to read"))
+        self.lang_icon.setAccessibleName(_("Language"))
+        self.status_icon.setAccessibleName(_("Offline"))
+        self.banner_icon.setAccessibleName(_("Offline"))
+        describe(self.camera, _("Camera view: hold the charger's QR code in the frame"),
+                 self.camera.message or _("Scan the QR code on the charger"))
+        describe(self.scroll, _("Chargers"), _("Swipe up or down to see more chargers."))
         lang = current_language()
         for code, b in self.lang_buttons.items():
             b.setChecked(code == lang)
-        for b in self.bay_buttons:
-            b.retranslate()
+        self._retranslate_board()
         self.board_empty.setText(_("Loading the chargers…") if not self.bay_buttons else "")
         self._show_status()
         if self.scan_msg.property("msgkey"):
             self.scan_msg.setText(_(RESOLVE[self.scan_msg.property("msgkey")]))
+
+    def _retranslate_board(self) -> None:
+        for head in self._heads:
+            for ic in head.findChildren(Icon):
+                ic.setAccessibleName(_("Location"))
+        for b in self.bay_buttons:
+            b.retranslate(location_name(self.ctx.venue, b.bay.location_id))
 
     def _set_lang(self, lang: str) -> None:
         self.ctx.flow.set_language(lang)   # the flow owns the guest's language; it is applied from there
@@ -196,8 +342,20 @@ class HomeScreen(Screen):
         from PySide6.QtGui import QColor
 
         self.camera.frame_color = QColor(pal.primary)
+        self.logo.set_brand(self._venue(), pal.primary, pal.on_primary, pal.on_header)
         shell = self.ctx.shell
         self.contrast.setChecked(bool(shell.high_contrast) if shell is not None else False)
+
+    def _apply_branding(self) -> None:
+        """The location's branding colour, unless the venue set its own (``venue_color``)."""
+        if "venue_color" in getattr(self.ctx.settings, "explicit", ()):
+            return
+        b = self.ctx.venue.branding
+        color = getattr(b, "primary_color_hex", None)
+        shell = self.ctx.shell
+        if color and color != self._brand_color and shell is not None:
+            self._brand_color = color
+            shell.apply_theme(venue_color=color)
 
     # -- lifecycle -------------------------------------------------------------------------
     def enter(self, **params: Any) -> None:
@@ -237,6 +395,15 @@ class HomeScreen(Screen):
             self._refreshing = False
         self._rebuild_board()
 
+    def _clear_board(self) -> None:
+        while self.board_grid.count():
+            it = self.board_grid.takeAt(0)
+            w = it.widget()
+            if w is not None:
+                w.hide()
+                w.deleteLater()
+        self.bay_buttons, self._heads = [], []
+
     def _rebuild_board(self) -> None:
         bays = list(self.ctx.venue.bays)
         in_use = self.ctx.in_use()
@@ -246,35 +413,41 @@ class HomeScreen(Screen):
         if same:
             for btn, bay in zip(self.bay_buttons, bays, strict=True):
                 btn.bay = bay
-                btn.retranslate()
+            self._retranslate_board()
         else:
-            while self.board_grid.count():
-                it = self.board_grid.takeAt(0)
-                w = it.widget()
-                if w is not None:
-                    w.hide()
-                    w.deleteLater()
-            self.bay_buttons = []
+            self._clear_board()
             row, col, last_loc = 0, 0, None
-            cols = 1 if self.compact else 2
+            cols = self._columns()
+            body = self.metrics.body if self.metrics is not None else 20
             for bay in bays:
                 if bay.location_id != last_loc:
                     if col:
                         row, col = row + 1, 0
-                    loc = self.ctx.venue.locations.get(bay.location_id)
-                    head = label(getattr(loc, "name", "") or "", "small")
+                    head = QWidget()
+                    hl = QHBoxLayout(head)
+                    hl.setContentsMargins(0, 8, 0, 0)
+                    pin = Icon("map-marker-outline", round(body * 1.3), "primary")
+                    pin.setAccessibleName(_("Location"))
+                    hl.addWidget(pin)
+                    hl.addWidget(label(location_name(self.ctx.venue, bay.location_id), "subtitle"), 1)
                     self.board_grid.addWidget(head, row, 0, 1, cols)
+                    self._heads.append(head)
                     row, last_loc = row + 1, bay.location_id
                 btn = BayButton(bay)
                 btn.clicked.connect(lambda _=False, bay=bay: self.open_bay(bay))
-                btn.retranslate()
+                btn.set_side(body, self.metrics.mode if self.metrics is not None else "normal")
                 self.board_grid.addWidget(btn, row, col)
                 self.bay_buttons.append(btn)
                 col += 1
                 if col == cols:
                     row, col = row + 1, 0
+            self._retranslate_board()
+            from kiosk.ui import theme_apply
+
+            theme_apply.apply_icons(self.board_box)
         self.board_empty.setText("" if bays else _("Loading the chargers…"))
-        self.venue_name.setText(self.ctx.settings.venue_name or self.ctx.venue.display_name() or _("EV charging"))
+        self.venue_name.setText(self._venue())
+        self._apply_branding()
         self._show_status()
 
     def open_bay(self, bay: Any) -> None:
@@ -283,12 +456,14 @@ class HomeScreen(Screen):
 
     def _show_status(self) -> None:
         v = self.ctx.venue
-        role = "body" if v.online else "warning"
+        # guests see the service's state only when something is wrong
+        self.status.setVisible(not v.online)
+        self.status_icon.setVisible(not v.online)
         if v.online:
-            self.status.setText("● " + _("Online"))
+            self.status.setText("")
             self.banner.hide()
         else:
-            self.status.setText("● " + _("Offline"))
+            self.status.setText(_("Offline"))
             if v.last_updated:
                 text = _("No connection to the charging service. Board last updated at {time}. "
                          "Sessions keep charging; try again in a moment.", time=clock(v.last_updated))
@@ -296,12 +471,6 @@ class HomeScreen(Screen):
                 text = _("No connection to the charging service. Sessions keep charging; try again in a moment.")
             self.banner_text.setText(text)
             self.banner.show()
-        if role != self.status.property("role"):
-            # re-polishing (palette and font change events) only when the look changes: this
-            # runs on every board rebuild, i.e. every session update while Home is shown
-            self.status.setProperty("role", role)
-            self.status.style().unpolish(self.status)
-            self.status.style().polish(self.status)
 
     # -- scanning --------------------------------------------------------------------------
     def _scan_state(self, state: str) -> None:

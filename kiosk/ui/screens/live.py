@@ -8,14 +8,14 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QHBoxLayout, QVBoxLayout
 
 from kiosk.core.session import describe_state
 from kiosk.flow import Action
 from kiosk.i18n import Translator
-from kiosk.ui.base import Screen, TouchButton, label
-from kiosk.ui.texts import clock, duration, kwh, money, number
+from kiosk.i18n import current_language
+from kiosk.ui.base import Screen, TouchButton, describe, label
+from kiosk.ui.texts import clock, duration, evse_title, kwh, money, number
 from kiosk.ui.widgets.chart import PowerChart
 from kiosk.ui.widgets.gauge import PowerGauge
 
@@ -51,39 +51,41 @@ class LiveScreen(Screen):
         self.coach = label("", "warning")
         self.coach.setObjectName("live_coach")
         self.offline = label("", "error")
+        self.coach.hide()
+        self.offline.hide()
         self.offline.setObjectName("live_offline")
         self.gauge = PowerGauge()
         self.gauge.setObjectName("gauge")
-        self.adaptive(self.gauge.setMinimumSize, (280, 240), (180, 160))
+        self.adaptive(self.gauge.setMinimumSize, (280, 280), (150, 150), (520, 520))
         self.chart = PowerChart()
         self.chart.setObjectName("chart")
-        self.adaptive(self.chart.setMinimumSize, (320, 160), (220, 90))
+        self.chart.duration = duration
+        self.adaptive(self.chart.setMinimumSize, (320, 200), (200, 80), (600, 420))
         fig, fl = card()
         grid = QGridLayout()
+        self.grid = grid
         self.values: dict[str, tuple[Any, Any]] = {}
         for i, name in enumerate(("energy", "elapsed", "cost", "soc")):
             cap = label("", "small")
             val = label("", "subtitle", wrap=False)
             val.setObjectName(f"live_{name}")
-            grid.addWidget(cap, i, 0)
-            grid.addWidget(val, i, 1)
+            grid.addWidget(cap, (i // 2) * 2, i % 2)      # two by two: caption over value
+            grid.addWidget(val, (i // 2) * 2 + 1, i % 2)
             self.values[name] = (cap, val)
         fl.addLayout(grid)
         self.chart_title = label("", "small")
         fl.addWidget(self.chart_title)
         fl.addWidget(self.chart, 1)
-        self.stop = TouchButton("", "danger")
+        self.stop = TouchButton("", "danger", icon="stop-circle-outline")
         self.stop.setObjectName("live_stop")
-        self.adaptive(self.stop.setMinimumHeight, 72, 56)
         self.stop.clicked.connect(lambda: self.ctx.flow.stop())
-        self.receipt = TouchButton("", "primary")
+        self.receipt = TouchButton("", "primary", icon="receipt-text-outline")
         self.receipt.setObjectName("live_receipt")
-        self.adaptive(self.receipt.setMinimumHeight, 72, 56)
         self.receipt.clicked.connect(lambda: self.ctx.flow.show_receipt())
         self.done = TouchButton("", "secondary")
         self.done.setObjectName("live_done")
         self.done.clicked.connect(lambda: self.ctx.flow.done())
-        mid = QHBoxLayout()
+        self.mid = mid = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         mid.addWidget(self.gauge, 4)
         mid.addWidget(fig, 6)
         row = QHBoxLayout()
@@ -92,7 +94,7 @@ class LiveScreen(Screen):
         row.addWidget(self.stop, 2)
         row.addWidget(self.receipt, 2)
         box = QVBoxLayout(self)
-        self.adaptive(box.setContentsMargins, (96, 16, 24, 16), (88, 4, 12, 6))
+        self.adaptive(box.setContentsMargins, (24, 16, 24, 16), (12, 4, 12, 6))
         self.adaptive(box.setSpacing, 6, 2)
         box.addWidget(self.title)
         box.addWidget(self.state)
@@ -101,16 +103,24 @@ class LiveScreen(Screen):
         box.addLayout(mid, 1)
         box.addLayout(row)
 
+    def layout_changed(self, m: Any) -> None:
+        self.mid.setDirection(QBoxLayout.Direction.TopToBottom if m.portrait else QBoxLayout.Direction.LeftToRight)
+        self.gauge.min_text_px = self.chart.min_text_px = m.min_text_px
+        for cap, _val in self.values.values():     # a caption may take two lines (the layout
+            cap.setMinimumHeight(round(m.caption * 2.4) if m.compact else 0)   # cannot know)
+        self.chart_title.setVisible(not m.compact)  # (the chart's axes say kW over time)
+
     def theme_changed(self, pal: Any) -> None:
-        self.gauge.set_colors(pal.primary, pal.border, pal.text)
-        self.chart.set_colors(pal.primary, pal.muted)
+        self.gauge.set_colors(pal.primary, pal.track, pal.text)
+        self.chart.set_colors(pal.primary, pal.text, pal.track)
 
     def reset(self) -> None:
         self.view = None
         self.offline_since = None
         self._chart_at = 0.0
         self.chart.set_points([])
-        self.gauge.set_value(0, self._max_kw(None))
+        self.chart.charger_max = None
+        self.gauge.set_value(0, None)      # nothing of the last guest's charger
         for _cap, val in self.values.values():
             val.setText("")
 
@@ -134,6 +144,22 @@ class LiveScreen(Screen):
         if time.monotonic() - self._chart_at >= self.CHART_EVERY_S and not self._chart_busy:
             self._chart_at = time.monotonic()
             self.ctx.spawn(self.load_chart())
+
+    def _parking_text(self) -> str:
+        """The car is full: what parking costs from now on, when the tariff says it."""
+        from kiosk.ui.prices import parking_price
+
+        d = getattr(getattr(self.ctx.flow, "visit", None), "details", None)
+        v = self.view
+        fee = None
+        if d is not None and v is not None and getattr(d.evse, "uid", None) == v.evse_uid:
+            try:
+                fee = parking_price(d.tariff_json, current_language())
+            except Exception:  # noqa: BLE001 - the coaching works without the price
+                fee = None
+        if fee:
+            return _("Your car is full. From now on: {fee}. Please move your car soon.", fee=fee)
+        return _("Your car is full. Parking fees may apply: please move your car soon.")
 
     def _max_kw(self, v: Any) -> float | None:
         uid = getattr(v, "evse_uid", None)
@@ -180,7 +206,8 @@ class LiveScreen(Screen):
         self.receipt.setVisible(Action.RECEIPT in self._exits)
         if v is None:
             return
-        self.title.setText(_("Your charging"))
+        self.title.setText(_("Your charging at {charger}",
+                             charger=evse_title(self.ctx.venue, v.evse_uid, getattr(v, "evse_name", "") or "")))
         # translated here, at render time: the view carries states, not words
         text = describe_state(v.state)
         if v.stop_requested and not v.has_ended and v.state != "STOPPING":
@@ -189,12 +216,23 @@ class LiveScreen(Screen):
         else:
             self.state.setText(text.title if v.state in ("CHARGING", "PARKING")
                                else f"{text.title}: {text.next_step}")
-        self.coach.setText(_("Your car is full. Parking fees may apply: please move your car soon.")
-                           if v.state == "PARKING" else "")
+        self.coach.setText(self._parking_text() if v.state == "PARKING" else "")
         self.offline.setText(_("No connection right now: showing the values of {time}. Your car keeps charging.",
                                time=self.offline_since) if self.offline_since else "")
+        for w in (self.coach, self.offline):     # an empty line takes no room (800x480 is tight)
+            w.setVisible(bool(w.text()))
         self.gauge.unit = _("kW")
-        self.gauge.set_value(float(v.power_kw or 0), self._max_kw(v), number(v.power_kw or 0, 1))
+        top = self._max_kw(v)
+        self.gauge.set_value(float(v.power_kw or 0), top, number(v.power_kw or 0, 1))
+        self.chart.charger_max = top
+        self.chart.unit = _("kW")
+        describe(self.gauge, _("Power now: {kw} kW", kw=number(v.power_kw or 0, 1)),
+                 _("The scale runs from 0 to {max} kW, this charger's maximum.", max=number(top, 0)) if top
+                 else _("Power now"))
+        pts = self.chart.points
+        describe(self.chart, _("Power over time"),
+                 _("From 0 to {kw} kW over {time}.", kw=number(max(k for _t, k in pts), 1),
+                   time=duration(pts[-1][0])) if len(pts) >= 2 else self.chart.empty_text)
         self.values["energy"][1].setText(kwh(v.energy_kwh or 0))
         self.values["elapsed"][1].setText(duration(v.elapsed_s))
         est = v.estimate
@@ -215,19 +253,17 @@ class StopConfirmScreen(Screen):
         self.setObjectName("stop_confirm")
         self.title = label("", "title", center=True)
         self.text = label("", "body", center=True)
-        self.yes = TouchButton("", "danger")
+        self.yes = TouchButton("", "danger", icon="stop-circle-outline")
         self.yes.setObjectName("stop_yes")
-        self.adaptive(self.yes.setMinimumHeight, 80, 56)
-        self.no = TouchButton("", "secondary")
+        self.no = TouchButton("", "secondary", icon="lightning-bolt")
         self.no.setObjectName("stop_no")
-        self.adaptive(self.no.setMinimumHeight, 80, 56)
         self.yes.clicked.connect(lambda: self.ctx.spawn(self.ctx.flow.confirm_stop()))
         self.no.clicked.connect(lambda: self.ctx.flow.keep_charging())
         row = QHBoxLayout()
         row.addWidget(self.no)
         row.addWidget(self.yes)
         box = QVBoxLayout(self)
-        self.adaptive(box.setContentsMargins, (160, 60, 160, 60), (88, 12, 16, 12))
+        self.adaptive(box.setContentsMargins, (64, 48, 64, 32), (16, 12, 16, 12))
         box.addStretch(1)
         box.addWidget(self.title)
         box.addWidget(self.text)
@@ -271,10 +307,10 @@ class StoppingScreen(Screen):
         row.addWidget(self.done)
         row.addWidget(self.retry)
         box = QVBoxLayout(self)
-        self.adaptive(box.setContentsMargins, (120, 60, 120, 40), (88, 12, 16, 12))
+        self.adaptive(box.setContentsMargins, (48, 48, 48, 32), (16, 12, 16, 12))
         box.addWidget(self.title)
         box.addStretch(1)
-        box.addWidget(self.text, 0, Qt.AlignmentFlag.AlignCenter)
+        box.addWidget(self.text)          # full width: a wrapped text gets the height it needs
         box.addWidget(self.detail)
         box.addStretch(1)
         box.addLayout(row)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QGridLayout, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.i18n import Translator, current_language
 from kiosk.ui import billing_texts
-from kiosk.ui.base import Screen, TouchButton, label
+from kiosk.ui.base import Screen, TouchButton, describe, kinetic, label
 from kiosk.ui.screens.live import card
-from kiosk.ui.texts import date_time, duration, kwh, money, number
+from kiosk.ui.texts import date_time, duration, evse_title, kwh, money, number
+from kiosk.ui.widgets.brand import BrandMark
 
 _ = Translator("ui")
 
@@ -38,6 +39,16 @@ class ReceiptScreen(Screen):
         self._notice: Any = None
         self.title = label("", "title")
         self.title.setObjectName("receipt_title")
+        # the venue's mark and name head the receipt
+        self.logo = BrandMark(48)
+        self.logo.setObjectName("receipt_logo")
+        logo_file = getattr(ctx.settings, "venue_logo", None)
+        self.logo.set_logo(str(logo_file) if logo_file else None)
+        self.venue = label("", "subtitle")
+        self.venue.setObjectName("receipt_venue")
+        brand = QHBoxLayout()
+        brand.addWidget(self.logo)
+        brand.addWidget(self.venue, 1)
         self.note = label("", "body")
         self.note.setObjectName("receipt_note")
         box_card, cl = card()
@@ -55,7 +66,6 @@ class ReceiptScreen(Screen):
 
         self.qr = QrView("", 240)
         self.qr.setObjectName("receipt_qr")
-        self.adaptive(self.qr.set_side, 240, 160)
         self.qr_hint = label("", "small", center=True)
         right = QVBoxLayout()
         right.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -63,7 +73,7 @@ class ReceiptScreen(Screen):
         right.addStretch(1)
         # the receipt scrolls when it does not fit (800x480, long venue names)
         mid_box = QWidget()
-        mid = QHBoxLayout(mid_box)
+        self.mid = mid = QBoxLayout(QBoxLayout.Direction.LeftToRight, mid_box)
         mid.setContentsMargins(0, 0, 0, 0)
         mid.addWidget(box_card, 3)
         mid.addLayout(right, 2)
@@ -72,15 +82,28 @@ class ReceiptScreen(Screen):
         self.scroll.setWidgetResizable(True)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(mid_box)
-        self.done = TouchButton("", "primary")
+        kinetic(self.scroll)
+        self.done = TouchButton("", "primary", icon="check")
         self.done.setObjectName("receipt_done")
         self.done.clicked.connect(lambda: self.ctx.flow.done())
         box = QVBoxLayout(self)
-        self.adaptive(box.setContentsMargins, (96, 16, 24, 16), (88, 6, 12, 6))
+        self.adaptive(box.setContentsMargins, (24, 16, 24, 16), (12, 6, 12, 6))
+        box.addLayout(brand)
         box.addWidget(self.title)
         box.addWidget(self.note)
         box.addWidget(self.scroll, 1)
         box.addWidget(self.done)
+
+    def layout_changed(self, m: Any) -> None:
+        self.mid.setDirection(QBoxLayout.Direction.TopToBottom if m.portrait else QBoxLayout.Direction.LeftToRight)
+        self.qr.set_side(round(m.body * (12 if m.portrait else 6 if m.compact else 9)))
+        self.logo.set_side(round(m.title * 1.6))
+
+    def theme_changed(self, pal: Any) -> None:
+        self.logo.set_brand(self._venue_name(), pal.primary, pal.on_primary, pal.border)
+
+    def _venue_name(self) -> str:
+        return self.ctx.venue.display_name() or self.ctx.settings.venue_name or ""
 
     def reset(self) -> None:
         self.receipt = None
@@ -95,10 +118,8 @@ class ReceiptScreen(Screen):
         self.retranslate()
 
     def _bay_name(self, r: Any) -> str:
-        for b in self.ctx.venue.bays:
-            if b.evse_uid == r.evse_uid:
-                return b.name
-        return r.evse_uid
+        """The charger and where it is (two car parks may both have a "Bay 1")."""
+        return evse_title(self.ctx.venue, r.evse_uid, r.evse_uid, sep=", ")
 
     def _values(self, r: Any) -> dict[str, str]:
         dur = (r.ended_at - r.started_at).total_seconds() if r.started_at and r.ended_at else None
@@ -128,7 +149,9 @@ class ReceiptScreen(Screen):
     def retranslate(self) -> None:
         self.done.setText(_("Done"))
         self.qr_hint.setText(_("Scan to take this receipt with you."))
-        self.qr.setAccessibleName(_("QR code with this receipt as text"))
+        describe(self.qr, _("QR code with this receipt as text"), _("Scan to take this receipt with you."))
+        self.venue.setText(self._venue_name())
+        describe(self.logo, _("Logo of {venue}", venue=self._venue_name() or _("EV charging")))
         caps = {"number": _("Receipt number"), "venue": _("Venue"), "charger": _("Charger"), "start": _("Start"),
                 "energy": _("Energy"), "duration": _("Duration"), "total": _("Total"), "vat": _("VAT")}
         for k, (cap, _v) in self.rows.items():

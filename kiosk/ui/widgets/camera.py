@@ -78,19 +78,44 @@ class ScanBridge(QObject):
 
 
 class CameraView(QWidget):
-    """Shows the newest preview frame (scaled, cropped to fill) with a scan frame on top."""
+    """Shows the newest preview frame at the camera's aspect ratio (fitted, never stretched
+    or cropped into a strip), centred, with a scan frame on top."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, aspect: float = 16 / 9) -> None:
         super().__init__(parent)
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(200, 120)
+        self.aspect = aspect          # width / height: the camera's, or that of its frames
         self.image: QImage | None = None
         self.frame_color = QColor("#0b7a53")
         self.message = ""
         self.frames_shown = 0
 
+    def set_aspect(self, aspect: float) -> None:
+        if aspect > 0 and abs(aspect - self.aspect) > 1e-3:
+            self.aspect = aspect
+            self.updateGeometry()
+            self.update()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, w: int) -> int:  # noqa: N802
+        return round(w / self.aspect)
+
+    def preview_rect(self) -> QRectF:
+        """Where the preview is painted: the largest rectangle of the camera's aspect ratio."""
+        w, h = self.width(), self.height()
+        if w / max(h, 1) > self.aspect:
+            pw, ph = h * self.aspect, float(h)
+        else:
+            pw, ph = float(w), w / self.aspect
+        return QRectF((w - pw) / 2, (h - ph) / 2, pw, ph)
+
     def set_frame(self, img: QImage) -> None:
         self.image = img
         self.frames_shown += 1
+        if not img.isNull() and img.height():
+            self.set_aspect(img.width() / img.height())
         self.update()
 
     def clear(self) -> None:
@@ -100,16 +125,15 @@ class CameraView(QWidget):
     def paintEvent(self, ev) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor("#1b1f1d"))
+        area = self.preview_rect()
+        p.fillRect(area, QColor("#1b1f1d"))
         img = self.image
         if img is not None and not img.isNull():
-            # cropped to fill, scaled by the paint engine straight into the window: no
-            # scaled copy of every frame (10 a second) on the UI thread
-            scale = max(self.width() / img.width(), self.height() / img.height())
-            sw, sh = self.width() / scale, self.height() / scale
-            p.drawImage(QRectF(self.rect()), img, QRectF((img.width() - sw) / 2, (img.height() - sh) / 2, sw, sh))
-        side = min(self.width(), self.height()) * 0.62
-        r = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+            # scaled by the paint engine straight into the window: no scaled copy of every
+            # frame (10 a second) on the UI thread
+            p.drawImage(area, img, QRectF(img.rect()))
+        side = min(area.width(), area.height()) * 0.62
+        r = QRectF(area.center().x() - side / 2, area.center().y() - side / 2, side, side)
         pen = QPen(self.frame_color, 6)
         p.setPen(pen)
         k = side * 0.22
@@ -119,6 +143,6 @@ class CameraView(QWidget):
             p.drawLine(int(cx), int(cy), int(cx), int(cy + dy * k))
         if self.message:
             p.setPen(QColor("#ffffff"))
-            p.drawText(self.rect().adjusted(10, 10, -10, -10),
+            p.drawText(area.adjusted(10, 10, -10, -10),
                        Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
                        self.message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractButton, QBoxLayout, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.ui.base import Screen, TouchButton
 from kiosk.i18n import Translator
@@ -14,21 +14,65 @@ from kiosk.i18n import Translator
 _ = Translator("ui")
 
 
-def keypad_screen(screen: Any, texts: list[QWidget], keypad: "Keypad", back: QWidget) -> QHBoxLayout:
-    """Lay out a keypad screen (room, My session, PIN): the texts and Back in a column
-    beside the keypad, so it fits a 800x480 panel as well as a 10" one."""
-    side = QVBoxLayout()
+def keypad_screen(screen: Any, texts: list[QWidget], keypad: "Keypad", back: QWidget,
+                  alternative: QWidget | None = None) -> QBoxLayout:
+    """Lay out a keypad screen (room, My session, PIN): landscape, the texts and the buttons
+    in a column beside the keypad (fits a 800x480 panel as well as a 10" one); portrait, the
+    texts above the reach zone and the keypad and every button in it. ``alternative`` takes
+    the keypad's place when shown (My session's charger picker)."""
+    info = QWidget()
+    il = QVBoxLayout(info)
+    il.setContentsMargins(0, 0, 0, 0)
+    actions = QWidget()
+    al = QVBoxLayout(actions)
+    al.setContentsMargins(0, 0, 0, 0)
     for w in texts:
-        side.addWidget(w)
-    side.addStretch(1)
-    side.addWidget(back)
-    box = QHBoxLayout(screen)
-    screen.adaptive(box.setContentsMargins, (120, 40, 120, 40), (88, 8, 12, 8))
-    screen.adaptive(box.setSpacing, 48, 16)
-    box.addLayout(side, 1)
-    box.addWidget(keypad, 1)
+        (al if isinstance(w, QAbstractButton) else il).addWidget(w)
+    il.addStretch(1)
+    al.addWidget(back)
+    pad = QWidget()
+    pl = QVBoxLayout(pad)
+    pl.setContentsMargins(0, 0, 0, 0)
+    pl.addWidget(keypad)
+    if alternative is not None:
+        pl.addWidget(alternative, 1)
+    side = QWidget()
+    sl = QVBoxLayout(side)
+    sl.setContentsMargins(0, 0, 0, 0)
+    box = QBoxLayout(QBoxLayout.Direction.LeftToRight, screen)
+    screen.adaptive(box.setContentsMargins, (48, 32, 48, 32), (12, 8, 12, 8), (32, 24, 32, 24))
+    screen.adaptive(box.setSpacing, 48, 16, 16)
     keypad.setMaximumWidth(560)
+    screen._keypad_parts = (box, side, info, actions, pad)
+    _arrange(screen, False)
     return box
+
+
+def _arrange(screen: Any, portrait: bool) -> None:
+    box, side, info, actions, pad = screen._keypad_parts
+    sl = side.layout()
+    for w in (side, info, actions, pad):
+        box.removeWidget(w)
+        sl.removeWidget(w)
+    if portrait:
+        box.setDirection(QBoxLayout.Direction.TopToBottom)
+        m = screen.metrics
+        info.setFixedHeight(max(0, m.reach_top - 24))
+        box.addWidget(info)
+        box.addWidget(pad, 1)
+        box.addWidget(actions)
+        side.hide()
+    else:
+        box.setDirection(QBoxLayout.Direction.LeftToRight)
+        info.setMinimumHeight(0)
+        info.setMaximumHeight(16777215)
+        sl.addWidget(info, 1)
+        sl.addWidget(actions)
+        side.show()
+        box.addWidget(side, 1)
+        box.addWidget(pad, 1)
+    for w in (info, actions, pad):
+        w.show()
 
 
 class Keypad(QWidget):
@@ -58,7 +102,7 @@ class Keypad(QWidget):
         for r, row in enumerate(layout):
             for c, ch in enumerate(row):
                 self._add_key(grid, ch, r, c)
-        self.clear_btn = TouchButton("", "key")
+        self.clear_btn = TouchButton("", "key", icon="backspace-outline")
         self.clear_btn.clicked.connect(self.backspace)
         grid.addWidget(self.clear_btn, 3, 0)
         self._add_key(grid, "0", 3, 1)
@@ -85,8 +129,9 @@ class Keypad(QWidget):
         self.keys[ch] = b
 
     def retranslate(self) -> None:
-        self.clear_btn.setText("⌫")
+        self.clear_btn.setText("")
         self.clear_btn.setAccessibleName(_("Delete"))
+        self.display.setAccessibleName(_("What you typed"))
         self.ok_btn.setText(_("OK"))
 
     # -- value ---------------------------------------------------------------------------
@@ -123,6 +168,7 @@ class Keypad(QWidget):
     def _refresh(self) -> None:
         shown = "●" * len(self._value) if self.secret else self._value
         self.display.setText(shown or "–")
+        self.display.setAccessibleDescription(_.n("{n} character", "{n} characters", len(self._value)))
         self.ok_btn.setEnabled(bool(self._value))
         self.changed.emit(self._value)
 
@@ -133,6 +179,10 @@ class KeypadScreen(Screen):
 
     keypad: Keypad
     error: QLabel | None = None
+
+    def layout_changed(self, m: Any) -> None:
+        if getattr(self, "_keypad_parts", None) is not None:
+            _arrange(self, m.portrait)
 
     def enter(self, **params: Any) -> None:
         self._clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kiosk.core import owncodes
@@ -249,6 +249,8 @@ clean_path = path.filter(lambda s: not s.startswith("/") and "//" not in s)
 @relaxed
 @given(ascii_label, clean_path)
 def test_subdomains_of_the_operators_domains_go_to_the_service_and_tricks_do_not(label, p):
+    # "greenflux.app.greenflux.com" is a real subdomain of greenflux.com, not a trick
+    assume(label != "greenflux")
     for host in (f"{label}.greenflux.app", f"{label}.qr.greenflux.com"):
         assert classify(f"https://{host}/{p}").kind is PayloadKind.QR_URL
     for host in (f"greenflux.app.{label}.com", f"greenflux.app{label}.io", f"{label}greenflux.com",

@@ -41,6 +41,7 @@ GLYPHS = {
     "backspace-outline": 0xF0B5C, "home": 0xF02DC, "account-lock": 0xF115E, "cog": 0xF0493,
     "radiobox-blank": 0xF043D, "radiobox-marked": 0xF043E, "ticket-outline": 0xF0913, "car-clock": 0xF1974,
     "map-marker-outline": 0xF07D9, "hand-coin-outline": 0xF1890,
+    "dialpad": 0xF061C,
 }
 
 #: connector standard -> icon

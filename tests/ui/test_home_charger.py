@@ -124,8 +124,10 @@ def test_room_number_on_the_keypad_becomes_the_payment(kiosk_factory, sim, ui_lo
         click(ch.pay_room)
         assert sh.current_name() == "room"
         room = sh.screen("room")
-        for k in "12B":
+        for k in "12":
             click(room.keypad.keys[k])
+        click(room.keypad.letters_btn)
+        click(room.keypad.keys["B"])
         click(room.keypad.ok_btn)
         await poll_until(lambda: sh.current_name() == "charger", what="back on the charger")
         assert "12B" in ch.room_text.text()
@@ -188,5 +190,43 @@ def test_camera_preview_and_scan_run_on_the_worker_thread(kiosk_factory, sim, ui
         ch = sh.screen("charger")
         await poll_until(lambda: ch.details is not None or ch.board.isVisible(), what="details")
         assert ch.title.text()
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_a_guest_types_the_room_and_any_surname_initial_on_the_keypad(kiosk_factory, sim, ui_loop, tmp_path):
+    """With the initial required, every letter A-Z is on the keypad (behind "A–Z"): a guest
+    named Weber types 214, W and OK; the keypad is back at the digits after the letter. The
+    wrong initial is refused on the room step."""
+    rooms = tmp_path / "rooms.csv"
+    rooms.write_text("room,surname\n214,Weber\n215,Quist\n", encoding="utf-8")
+
+    async def scenario():
+        app = kiosk_factory(sim, room_payment=True, rooms_file=rooms, rooms_initial=True)
+        ctx = await app.start()
+        sh = ctx.shell
+        avail = [b for b in ctx.venue.bays if b.status == "AVAILABLE"]
+        sh.screen("home").open_bay(avail[0])
+        ch = sh.screen("charger")
+        await poll_until(lambda: ch.details is not None, what="details")
+        click(ch.pay_room)
+        room = sh.screen("room")
+        pad = room.keypad
+        assert set("ABCDEFGHIJKLMNOPQRSTUVWXYZ") <= set(pad.keys)
+        for k in "214":
+            click(pad.keys[k])
+        click(pad.letters_btn)
+        assert pad.keys["Z"].isVisible() and not pad.ok_btn.isVisible()
+        click(pad.keys["Q"])                       # not this guest's initial
+        assert pad.ok_btn.isVisible() and pad.value() == "214Q"
+        click(pad.ok_btn)
+        await poll_until(lambda: room.error.text(), what="the refusal")
+        assert sh.current_name() == "room" and ctx.flow.visit.room is None
+        click(pad.clear_btn)
+        click(pad.letters_btn)
+        click(pad.keys["W"])
+        click(pad.ok_btn)
+        await poll_until(lambda: sh.current_name() == "charger", what="accepted")
+        assert "214" in ch.room_text.text()
 
     ui_loop.run_until_complete(scenario())

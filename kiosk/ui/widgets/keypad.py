@@ -6,7 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from typing import Any
 
-from PySide6.QtWidgets import QAbstractButton, QBoxLayout, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractButton, QBoxLayout, QGridLayout, QLabel, QStackedWidget, QVBoxLayout,
+                               QWidget)
 
 from kiosk.ui.base import Screen, TouchButton
 from kiosk.i18n import Translator
@@ -78,8 +79,10 @@ def _arrange(screen: Any, portrait: bool) -> None:
 class Keypad(QWidget):
     """Numeric keypad with a display. ``submitted(str)`` on OK; ``changed(str)`` per key.
 
-    ``secret=True`` shows dots instead of digits (PINs). ``letters=True`` adds A-Z keys
-    in a second page (room numbers such as "12B")."""
+    ``secret=True`` shows dots instead of digits (PINs). ``letters=True`` adds an "A–Z" key
+    beside the digits that opens a page of all 26 letters (a room number with the guest's
+    surname initial, "214M"); a letter typed goes back to the digits, where OK is, since a
+    room ends with at most one letter. The keypad stays 4 keys high on both pages (800x480)."""
 
     submitted = Signal(str)
     changed = Signal(str)
@@ -111,13 +114,39 @@ class Keypad(QWidget):
         self.ok_btn.setObjectName("keypad_ok")   # as high as the keys (style sheet)
         self.ok_btn.clicked.connect(self._submit)
         grid.addWidget(self.ok_btn, 3, 2)
-        if letters:   # two columns beside the digits: the keypad stays 4 keys high (800x480)
-            for i, ch in enumerate("ABCDEF"):
-                self._add_key(grid, ch, i // 2, 3 + i % 2)
+        self.pages = QStackedWidget()
+        digits = QWidget()
+        digits.setLayout(grid)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.pages.addWidget(digits)
+        self.letters_btn: TouchButton | None = None
+        self.digits_btn: TouchButton | None = None
+        if letters:
+            self.letters_btn = TouchButton("A–Z", "key")
+            self.letters_btn.setObjectName("key_letters")
+            self.letters_btn.clicked.connect(lambda: self.show_letters(True))
+            grid.addWidget(self.letters_btn, 0, 3, 4, 1)
+            lg = QGridLayout()
+            lg.setSpacing(8)
+            lg.setContentsMargins(0, 0, 0, 0)
+            for i, ch in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+                self._add_key(lg, ch, i // 7, i % 7)
+            back = TouchButton("", "key", icon="backspace-outline")
+            back.setObjectName("key_letters_delete")
+            back.clicked.connect(self.backspace)
+            lg.addWidget(back, 3, 5)
+            self.letters_delete = back
+            self.digits_btn = TouchButton("", "key", icon="dialpad")   # "123" does not fit 7 across
+            self.digits_btn.setObjectName("key_digits")
+            self.digits_btn.clicked.connect(lambda: self.show_letters(False))
+            lg.addWidget(self.digits_btn, 3, 6)
+            page = QWidget()
+            page.setLayout(lg)
+            self.pages.addWidget(page)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.display)
-        box.addLayout(grid)
+        box.addWidget(self.pages, 1)
         self.retranslate()
         self._refresh()
 
@@ -133,6 +162,14 @@ class Keypad(QWidget):
         self.clear_btn.setAccessibleName(_("Delete"))
         self.display.setAccessibleName(_("What you typed"))
         self.ok_btn.setText(_("OK"))
+        if self.letters_btn is not None and self.digits_btn is not None:
+            self.letters_btn.setAccessibleName(_("Letters"))
+            self.digits_btn.setAccessibleName(_("Digits"))
+            self.letters_delete.setAccessibleName(_("Delete"))
+
+    def show_letters(self, on: bool) -> None:
+        """The page of letters (``on``) or of digits with OK."""
+        self.pages.setCurrentIndex(1 if on and self.letters_btn is not None else 0)
 
     # -- value ---------------------------------------------------------------------------
     def value(self) -> str:
@@ -142,6 +179,8 @@ class Keypad(QWidget):
         if len(self._value) < self.max_len:
             self._value += ch
             self._refresh()
+        if ch.isalpha():
+            self.show_letters(False)
 
     def type(self, text: str) -> None:
         for ch in text:
@@ -153,6 +192,7 @@ class Keypad(QWidget):
 
     def clear(self) -> None:
         self._value = ""
+        self.show_letters(False)
         self._refresh()
 
     def set_secret(self, secret: bool) -> None:

@@ -5,7 +5,7 @@ kiosk's number and a QR that opens the venue's receipt page (an unguessable toke
 
 import re
 
-from tests.plugins.ui import click, poll_until
+from tests.plugins.ui import click, poll_until, tap_keys
 
 
 def free_bay(ctx):
@@ -31,8 +31,7 @@ def test_charger_lists_the_guest_price_and_the_receipt_opens_the_venues_page(kio
         sh.set_language("en")
         click(ch.pay_room)
         room = sh.screen("room")
-        for k in "12B":
-            click(room.keypad.keys[k])
+        tap_keys(room.keypad, "12B")
         click(room.keypad.ok_btn)
         await poll_until(lambda: sh.current_name() == "charger", what="the room accepted")
         assert ch.room_text.text() == "Room 12B: the price above goes on your room bill."

@@ -139,6 +139,15 @@ def kiosk_factory(ui_loop, qapp, tmp_path):
     assert not leftover, f"test left threads running: {leftover}"
 
 
+def tap_keys(keypad, text: str) -> None:
+    """Type ``text`` on a built-in keypad key by key, as a guest does (a letter: first the
+    "A–Z" key that opens the page of letters)."""
+    for ch in text:
+        if ch.isalpha():
+            click(keypad.letters_btn)
+        click(keypad.keys[ch])
+
+
 def click(button) -> None:
     """Tap a button the way a guest does (it must be visible and enabled)."""
     assert button.isVisible(), f"{button.objectName() or button.text()!r} is not visible"

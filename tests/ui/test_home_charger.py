@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from tests.plugins.ui import click, free_evse, poll_until
+from tests.plugins.ui import click, free_evse, poll_until, tap_keys
 
 
 def _venue_evse(sim, status="AVAILABLE", kind=None):
@@ -124,10 +124,7 @@ def test_room_number_on_the_keypad_becomes_the_payment(kiosk_factory, sim, ui_lo
         click(ch.pay_room)
         assert sh.current_name() == "room"
         room = sh.screen("room")
-        for k in "12":
-            click(room.keypad.keys[k])
-        click(room.keypad.letters_btn)
-        click(room.keypad.keys["B"])
+        tap_keys(room.keypad, "12B")
         click(room.keypad.ok_btn)
         await poll_until(lambda: sh.current_name() == "charger", what="back on the charger")
         assert "12B" in ch.room_text.text()

@@ -242,3 +242,44 @@ def test_live_state_follows_a_language_switch(kiosk_factory, sim, ui_loop):
         assert live.state.text() == "En charge"
 
     ui_loop.run_until_complete(scenario())
+
+
+def _full_car_back_through_my_session(kiosk_factory, sim, ui_loop, **settings):
+    """A guest starts at a bay whose car is nearly full, walks away, the car fills up, the
+    guest comes back through My session: the coaching line of the live screen."""
+    out = {}
+
+    async def scenario():
+        app = kiosk_factory(sim, **settings)
+        ctx = await app.start()
+        sh = ctx.shell
+        evse = sim.venue.venue_evses()[0]      # AMSTELKADE-AC: parking €1.20/h excl. VAT after charging
+        sim.scenario.car(evse.evse_uid, battery_kwh=40, soc=0.95, ac_max_kw=11)
+        _, ch = await _to_charger(ctx, sim, evse)
+        click(ch.start)
+        await poll_until(lambda: sh.current_name() == "started", 60, what="session started")
+        code = sh.screen("started").code_label.text()
+        click(sh.screen("started").done)
+        assert ctx.flow.visit.details is None                   # the guest's visit is over
+        sim.clock.advance(3 * 3600)
+        live = await open_my_session(ctx, code, evse.evse_uid)
+        await poll_until(lambda: live.view.state == "PARKING", 60, what="the car full")
+        await poll_until(lambda: live.coach.isVisible() and live.coach.text(), what="the coaching line")
+        out["text"] = live.coach.text()
+
+    ui_loop.run_until_complete(scenario())
+    return out["text"]
+
+
+def test_a_full_car_states_the_parking_fee_also_to_a_guest_who_came_back(kiosk_factory, sim, ui_loop):
+    """The fee comes from the session's own tariff, not from the charger screen the guest
+    saw at start (gone when the guest returns through My session)."""
+    text = _full_car_back_through_my_session(kiosk_factory, sim, ui_loop)
+    assert text.startswith("Your car is full. From now on:") and "€1.45 per hour" in text   # 1.20 + 21 % VAT
+
+
+def test_with_the_hotels_own_price_a_full_car_states_the_hotels_parking_fee(kiosk_factory, sim, ui_loop):
+    text = _full_car_back_through_my_session(kiosk_factory, sim, ui_loop, price_policy="own",
+                                             own_price_per_kwh=0.35, own_parking_per_hour=3.0,
+                                             price_vat_percent=21.0)
+    assert "€3.63 per hour" in text and "1.45" not in text       # the guest's price: 3.00 + 21 % VAT

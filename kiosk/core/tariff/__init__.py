@@ -10,7 +10,7 @@ See README.md in this folder for the rules and the rounding.
 """
 
 from kiosk.core.tariff.adapters import TariffFormatError, from_charge_assist, from_ocpi, load_tariff
-from kiosk.core.tariff.describe import describe, example_cost
+from kiosk.core.tariff.describe import describe, example_cost, tariff_rows
 from kiosk.core.tariff.engine import quote
 from kiosk.core.tariff.model import (
     ChargingProfile,
@@ -40,6 +40,7 @@ __all__ = [
     "TariffFormatError",
     "TariffSchedule",
     "describe",
+    "tariff_rows",
     "example_cost",
     "from_charge_assist",
     "from_ocpi",

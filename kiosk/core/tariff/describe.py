@@ -30,7 +30,7 @@ from kiosk.core.tariff.model import (
 )
 from kiosk.i18n import Translator, babel_locale, current_language
 
-__all__ = ["describe", "example_cost"]
+__all__ = ["describe", "example_cost", "tariff_rows"]
 
 _ = Translator("tariff")
 
@@ -186,6 +186,32 @@ def _describe_tariff(t: Tariff, lang: str) -> str:
     if groups:
         return "; ".join([", ".join(base)] * bool(base) + groups + [", ".join(extra + vat)] * bool(extra or vat))
     return ", ".join(base + extra + vat)
+
+
+def tariff_rows(t: Tariff, lang: str | None = None) -> list[tuple[str, str]]:
+    """``(dimension, text)`` per price of one tariff, each with the conditions it applies
+    under ("ENERGY", "€0.36 per kWh"; "PARKING_TIME", "after 2 hours: parking €2.40 per
+    hour"), then the session's minimum and maximum ("MIN", "MAX"): a screen's price list."""
+    lang = lang or current_language()
+    rows: list[tuple[str, str]] = []
+    for el in t.elements:
+        for c in el.components:
+            text = _component_text(t, c, lang)
+            if text is None:
+                continue
+            r = c.restrictions or el.restrictions
+            conds = ", ".join(_conditions(r, lang)) if r is not None else ""
+            text = _("{conditions}: {prices}", conditions=conds, prices=text, lang=lang) if conds else text
+            row = (str(getattr(c.type, "value", c.type)), text[:1].upper() + text[1:])
+            if row not in rows:
+                rows.append(row)
+    for dim, bound, msg in (("MIN", t.min_price, "minimum {price} per session"),
+                            ("MAX", t.max_price, "maximum {price} per session")):
+        if bound is not None and bound.excl_vat > 0:
+            amount = bound.incl_vat if bound.incl_vat is not None else bound.excl_vat
+            text = _(msg, price=format_money(amount, t.currency, lang), lang=lang)
+            rows.append((dim, text[:1].upper() + text[1:]))
+    return rows
 
 
 def describe(tariff: TariffLike, lang: str | None = None, *, now: dt.datetime | None = None,

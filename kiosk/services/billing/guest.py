@@ -90,6 +90,7 @@ class GuestPricing:
         the guest's estimate."""
         self.sessions = sessions
         sessions.views.guest_cost = self.live_cost
+        sessions.views.guest_tariff = self.live_tariff
         sessions.subscribe(self._on_update)
         sessions.registry.on_forget(lambda keys: [self.forget(k) for k in keys])
 
@@ -140,6 +141,11 @@ class GuestPricing:
             finally:
                 self._busy.discard(key)
         self._spawn(work())
+
+    def live_tariff(self, live: Any) -> Any:
+        """The tariff the guest of session ``live`` pays (its policy over the operator's
+        tariff), None when it depends on an unknown operator price."""
+        return display_tariff(self.policy_of(live.key), live.tariff)
 
     def live_cost(self, live: Any) -> Any:
         """The guest's cost so far (or final) as a CostEstimate, for the guest's views."""

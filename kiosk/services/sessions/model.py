@@ -73,6 +73,9 @@ class SessionView:
     error_message: str | None       # service's errorMessage, if any (already guest-safe text)
     #: the operator's cost (``estimate`` is the guest's price when hotel billing is on)
     operator_estimate: CostEstimate | None = None
+    #: the tariff the guest pays now (``kiosk.core.tariff.Tariff``; hotel billing's guest price
+    #: when on, else the operator's), None when unknown: the parking fee of a full car, etc.
+    price: Any = None
 
 
 @dataclass(frozen=True)

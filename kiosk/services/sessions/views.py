@@ -21,6 +21,8 @@ class Views:
         #: hotel billing's hooks (kiosk.services.billing): the guest's cost of a session for
         #: the guest's own view, and the receipt's billing fields
         self.guest_cost: Callable[[Live], CostEstimate | None] | None = None
+        #: the tariff the guest pays (hotel billing's guest price); default: the operator's
+        self.guest_tariff: Callable[[Live], Any] | None = None
         self.receipt_extra: Callable[[Live], dict[str, Any]] | None = None
 
     def label(self, live: Live) -> str:
@@ -64,7 +66,13 @@ class Views:
                            power_kw=live.power_kw, energy_kwh=live.energy_kwh, state_of_charge=live.soc,
                            started_at=live.started_at, ended_at=live.ended_at, elapsed_s=self.elapsed(live),
                            estimate=self.guest_cost(live) if self.guest_cost is not None else self.cost(live),
-                           tag=live.tag, error_message=live.error_message, operator_estimate=self.cost(live))
+                           tag=live.tag, error_message=live.error_message, operator_estimate=self.cost(live),
+                           price=self._price(live))
+
+    def _price(self, live: Live) -> Any:
+        if self.guest_tariff is not None:
+            return self.guest_tariff(live)
+        return None if live.tariff is None else live.tariff.current
 
     def receipt(self, live: Live) -> Receipt:
         est = live.estimate.incl_vat if live.estimate is not None else None

@@ -146,17 +146,15 @@ class LiveScreen(Screen):
             self.ctx.spawn(self.load_chart())
 
     def _parking_text(self) -> str:
-        """The car is full: what parking costs from now on, when the tariff says it."""
+        """The car is full: what parking costs from now on, at the price the guest pays (the
+        session's own: also when the guest came back through My session)."""
         from kiosk.ui.prices import parking_price
 
-        d = getattr(getattr(self.ctx.flow, "visit", None), "details", None)
         v = self.view
-        fee = None
-        if d is not None and v is not None and getattr(d.evse, "uid", None) == v.evse_uid:
-            try:
-                fee = parking_price(d.tariff_json, current_language())
-            except Exception:  # noqa: BLE001 - the coaching works without the price
-                fee = None
+        try:
+            fee = parking_price(getattr(v, "price", None), current_language())
+        except Exception:  # noqa: BLE001 - the coaching works without the price
+            fee = None
         if fee:
             return _("Your car is full. From now on: {fee}. Please move your car soon.", fee=fee)
         return _("Your car is full. Parking fees may apply: please move your car soon.")

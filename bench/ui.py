@@ -278,6 +278,7 @@ def cold_start(n: int) -> dict:
 
     sim = SimServer(host="127.0.0.1", port=0, speed=1.0, api_key="demo-key").start()
     tmp = Path(tempfile.mkdtemp(prefix="bench-cold-"))
+    (tmp / "none.toml").write_text("")            # no configuration file: the environment only
     ids = ",".join(sim.venue.location_ids)
     env = dict(_env(), KIOSK_BASE_URL=sim.base_url, KIOSK_API_KEY="demo-key", KIOSK_APP_TOKEN="bench-cold",
                KIOSK_DATA_DIR=str(tmp / "data"), KIOSK_LOG_DIR=str(tmp / "logs"), KIOSK_VENUE_LOCATION_IDS=ids,

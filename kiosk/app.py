@@ -173,6 +173,26 @@ class KioskApp:
 
     OUT_OF_ORDER_RETRY_S = 60.0
 
+    def _warm_up(self) -> None:
+        """On a worker thread, before the board: what would otherwise stall the UI thread
+        on first use - the HTTP client (TLS context ~30 ms) and the number formats of the
+        kiosk's languages (babel's locale data, ~25 ms at the board's first power figure)."""
+        if self._client is None:
+            from kiosk.api import ChargeAssistClient
+
+            self._client = ChargeAssistClient.from_settings(self.settings)
+        from babel.numbers import format_currency, format_decimal
+
+        from kiosk.i18n import babel_locale
+
+        for lang in self.settings.languages or ("en",):
+            try:
+                loc = babel_locale(lang)
+                format_decimal(1.5, format="#,##0.0", locale=loc)
+                format_currency(1, "EUR", locale=loc)
+            except Exception:  # noqa: BLE001 - only a warm-up: the screens format on their own
+                log.debug("number formats of %s not warmed up", lang, exc_info=True)
+
     def _services_or_out_of_order(self) -> bool:
         """:meth:`services`, or the out-of-order screen when the journal cannot be used."""
         from kiosk.core.journal import JournalUnavailable
@@ -329,6 +349,7 @@ class KioskApp:
         # the attendant desk and the other screens come after it.
         for module in _WARM_UP_IMPORTS:
             await asyncio.to_thread(importlib.import_module, module)
+        await asyncio.to_thread(self._warm_up)
         while not self._services_or_out_of_order():
             # a full disk or a data folder that cannot be written: "out of order" for guests,
             # the reason for staff (also from `kiosk doctor`); tried again every minute

@@ -447,7 +447,9 @@ class HomeScreen(Screen):
             theme_apply.apply_icons(self.board_box)
         self.board_empty.setText("" if bays else _("Loading the chargers…"))
         self.venue_name.setText(self._venue())
-        self._apply_branding()
+        # the location's colour re-themes the whole window (one style sheet, ~35 ms): in a
+        # loop turn of its own, not in the one that just built the board's cards
+        QTimer.singleShot(0, self, self._apply_branding)
         self._show_status()
 
     def open_bay(self, bay: Any) -> None:

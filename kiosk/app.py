@@ -358,11 +358,14 @@ class KioskApp:
                 return ctx
         await asyncio.sleep(0)
         await self.connect()
+        # a timer's wait, not sleep(0): Qt paints the board and runs its own timers (the
+        # location's colour) before the next piece; sleep(0) chained them into one long turn
+        await asyncio.sleep(0.02)
         if getattr(ctx, "billing", None) is not None:
             ctx.billing.start()
         for module in _LATE_IMPORTS:
             importlib.import_module(module)
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.01)
         # The attendant desk registers itself here and is built on first use (the PIN corner).
         self._install_attendant(ctx.shell, ctx)
         await asyncio.sleep(0)

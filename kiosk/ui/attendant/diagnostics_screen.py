@@ -64,6 +64,7 @@ class DiagnosticsScreen(QWidget):
         self.title = QLabel()
         self.version = QLabel()
         self.version.setObjectName("version")
+        self.version.setWordWrap(True)     # "running for 2 d 3 h 4 min" grows with the uptime
         self.run_btn = TouchButton(name="run-checks")
         self.table = table("checks-table", 3)
         self.logs = QPlainTextEdit()
@@ -83,13 +84,16 @@ class DiagnosticsScreen(QWidget):
 
         kinetic(self.logs)
         kinetic(self.scan_list)
+        # the version on a line of its own, the buttons below: in portrait (and German) the
+        # three buttons take the whole width and the version had a third of it, cut off
         top = QHBoxLayout()
-        top.addWidget(self.version, 1)
         top.addWidget(self.run_btn)
         top.addWidget(self.logs_btn)
         top.addWidget(self.scan_btn)
+        top.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
+        lay.addWidget(self.version)
         lay.addLayout(top)
         lay.addWidget(self.table, 2)
         lay.addWidget(self.scan_state)

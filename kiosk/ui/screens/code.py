@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QBoxLayout, QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.flow import Progress
 from kiosk.i18n import N_, Translator
-from kiosk.ui.base import Screen, TouchButton, describe, label
+from kiosk.ui.base import Screen, TouchButton, describe, label, restyle
 from kiosk.ui.texts import bay_title
 from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
 from kiosk.ui.widgets.qr import QrView
@@ -94,6 +94,9 @@ class CodeScreen(Screen):
     def layout_changed(self, m: Any) -> None:
         self.mid.setDirection(QBoxLayout.Direction.TopToBottom if m.portrait else QBoxLayout.Direction.LeftToRight)
         self.qr.set_side(round(m.body * (14 if m.portrait else 8 if not m.compact else 6)))
+        # at 800x480 the progress line in body type: in subtitle type the German "the charger
+        # is starting" took three lines the column beside the code does not have
+        restyle(self.status, "role", "body" if m.compact else "subtitle")
 
     def reset(self) -> None:
         self.code = self.tag = None

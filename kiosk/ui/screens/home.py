@@ -6,6 +6,7 @@ every control sits below (the reach zone of a wheelchair user on a lobby totem).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -233,6 +234,7 @@ class HomeScreen(Screen):
 
         self.bay_buttons: list[BayButton] = []
         self._heads: list[QWidget] = []
+        self._board_gen = 0            # a new board (its cards revealed a batch per loop turn)
         self._refresh_timer = QTimer(self, interval=self.BOARD_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_soon)
         self._refreshing = False
@@ -346,16 +348,19 @@ class HomeScreen(Screen):
         shell = self.ctx.shell
         self.contrast.setChecked(bool(shell.high_contrast) if shell is not None else False)
 
-    def _apply_branding(self) -> None:
-        """The location's branding colour, unless the venue set its own (``venue_color``)."""
+    def _branding_changed(self) -> str | None:
+        """The location's branding colour when it is not the one applied, unless the venue
+        set its own (``venue_color``)."""
         if "venue_color" in getattr(self.ctx.settings, "explicit", ()):
-            return
-        b = self.ctx.venue.branding
-        color = getattr(b, "primary_color_hex", None)
-        shell = self.ctx.shell
-        if color and color != self._brand_color and shell is not None:
+            return None
+        color = getattr(self.ctx.venue.branding, "primary_color_hex", None)
+        return color if color and color != self._brand_color and self.ctx.shell is not None else None
+
+    def _apply_branding(self) -> None:
+        color = self._branding_changed()
+        if color:
             self._brand_color = color
-            shell.apply_theme(venue_color=color)
+            self.ctx.shell.apply_theme(venue_color=color)
 
     # -- lifecycle -------------------------------------------------------------------------
     def enter(self, **params: Any) -> None:
@@ -391,6 +396,11 @@ class HomeScreen(Screen):
         self._refreshing = True
         try:
             await self.ctx.venue.board()
+            if self._branding_changed():
+                # the location's colour re-themes the whole window (one style sheet, ~35 ms):
+                # in a loop turn of its own, before the one that builds the board's cards
+                self._apply_branding()
+                await asyncio.sleep(0.01)
         finally:
             self._refreshing = False
         self._rebuild_board()
@@ -403,8 +413,10 @@ class HomeScreen(Screen):
                 w.hide()
                 w.deleteLater()
         self.bay_buttons, self._heads = [], []
+        self._board_gen += 1
 
     def _rebuild_board(self) -> None:
+        self._apply_branding()    # before the cards: they are styled once, in the final colours
         bays = list(self.ctx.venue.bays)
         in_use = self.ctx.in_use()
         for b in bays:
@@ -416,6 +428,9 @@ class HomeScreen(Screen):
             self._retranslate_board()
         else:
             self._clear_board()
+            # a new board is shown a few cards per loop turn: the style, layout and first
+            # paint of 16 cards at once held the UI thread for ~60 ms
+            hidden: list[QWidget] = []
             row, col, last_loc = 0, 0, None
             cols = self._columns()
             body = self.metrics.body if self.metrics is not None else 20
@@ -430,12 +445,16 @@ class HomeScreen(Screen):
                     pin.setAccessibleName(_("Location"))
                     hl.addWidget(pin)
                     hl.addWidget(label(location_name(self.ctx.venue, bay.location_id), "subtitle"), 1)
+                    head.hide()
+                    hidden.append(head)
                     self.board_grid.addWidget(head, row, 0, 1, cols)
                     self._heads.append(head)
                     row, last_loc = row + 1, bay.location_id
                 btn = BayButton(bay)
                 btn.clicked.connect(lambda _=False, bay=bay: self.open_bay(bay))
                 btn.set_side(body, self.metrics.mode if self.metrics is not None else "normal")
+                btn.hide()
+                hidden.append(btn)
                 self.board_grid.addWidget(btn, row, col)
                 self.bay_buttons.append(btn)
                 col += 1
@@ -445,12 +464,24 @@ class HomeScreen(Screen):
             from kiosk.ui import theme_apply
 
             theme_apply.apply_icons(self.board_box)
+            self._reveal(hidden)
         self.board_empty.setText("" if bays else _("Loading the chargers…"))
         self.venue_name.setText(self._venue())
-        # the location's colour re-themes the whole window (one style sheet, ~35 ms): in a
-        # loop turn of its own, not in the one that just built the board's cards
-        QTimer.singleShot(0, self, self._apply_branding)
         self._show_status()
+
+    REVEAL_BATCH = 5
+
+    def _reveal(self, widgets: list[QWidget], gen: int | None = None) -> None:
+        """Show the board's new cards in batches, one batch per loop turn (a timer, so Qt
+        paints in between); the first batch at once. A board rebuilt meanwhile stops it."""
+        gen = self._board_gen if gen is None else gen
+        if gen != self._board_gen:
+            return
+        batch, rest = widgets[:self.REVEAL_BATCH], widgets[self.REVEAL_BATCH:]
+        for w in batch:
+            w.show()
+        if rest:
+            QTimer.singleShot(1, self, lambda: self._reveal(rest, gen))
 
     def open_bay(self, bay: Any) -> None:
         self.scan_started = time.monotonic()

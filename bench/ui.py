@@ -234,9 +234,10 @@ def _time_child_cmd(cmd: list[str], timeout: float = 60) -> float:
     return elapsed
 
 
-def _report_child(args: list[str], timeout: float) -> dict:
-    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=_env(), cwd=ROOT,
-                          timeout=timeout)
+def _report_child(args: list[str], timeout: float, root: Path = ROOT) -> dict:
+    env = dict(_env(), PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, str(root / "bench" / "ui.py"), *args], capture_output=True, text=True,
+                          env=env, cwd=root, timeout=timeout)
     for line in proc.stdout.splitlines():
         if line.startswith("REPORT "):
             return json.loads(line[7:])
@@ -329,6 +330,32 @@ def _board_figure(marks: dict, bare_ms: float) -> dict | None:
             "goal_stall_max_ms": 50, "ok": board / bare_ms <= 4.0 and stall < 50}
 
 
+def against(base: Path, rounds: int) -> dict:
+    """Stalls (20 autopilot cycles, camera decoding) and scan-to-charger (50 ms latency) of
+    this tree and of ``base``, alternated ``rounds`` times; medians and this/base ratios."""
+    runs: dict[str, dict[str, list[float]]] = {"this": {}, "base": {}}
+    jobs = {"stalls": ["--child", "autopilot", "--cycles", "20", "--warmup", "1", "--camera"],
+            "scan": ["--child", "autopilot", "--cycles", "15", "--warmup", "1", "--latency", "0.05"]}
+    for _ in range(rounds):
+        for name, root in (("base", base), ("this", ROOT)):
+            for job, child in jobs.items():
+                rep = _report_child(child, 900, root)
+                fig = runs[name]
+                if job == "stalls":
+                    st = rep["event_loop_stall_ms"]
+                    fig.setdefault("stall_max_ms", []).append(st["max"])
+                    fig.setdefault("stall_p99_ms", []).append(st["p99"])
+                else:
+                    fig.setdefault("scan_to_charger_ms", []).append(rep["step_latency_ms"]["scan_to_charger"]["median"])
+    out: dict = {"benchmark": "ui-against", "base": str(base), "rounds": rounds,
+                 "load_average": os.getloadavg()}
+    for k in runs["this"]:
+        this, base_ = statistics.median(runs["this"][k]), statistics.median(runs["base"][k])
+        out[k] = {"this_median": round(this, 1), "base_median": round(base_, 1), "ratio": round(this / base_, 2),
+                  "this": runs["this"][k], "base": runs["base"][k]}
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -343,6 +370,9 @@ def main() -> int:
     ap.add_argument("--speed", type=float, default=60.0)
     ap.add_argument("--sim-process", action="store_true", help="child: the simulator in its own process")
     ap.add_argument("--marks-every", type=int, default=0, help="child: resident memory every N cycles")
+    ap.add_argument("--against", help="a checkout of an earlier version: its stall and scan figures in the same "
+                                      "run, alternated with this one's (the machine is shared and noisy)")
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     if args.child == "kiosk":
         child_kiosk(args.base_url, [x for x in args.locations.split(",") if x])
@@ -352,6 +382,9 @@ def main() -> int:
                         args.marks_every)
         return 0
 
+    if args.against:
+        print(json.dumps(against(Path(args.against).resolve(), args.rounds), indent=2))
+        return 0
     q = args.quick
     out: dict = {"benchmark": "ui", "quick": q}
     out["cold_start"] = cold_start(3 if q else 9)

@@ -173,6 +173,11 @@ class KioskApp:
 
     OUT_OF_ORDER_RETRY_S = 60.0
 
+    @staticmethod
+    def _import_heavy() -> None:
+        for module in _WARM_UP_IMPORTS:
+            importlib.import_module(module)
+
     def _warm_up(self) -> None:
         """On a worker thread, before the board: what would otherwise stall the UI thread
         on first use - the HTTP client (TLS context ~30 ms) and the number formats of the
@@ -309,6 +314,11 @@ class KioskApp:
         ctx = self.ctx or self.build()
         from PySide6.QtWidgets import QApplication
 
+        # the heavy modules (httpx, the pydantic API models, the session service) start
+        # loading on a worker thread now, beside the first frame: Qt's painting releases the
+        # GIL, so on a second core the imports are well under way when the frame is up
+        warm = asyncio.get_running_loop().run_in_executor(None, self._import_heavy)
+
         if self.options.kiosk_mode:
             from kiosk.ui.shell import install_lockdown
 
@@ -347,8 +357,7 @@ class KioskApp:
         # between the import's GIL slices, so a tap never waits for a whole import (the API
         # models alone take ~115 ms). Then the board is filled first (what a guest taps);
         # the attendant desk and the other screens come after it.
-        for module in _WARM_UP_IMPORTS:
-            await asyncio.to_thread(importlib.import_module, module)
+        await warm
         await asyncio.to_thread(self._warm_up)
         while not self._services_or_out_of_order():
             # a full disk or a data folder that cannot be written: "out of order" for guests,

@@ -71,7 +71,7 @@ def test_start_for_a_room_from_the_desk(desk_app, sim, ui_loop, tmp_path):
         # the board shows it: the room, paid by the room
         await w.refresh()
         texts = w.table.row_texts(res.key)
-        assert texts["tag"] == "412" and texts["payer"] == "Room", texts
+        assert texts["guest"] == "412\nPaid by the room", texts
         # the code never reaches a log
         for log_file in (tmp_path / "logs").glob("*"):
             assert res.code not in log_file.read_text(encoding="utf-8", errors="replace")

@@ -23,14 +23,15 @@ from kiosk.ui.texts import bay_name, location_name, status_text
 
 _ = Translator("desk")
 
-COLUMNS = ("problem", "charger", "state", "power", "energy", "time", "cost", "tag", "payer")
-TITLES = {"problem": N_("Problem"), "charger": N_("Charger"), "state": N_("State"), "power": N_("Power"),
-          "energy": N_("Energy"), "time": N_("Time"), "cost": N_("Cost"), "tag": N_("Room or plate"),
-          "payer": N_("Paid by")}
+#: the state column comes first and says the problem above the state (problems sort first);
+#: the guest column says the room or plate above who pays: the table fits a 1366 px desk
+COLUMNS = ("state", "charger", "power", "energy", "time", "cost", "guest")
+TITLES = {"charger": N_("Charger"), "state": N_("State"), "power": N_("Power"), "energy": N_("Energy"),
+          "time": N_("Time"), "cost": N_("Cost"), "guest": N_("Room or plate")}
 PROBLEMS = {"parking": N_("Parked too long"), "parked": N_("Parked"), "start_failed": N_("Start failed"),
             "owner_unknown": N_("Owner unknown"), "unreachable": N_("Not reachable"),
             "charger_down": N_("Charger down"), "": ""}
-PAYERS = {"venue": N_("Venue"), "room": N_("Room"), "": ""}
+PAYERS = {"venue": N_("Paid by the venue"), "room": N_("Paid by the room"), "": ""}
 #: problems that raise an alert: their rows are highlighted
 ALERTING = {"parking", "start_failed", "owner_unknown", "unreachable"}
 HIGHLIGHT_BG, HIGHLIGHT_FG = "#ffe08a", "#1b1b1b"     # 14:1 contrast; the word says it too
@@ -82,6 +83,7 @@ class BoardTable(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setTabKeyNavigation(False)        # Tab leaves the table (arrows move in it)
         self.verticalHeader().setVisible(False)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         head = self.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         head.setStretchLastSection(True)
@@ -163,18 +165,18 @@ class BoardTable(QTableWidget):
         s = r.session
         where = location_name(self.venue, r.location_id)
         name = bay_name(r.bay_name)
-        charger = f"{name} \u00b7 {where}" if where else name
-        problem = _(PROBLEMS.get(r.problem, "")) if r.problem else ""
-        if r.problem in ALERTING:
-            problem = "\u26a0 " + problem
+        charger = f"{name}\n{where}" if where else name         # two lines: the table fits 1366 px
+        state = state_text(r)
+        if r.problem:
+            state = ("\u26a0 " if r.problem in ALERTING else "") + _(PROBLEMS.get(r.problem, "")) + "\n" + state
         power = s.power_kw if s is not None else None
         energy = s.energy_kwh if s is not None else None
         elapsed = s.elapsed_s if s is not None else None
         cost = s.estimate_incl_vat if s is not None else None
         tag = (s.tag or "") if s is not None else ""
-        return [(problem, r.rank), (charger, charger.casefold()), (state_text(r), r.state),
+        guest = "\n".join(x for x in (tag, _(PAYERS.get(r.payer, "")) if r.payer else "") if x)
+        return [(state, r.rank), (charger, charger.casefold()),
                 (kw(power) if power is not None else "", float(power or 0)),
                 (kwh(energy) if energy is not None else "", float(energy or 0)),
                 (duration(elapsed) if elapsed else "", float(elapsed or 0)),
-                (cost_text(s), float(cost or 0)), (tag, tag.casefold()),
-                (_(PAYERS.get(r.payer, "")) if r.payer else "", r.payer)]
+                (cost_text(s), float(cost or 0)), (guest, guest.casefold())]

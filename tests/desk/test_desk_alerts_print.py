@@ -4,6 +4,7 @@ virtual clock: the row highlighted, the banner saying what to do, the bell rung 
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 
@@ -20,6 +21,14 @@ async def start_at(w, row):
     click(w.start_panel.start_btn)
     await poll_until(lambda: w.start_panel.code.text(), timeout=20, what="the guest's code")
     return w.start_panel.last
+
+
+async def pdf_text(path, *opts) -> str:
+    """The PDF's text as poppler's pdftotext reads it (off the loop)."""
+    run = subprocess.run
+    proc = await asyncio.to_thread(run, ["pdftotext", *opts, str(path), "-"], capture_output=True, text=True,
+                                   check=True)
+    return proc.stdout
 
 
 def state_of(ctx, key):
@@ -45,14 +54,16 @@ def test_receipt_printed_to_pdf(desk_app, sim, ui_loop, tmp_path):
             if ctx.sessions.receipt(res.key, attendant=w.attendant).final:
                 break
         # hotel billing numbers the finished session (its own gapless series)
-        r = await poll_until(lambda: (lambda r: r if r.final and r.kiosk_receipt_number else None)(
-            ctx.sessions.receipt(res.key, attendant=w.attendant)), timeout=20, what="the receipt's number")
+        def numbered():
+            r = ctx.sessions.receipt(res.key, attendant=w.attendant)
+            return r if r.final and r.kiosk_receipt_number else None
+
+        r = await poll_until(numbered, timeout=20, what="the receipt's number")
         await w.refresh()
         w.table.select_id(res.key)
         pdf = w.print_receipt(pdf=tmp_path / "receipt.pdf")
         assert pdf is not None and pdf.stat().st_size > 0
-        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                              check=True).stdout
+        text = await pdf_text(pdf, "-layout")
         number = r.kiosk_receipt_number or r.receipt_number
         assert number and number in text
         assert kwh(r.energy_kwh) in text
@@ -67,7 +78,7 @@ def test_receipt_printed_to_pdf(desk_app, sim, ui_loop, tmp_path):
         # the code slip: the guest's code in the guest's language on a narrow thermal page
         w.options.paper_width_mm = 80
         slip = w.print_code(pdf=tmp_path / "code.pdf")
-        slip_text = subprocess.run(["pdftotext", str(slip), "-"], capture_output=True, text=True, check=True).stdout
+        slip_text = await pdf_text(slip)
         assert res.code in slip_text
 
     ui_loop.run_until_complete(scenario())

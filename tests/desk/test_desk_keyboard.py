@@ -146,7 +146,7 @@ def _table_cut_off(t) -> list[str]:
     head = t.horizontalHeader()
     for c in range(t.columnCount()):
         title = t.horizontalHeaderItem(c).text()
-        if head.fontMetrics().horizontalAdvance(title) > head.sectionSize(c):
+        if max(head.fontMetrics().horizontalAdvance(x) for x in title.split("\n")) > head.sectionSize(c):
             bad.append(f"column title {title!r} cut off")
         for r in range(t.rowCount()):
             item = t.item(r, c)

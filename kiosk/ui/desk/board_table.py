@@ -40,6 +40,16 @@ ROW_ID = Qt.ItemDataRole.UserRole
 SORT = Qt.ItemDataRole.UserRole + 1
 
 
+def _two_lines(title: str) -> str:
+    """A long column title on two lines (at the space nearest its middle): a title must not
+    make its column wider than its figures."""
+    if len(title) <= 12 or " " not in title:
+        return title
+    mid = len(title) / 2
+    cut = min((i for i, ch in enumerate(title) if ch == " "), key=lambda i: abs(i - mid))
+    return title[:cut] + "\n" + title[cut + 1:]
+
+
 class _Item(QTableWidgetItem):
     """Sorts by its sort key (numbers as numbers), then by its text."""
 
@@ -95,7 +105,7 @@ class BoardTable(QTableWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.setHorizontalHeaderLabels([_(TITLES[c]) for c in COLUMNS])
+        self.setHorizontalHeaderLabels([_two_lines(_(TITLES[c])) for c in COLUMNS])
         self.setAccessibleName(_("Chargers and sessions"))
         self.setAccessibleDescription(_("Problems first. Arrow keys choose a row; click a column title to sort."))
         if self.rows:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -43,8 +42,10 @@ class StartPanel(QWidget):
         self.last: Any = None          # the last GuestStarted (its code is on screen)
         self.title = QLabel()
         self.title.setObjectName("subtitle")
+        self.title.setWordWrap(True)
         self.charger = QLineEdit(objectName="desk-charger")
         self.found = QLabel(objectName="desk-charger-found")
+        self.found.setWordWrap(True)
         self.venue_pays = QRadioButton(objectName="payer-venue")
         self.room_pays = QRadioButton(objectName="payer-room")
         self.payer = QButtonGroup(self)
@@ -75,18 +76,20 @@ class StartPanel(QWidget):
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         form.addRow(self.l_charger, self.charger)
-        form.addRow("", self.found)
-        form.addRow(self.l_payer, payers)
-        form.addRow(self.l_room, self.room)
-        form.addRow(self.l_tag, self.tag)
-        form.addRow(self.l_lang, self.language)
-        buttons = QHBoxLayout()
+        form2 = QFormLayout()             # the found charger in between: a wrapped label
+        form2.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)   # gets its height in a box
+        form2.addRow(self.l_payer, payers)
+        form2.addRow(self.l_room, self.room)
+        form2.addRow(self.l_tag, self.tag)
+        form2.addRow(self.l_lang, self.language)
+        buttons = QVBoxLayout()          # one above the other: the panel stays narrow in every language
         buttons.addWidget(self.start_btn)
         buttons.addWidget(self.print_btn)
-        buttons.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addLayout(form)
+        lay.addWidget(self.found)
+        lay.addLayout(form2)
         lay.addLayout(buttons)
         lay.addWidget(self.message)
         lay.addWidget(self.code)
@@ -112,6 +115,8 @@ class StartPanel(QWidget):
         self.l_lang.setText(_("Guest's language"))
         self.start_btn.setText(_("Start charging"))
         self.print_btn.setText(_("Print code"))
+        for b in (self.start_btn, self.print_btn):     # the whole word, whatever the language
+            b.setMinimumWidth(b.fontMetrics().horizontalAdvance(b.text()) + 40)
         for field, lab in ((self.charger, self.l_charger), (self.room, self.l_room), (self.tag, self.l_tag),
                            (self.language, self.l_lang)):
             field.setAccessibleName(lab.text())

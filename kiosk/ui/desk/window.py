@@ -112,7 +112,7 @@ class DeskWindow(QMainWindow):
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.scope = QLabel(objectName="desk-scope")
         self.scope.setWordWrap(True)
-        self.start_panel.setMaximumWidth(300)
+        self.start_panel.setMaximumWidth(260)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)

@@ -151,7 +151,7 @@ class BoardTable(QTableWidget):
         sort_col = self.horizontalHeader().sortIndicatorSection()
         order = self.horizontalHeader().sortIndicatorOrder()
         self.setSortingEnabled(False)
-        ordered = sorted(rows, key=lambda r: (-r.rank, bay_name(r.bay_name).casefold()))
+        ordered = sorted(rows, key=lambda r: bay_name(r.bay_name).casefold())
         self.rows = {r.id: r for r in ordered}
         self.setRowCount(len(ordered))
         for i, r in enumerate(ordered):
@@ -185,7 +185,9 @@ class BoardTable(QTableWidget):
         cost = s.estimate_incl_vat if s is not None else None
         tag = (s.tag or "") if s is not None else ""
         guest = "\n".join(x for x in (tag, _(PAYERS.get(r.payer, "")) if r.payer else "") if x)
-        return [(state, r.rank), (charger, charger.casefold()),
+        # problems first, then this desk's sessions, then busy chargers, then free ones
+        order = r.rank * 10 + (2 if s is not None else 0) + (0 if r.state == "AVAILABLE" else 1)
+        return [(state, order), (charger, charger.casefold()),
                 (kw(power) if power is not None else "", float(power or 0)),
                 (kwh(energy) if energy is not None else "", float(energy or 0)),
                 (duration(elapsed) if elapsed else "", float(elapsed or 0)),

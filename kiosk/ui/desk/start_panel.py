@@ -14,7 +14,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -70,26 +69,26 @@ class StartPanel(QWidget):
         self.code_note = QLabel()
         self.code_note.setWordWrap(True)
         self.l_charger, self.l_payer, self.l_room, self.l_tag, self.l_lang = (QLabel() for _i in range(5))
+        for lab in (self.l_charger, self.l_payer, self.l_room, self.l_tag, self.l_lang):
+            lab.setWordWrap(True)
         payers = QVBoxLayout()
         payers.addWidget(self.venue_pays)
         payers.addWidget(self.room_pays)
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        form.addRow(self.l_charger, self.charger)
-        form2 = QFormLayout()             # the found charger in between: a wrapped label
-        form2.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)   # gets its height in a box
-        form2.addRow(self.l_payer, payers)
-        form2.addRow(self.l_room, self.room)
-        form2.addRow(self.l_tag, self.tag)
-        form2.addRow(self.l_lang, self.language)
         buttons = QVBoxLayout()          # one above the other: the panel stays narrow in every language
         buttons.addWidget(self.start_btn)
         buttons.addWidget(self.print_btn)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        lay.addLayout(form)
-        lay.addWidget(self.found)
-        lay.addLayout(form2)
+        # each caption above its field, in a box (wrapped captions get their height there,
+        # which a QFormLayout does not give them)
+        for lab, field in ((self.l_charger, self.charger), (None, self.found), (self.l_payer, payers),
+                           (self.l_room, self.room), (self.l_tag, self.tag), (self.l_lang, self.language)):
+            if lab is not None:
+                lay.addWidget(lab)
+            if isinstance(field, QWidget):
+                lay.addWidget(field)
+            else:
+                lay.addLayout(field)
         lay.addLayout(buttons)
         lay.addWidget(self.message)
         lay.addWidget(self.code)

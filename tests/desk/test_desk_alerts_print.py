@@ -8,8 +8,6 @@ import asyncio
 import shutil
 import subprocess
 
-import pytest
-
 from kiosk.core.format import kwh, money
 from tests.desk.test_desk_start import free_row
 from tests.plugins.desk import desk_login
@@ -25,6 +23,7 @@ async def start_at(w, row):
 
 async def pdf_text(path, *opts) -> str:
     """The PDF's text as poppler's pdftotext reads it (off the loop)."""
+    assert shutil.which("pdftotext"), "pdftotext missing: apt-get install poppler-utils (make test does)"
     run = subprocess.run
     proc = await asyncio.to_thread(run, ["pdftotext", *opts, str(path), "-"], capture_output=True, text=True,
                                    check=True)
@@ -35,7 +34,19 @@ def state_of(ctx, key):
     return next(e.state for e in ctx.sessions.active() if e.key == key)
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+def test_make_test_installs_pdftotext():
+    """`make test` installs poppler-utils (Debian's pdftotext) for the receipt test below."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "system_libs", Path(__file__).resolve().parents[2] / "packaging" / "system_libs.py")
+    sl = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sl)
+    assert "poppler-utils" in sl.makefile_lists()["DEB_TEST_PACKAGES"]
+    assert "libcups2" in sl.makefile_lists()["DEB_PACKAGES"]       # the desk prints through CUPS
+
+
 def test_receipt_printed_to_pdf(desk_app, sim, ui_loop, tmp_path):
     async def scenario():
         app = desk_app(sim)

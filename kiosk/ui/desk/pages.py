@@ -158,7 +158,7 @@ class AlertBanner(QFrame):
 class ConfirmBar(QFrame):
     """A question with "yes" and "cancel" in the window (stop a session, quit the desk)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, touch: int = 0) -> None:
         super().__init__(parent)
         self.setObjectName("desk-confirm")
         self.question = QLabel(objectName="desk-confirm-text")
@@ -166,6 +166,8 @@ class ConfirmBar(QFrame):
         self.yes = QPushButton(objectName="desk-confirm-yes")
         self.yes.setProperty("role", "danger")
         self.no = QPushButton(objectName="desk-confirm-no")
+        for b in (self.yes, self.no):
+            b.setMinimumHeight(touch)          # the touch desk's finger-sized targets
         lay = QHBoxLayout(self)
         lay.addWidget(self.question, 1)
         lay.addWidget(self.yes)

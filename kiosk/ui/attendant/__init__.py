@@ -162,6 +162,12 @@ class AttendantArea(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.confirm_quit)
         lay.addWidget(scroll, 1)
+        from .osk import OnScreenKeyboard
+
+        # every field of the touch desk types with the desk's own keyboard (no system one)
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.cover(self)
+        lay.addWidget(self.keyboard)
         self.exit_btn.clicked.connect(self.on_exit)
         self.quit_btn.clicked.connect(self.ask_quit)
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -186,6 +192,7 @@ class AttendantArea(QWidget):
                            else _("Attendant desk"))
         self.exit_btn.setText(_("Exit attendant"))
         self.quit_btn.setText(_("Quit kiosk"))
+        self.keyboard.retranslate()
 
     # -- PIN ---------------------------------------------------------------------------
     def login(self, pin: str, name: str = "attendant") -> bool:
@@ -227,6 +234,7 @@ class AttendantArea(QWidget):
 
     def logout(self) -> None:
         self.confirm_quit.cancel()
+        self.keyboard.close_keyboard()
         was = self.attendant
         if was is not None and hasattr(self.services.sessions, "attendant_logout"):
             self.services.sessions.attendant_logout(was)
@@ -273,6 +281,7 @@ class AttendantArea(QWidget):
         self.logout()
 
     def _tab_changed(self, index: int) -> None:
+        self.keyboard.close_keyboard()
         w = self.tabs.widget(index)
         if w is not self.sessions_screen:
             self.sessions_screen.deactivate()

@@ -150,3 +150,35 @@ def test_parking_alert_after_the_set_time(desk_app, sim_factory, ui_loop):
                    for e in ctx.sessions.journal.audit_entries(10))
 
     ui_loop.run_until_complete(scenario())
+
+
+def test_failed_start_and_unreachable_service_alerts(desk_app, sim, ui_loop):
+    async def scenario():
+        app = desk_app(sim)
+        ctx = await app.start()
+        w = app.window
+        await desk_login(w)
+        row = free_row(w)
+        sim.scenario.no_car(row.evse_uid)              # nobody plugs in: the start times out
+        res = await start_at(w, row)
+        for _ in range(20):
+            sim.clock.advance(60)
+            await ctx.sessions.refresh(res.key)
+            if state_of(ctx, res.key) == "TIMEOUT":
+                break
+        await w.refresh()
+        assert w.table.rows[res.key].problem == "start_failed" and w.table.is_highlighted(res.key)
+        assert w.banner.isVisible() and w.banner.alert.kind == "start_failed"
+        assert "start failed" in w.banner.text.text()
+        rung = w.rung
+        # the service stops answering: an alert for the whole desk, said in the status bar too
+        sim.faults.set("*", error_rate=1.0, error_status=503)
+        await w.refresh()
+        assert any(a.kind == "unreachable" for a in w.alerts.current)
+        assert "not reachable" in w.status.text()
+        assert w.rung == rung + 1
+        sim.faults.clear()
+        await w.refresh()
+        assert not any(a.kind == "unreachable" for a in w.alerts.current)
+
+    ui_loop.run_until_complete(scenario())

@@ -5,6 +5,7 @@ handheld scanner typed under a German keyboard layout, and stop from the desk.""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from PySide6.QtCore import Qt
@@ -42,9 +43,21 @@ def test_start_for_a_room_from_the_desk(desk_app, sim, ui_loop, tmp_path):
         await desk_login(w, "5791", name="Anna")
         assert w.attendant.name == "Anna"
         row = free_row(w)
-        assert w.table.select_id(row.id)
         panel = w.start_panel
+        # typed: the charger's printed EVSE id (with '-' for '*'), then Enter
+        evse_id = next(e.evse_id for e in sim.venue.venue_evses() if e.evse_uid == row.evse_uid)
+        QTest.keyClicks(panel.charger, evse_id.replace("*", "-").lower())
+        QTest.keyClick(panel.charger, Qt.Key.Key_Return)
+        await poll_until(lambda: panel.choice is not None, what="the typed charger")
+        assert panel.choice.evse_uid == row.evse_uid
+        # or chosen in the table (Enter in the field keeps that choice)
+        panel.charger.clear()
+        panel._charger_edited("")
+        assert w.table.select_id(row.id)
         assert panel.choice is not None and panel.choice.evse_uid == row.evse_uid
+        QTest.keyClick(panel.charger, Qt.Key.Key_Return)
+        await asyncio.sleep(0.1)                               # the slot's task has run
+        assert panel.choice is not None and not panel.message.text()
         click(panel.room_pays)
         panel.room.setText("999")                              # not on the hotel's list: refused
         click(panel.start_btn)

@@ -148,6 +148,9 @@ class StartPanel(QWidget):
         from kiosk.services.attendant import DeskError
 
         text = self.charger.text()
+        if self.choice is not None and text == self._title(self.choice):
+            self.message.setText("")          # the charger chosen in the table, unchanged
+            return True
         try:
             choice = await self.starts.find(text)
         except DeskError as exc:

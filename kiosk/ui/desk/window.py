@@ -107,6 +107,8 @@ class DeskWindow(QMainWindow):
         self.area.hide()
         self.table = BoardTable(venue)
         self.start_panel = StartPanel(self.starts, venue, lambda: self.attendant)
+        lang_box = self.start_panel.language        # the guest's language: the venue's default first
+        lang_box.setCurrentIndex(max(0, lang_box.findData(self.rt.get("default_language"))))
         self.detail = QLabel(objectName="desk-detail")
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

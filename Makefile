@@ -11,16 +11,18 @@ STAMP  := $(VENV)/.installed
 # comes from a package that neither a minimal Debian 12 nor these lists provide).
 # Runtime, desktop and Pi alike: zbar for pyzbar; EGL/GL, xkbcommon, fontconfig, dbus and a
 # font for Qt; the libraries of Qt's xcb platform plugin (X11 or Xvfb; Qt 6.5+ also
-# dlopens xcb-cursor); python3-venv for `python3 -m venv` on Debian's own Python.
-DEB_PACKAGES := libzbar0 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
+# dlopens xcb-cursor); python3-venv for `python3 -m venv` on Debian's own Python; CUPS's
+# client library for the attendant desktop's printing (Qt's cups print-support plugin).
+DEB_PACKAGES := libcups2 libzbar0 libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
 # What the packaged kiosk needs on a Pi beyond that (the .deb's Depends, with DEB_PACKAGES):
 # Qt's wayland and eglfs platforms, and cage, systemd and PAM for the kiosk service.
 DEB_PI_PACKAGES := python3-venv libwayland-client0 libwayland-cursor0 libwayland-egl1 libopengl0 libglib2.0-0 libfreetype6 cage xwayland systemd dbus libpam-systemd passwd procps
 # Screenshots and a real window without a display need a virtual one.
 DEB_DEMO_PACKAGES := xvfb
 # The tests also press real keys on a virtual display, verify the systemd units, validate
-# the desktop entry, and check the Pi's libraries (so those are installed to be resolved).
-DEB_TEST_PACKAGES := xvfb xdotool systemd desktop-file-utils libwayland-client0 libwayland-cursor0 libwayland-egl1
+# the desktop entry, and check the Pi's libraries (so those are installed to be resolved);
+# poppler's pdftotext reads back the attendant desktop's printed receipts.
+DEB_TEST_PACKAGES := xvfb xdotool systemd desktop-file-utils poppler-utils libwayland-client0 libwayland-cursor0 libwayland-egl1
 
 .PHONY: demo test test-fast bench deb test-deploy system-deps print-deb-depends lint clean help
 

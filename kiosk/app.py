@@ -62,6 +62,18 @@ def demo_settings(settings: Any, sim: Any) -> Any:
     return settings.replace(**upd)
 
 
+#: The attendant PIN of demo mode when none is configured (the screenshots and the README use it).
+DEMO_PIN = "1234"
+
+
+def initial_pin(settings: Any) -> str | None:
+    """The PIN that seeds an empty journal: the configured ``attendant_pin``, in demo mode
+    without one the demo PIN."""
+    if settings.attendant_pin:
+        return settings.attendant_pin.get_secret_value()
+    return DEMO_PIN if settings.demo else None
+
+
 def start_demo_sim(settings: Any) -> Any:
     from kiosk.sim import SimServer
 
@@ -236,12 +248,13 @@ class KioskApp:
         except OSError as exc:
             raise unavailable(exc, s.data_dir) from exc
         sessions = SessionService(client, s.journal_path(), time_scale=ctx.time_scale,
-                                  attendant_pin=s.attendant_pin.get_secret_value() if s.attendant_pin else None)
+                                  attendant_pin=initial_pin(s))
         ctx.client, ctx.sessions = client, sessions
         ctx.venue.client = client
         self._billing(ctx, sessions)
         self._unsub = sessions.subscribe(ctx.signals.updated.emit)
-        ctx.flow.attach_sessions(sessions)
+        if ctx.flow is not None:          # the desktop (kiosk desk) has no guest flow
+            ctx.flow.attach_sessions(sessions)
         return ctx
 
     def _billing(self, ctx: Any, sessions: Any) -> None:
@@ -265,8 +278,7 @@ class KioskApp:
         ctx.venue.pricing, ctx.venue.rooms = ctx.billing.pricing, ctx.billing.rooms
 
     def _default_pin_verifier(self, ctx: Any) -> Any:
-        s = self.settings
-        fallback = s.attendant_pin.get_secret_value() if s.attendant_pin else ("1234" if s.demo else None)
+        fallback = initial_pin(self.settings)
 
         def verify(pin: str) -> bool:
             sessions = ctx.sessions
@@ -405,6 +417,8 @@ class KioskApp:
         # a slow service, or a start that waits out its settle time, never holds Home back
         ctx.spawn(self._resume())
         await ctx.venue.load()
+        if ctx.shell is None:             # the desktop: no guest board to fill
+            return
         home = ctx.shell.screen("home")
         home.retranslate()
         if ctx.shell.current_name() == "home":

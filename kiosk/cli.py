@@ -3,7 +3,7 @@
 =================  ==============================  =========================================
 command            module                          what
 =================  ==============================  =========================================
-run, demo,         kiosk.ui.cli                    the kiosk / attendant desk, screenshots
+run, demo, desk,   kiosk.ui.cli                    the kiosk, the attendant desktop, screenshots
 screenshots
 sim                kiosk.sim.cli                   the Charge Assist simulator
 api, doctor        kiosk.api.cli                   the API from the command line; checks

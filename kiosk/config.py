@@ -153,6 +153,17 @@ class Settings:
     attendant_pin: Secret | None = setting(
         None, "Initial attendant PIN (stored hashed on first start; change it in the attendant area)")
 
+    # --- the attendant-operated desktop (kiosk desk; kiosk/ui/desk/README.md) -------------
+    desk_parking_alert_min: int = setting(
+        45, "Minutes a session may stay in PARKING (car full, bay blocked, parking fees running) before the desk "
+            "raises an alert (staff may change it in the desk's settings)", ge=1, le=24 * 60)
+    desk_alert_sound: bool = setting(True, "Ring the system bell when the desk raises a new alert")
+    desk_printer: str | None = setting(None, "Printer of the desk's receipts and guest codes (a CUPS queue name; "
+                                             "empty: the system's default printer)")
+    desk_paper_width_mm: int = setting(
+        0, "Paper width of the desk's printer in mm: 80 or 58 for a thermal receipt printer (the page is as long "
+           "as the receipt); 0: the printer's own page size", ge=0, le=420)
+
     # --- hotel billing (issue 16; kiosk/services/billing/README.md) ---------------------
     price_policy: Literal["free", "operator", "margin_percent", "margin_per_kwh", "own"] = setting(
         "operator", "What the guest pays: free, the operator's tariff, the operator's tariff plus a percentage or a "

@@ -31,6 +31,12 @@ class VenuePayments:
         self._pm_cache = None
         self._pm_generation += 1
 
+    @property
+    def known_payment_method(self) -> str | None:
+        """The venue's payment method id if known without asking the service (the desk's
+        payer column), else None."""
+        return self.payment_method_id or self._pm_cache
+
     async def venue_payment_method(self) -> str:
         """The venue's payment method id: configured id, else the wallet entry matching the
         venue card / external reference (created when missing), else the wallet's default."""

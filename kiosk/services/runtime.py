@@ -1,5 +1,5 @@
 """Settings staff may change at run time (idle timeout, default language, high contrast,
-the venue's payment method), persisted next to the journal and applied without a restart.
+the venue's payment method, the guest price, the desk's parking alert time), persisted next to the journal and applied without a restart.
 
 Its own module: the kiosk reads them before its first frame (start-up time), without the
 rest of the attendant desk's services.
@@ -87,6 +87,18 @@ def _check_unknown(v: Any) -> bool:
         raise RuntimeSettingError("price_unknown_start", _("Choose on or off.")) from None
 
 
+def _check_parking(v: Any) -> int:
+    try:
+        n = int(v)
+    except (TypeError, ValueError):
+        raise RuntimeSettingError("desk_parking_alert_min", _("The parking alert time must be a whole number of "
+                                                              "minutes.")) from None
+    if not 1 <= n <= 1440:
+        raise RuntimeSettingError("desk_parking_alert_min",
+                                  _("The parking alert time must be between {lo} and {hi} minutes.", lo=1, hi=1440))
+    return n
+
+
 class RuntimeSettings:
     """Settings staff may change at run time, applied without a restart.
 
@@ -105,13 +117,16 @@ class RuntimeSettings:
         # hotel billing: the guest price policy and whether Start is allowed while it is unknown
         "guest_price": _check_price,
         "price_unknown_start": _check_unknown,
+        # the desk: minutes in PARKING before an alert
+        "desk_parking_alert_min": _check_parking,
     }
     FILE_NAME = "runtime-settings.json"
 
     def __init__(self, path: Path | str, defaults: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
         self._defaults = {"idle_timeout_s": 60, "default_language": "en", "payment_method_id": None,
-                          "high_contrast": False, "guest_price": None, "price_unknown_start": True}
+                          "high_contrast": False, "guest_price": None, "price_unknown_start": True,
+                          "desk_parking_alert_min": 45}
         for k, v in (defaults or {}).items():
             if k in self.FIELDS:
                 self._defaults[k] = v

@@ -26,6 +26,8 @@ def _headless() -> bool:
 def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.app import run
 
+    if getattr(args, "desk", False):
+        return cmd_desk(args)
     if args.autopilot and not args.demo:
         print("kiosk run: --autopilot needs --demo (it drives the built-in simulator)")
         return 2
@@ -34,6 +36,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     return run(settings, windowed=args.windowed, demo=args.demo, autopilot=args.autopilot,
                report=Path(args.report) if args.report else None, scan_mode=args.scan)
+
+
+def cmd_desk(args: argparse.Namespace) -> int:
+    from kiosk.desk_app import run_desk
+
+    if args.offscreen and _headless():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return run_desk(_settings(args), demo=args.demo)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -102,7 +112,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="autopilot: scan through the (synthetic) camera or inject the decoded text")
     p.add_argument("--sim-speed", type=float, default=None, help="demo simulator time compression")
     p.add_argument("--offscreen", action="store_true", help="no window (Qt offscreen platform)")
+    p.add_argument("--desk", action="store_true", help="the attendant-operated desktop (same as `kiosk desk`)")
     p.set_defaults(func=cmd_run)
+
+    k = sub.add_parser("desk", help="the attendant-operated desktop: staff start, watch and stop charging for "
+                                    "guests (mouse and keyboard, printing, alerts)")
+    k.add_argument("--demo", action="store_true", help="built-in simulator with the demo venue (PIN 1234)")
+    k.add_argument("--sim-speed", type=float, default=None, help="demo simulator time compression")
+    k.add_argument("--offscreen", action="store_true", help="no window (Qt offscreen platform)")
+    k.set_defaults(func=cmd_desk)
 
     d = sub.add_parser("demo", help="the kiosk in demo mode; headless without a display (screenshots)")
     d.add_argument("--headless", action="store_true", help="run headless even with a display")

@@ -116,3 +116,38 @@ def test_the_desk_logged_out_meanwhile_cannot_change_the_pin(svc):
     assert asyncio.run(scenario()) == PinChange.CURRENT
     assert svc.attendant_login(PIN).name == "attendant"
     assert not any(e.action == "attendant.pin_change" for e in svc.journal.audit_entries(50))
+
+
+def test_staff_members_log_in_with_their_own_pin_and_the_audit_names_them(tmp_path):
+    svc = _service(tmp_path)
+    try:
+        boss = svc.attendant_login(PIN, name="manager")
+        svc.add_staff(boss, "Anna de Vries", "3859")
+        svc.add_staff(boss, "Bob", "7316")
+        with pytest.raises(Exception, match="already used"):
+            svc.add_staff(boss, "Carl", "3859")          # a PIN alone must say who
+        assert svc.staff_names() == ["Anna de Vries", "Bob"]
+        # by name (the desktop's login) only that member's PIN counts
+        assert svc.attendant_login("3859", name="Anna de Vries").name == "Anna de Vries"
+        with pytest.raises(WrongPin):
+            svc.attendant_login("7316", name="Anna de Vries")
+        # the PIN alone (the kiosk's keypad) finds who it is
+        assert svc.attendant_login("7316", name=None).name == "Bob"
+        assert svc.attendant_login("7316").name == "Bob"
+        # the shared PIN still opens the desk under the name given
+        assert svc.attendant_login(PIN, name="night desk").name == "night desk"
+        bob = svc.attendant_login("7316")
+        svc.audit(bob.name, "session.stop", None, "reason: test")
+        actions = [(e.actor, e.action) for e in svc.journal.audit_entries(20)]
+        assert ("Bob", "session.stop") in actions and ("manager", "staff.pin_set") in actions
+        assert not any("3859" in e.detail or "7316" in e.detail for e in svc.journal.audit_entries(50))
+        # a restart keeps them (hashed in the journal); removing one ends their PIN
+        svc.journal.close()
+        svc = _service(tmp_path)
+        boss = svc.attendant_login(PIN, name="manager")
+        svc.remove_staff(boss, "Bob")
+        with pytest.raises(WrongPin):
+            svc.attendant_login("7316")
+        assert svc.attendant_login("3859").name == "Anna de Vries"
+    finally:
+        svc.journal.close()

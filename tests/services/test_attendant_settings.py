@@ -10,10 +10,14 @@ from kiosk.services.attendant import RuntimeSettingError, RuntimeSettings
 
 
 def test_defaults_come_from_the_configuration(tmp_path):
-    settings = load_settings(data_dir=tmp_path, idle_timeout_s=90, default_language="de", high_contrast=True)
+    settings = load_settings(data_dir=tmp_path, idle_timeout_s=90, default_language="de", high_contrast=True,
+                             desk_parking_alert_min=20)
     rt = RuntimeSettings.from_settings(settings)
     assert rt.as_dict() == {"idle_timeout_s": 90, "default_language": "de", "payment_method_id": None,
-                            "high_contrast": True, "guest_price": None, "price_unknown_start": True}
+                            "high_contrast": True, "guest_price": None, "price_unknown_start": True,
+                            "desk_parking_alert_min": 20}
+    with pytest.raises(RuntimeSettingError):
+        rt.update(desk_parking_alert_min=0)
 
 
 def test_change_is_announced_persisted_and_survives_restart(tmp_path):

@@ -38,7 +38,12 @@ class DeskRow:
     estimate_final: bool
     tag: str
     failure: str                    # why the start failed / what went wrong, if anything
-    source: str                     # "kiosk" (journal) or "service" (API history only)
+    source: str                     # "kiosk" (journal), "unknown" (owner unknown) or "service" (API history only)
+    evse_uid: str | None = None
+    location_id: str | None = None
+    payment_method_id: str | None = None
+    can_stop: bool = False          # running and not asked to stop yet
+    origin: str | None = None       # which screen started it (a shared venue journal says; else None)
 
     @property
     def id(self) -> str:
@@ -103,7 +108,9 @@ class SessionsDesk:
                 estimate_final=bool(est and est.final),
                 # a session the service runs that no start here owns (journal lost or rebuilt)
                 tag=_("Owner unknown") if foreign else ((getattr(v, "tag", None) or "") if v else ""),
-                failure=failure, source="unknown" if foreign else "kiosk"))
+                failure=failure, source="unknown" if foreign else "kiosk", evse_uid=e.evse_uid,
+                location_id=e.location_id, payment_method_id=getattr(v, "payment_method_id", None),
+                can_stop=_stoppable(e.state, v), origin=getattr(e, "origin", None) or getattr(v, "origin", None)))
         self.api_error = ""
         try:
             items = await self.client.session_history(
@@ -126,10 +133,13 @@ class SessionsDesk:
             rows.append(DeskRow(
                 key=None, charge_session_id=csid, bay=bay_label(getattr(it, "location", None),
                                                                 getattr(it, "evse_uid", None)),
-                state=status, state_text=status.capitalize(), is_final=False, power_kw=None,
+                state=status, state_text=_state_title(status), is_final=False, power_kw=None,
                 energy_kwh=_decimal(getattr(it, "energy_in_kwh", None)), elapsed_s=max(elapsed, 0),
                 estimate_incl_vat=None, currency=getattr(it, "currency", None), estimate_final=False,
-                tag=(jrow.tag or "") if jrow is not None else "", failure="", source="service"))
+                tag=(jrow.tag or "") if jrow is not None else "", failure="", source="service",
+                evse_uid=getattr(it, "evse_uid", None),
+                location_id=getattr(getattr(it, "location", None), "id", None), can_stop=True,
+                origin=getattr(it, "origin", None)))
         return rows
 
     async def stop(self, row: DeskRow, reason: str) -> str:
@@ -159,6 +169,21 @@ class SessionsDesk:
         if row.key is None:
             raise DeskError(_("This session was not started on this kiosk, so it has no guest code."))
         return self.sessions.reissue_code(row.key, self.attendant)
+
+
+def _stoppable(state: str, row: Any) -> bool:
+    from kiosk.core.session import can_stop, has_ended, parse_state
+
+    st = parse_state(state)
+    return (st is not None and can_stop(st) and not has_ended(st) and row is not None
+            and getattr(row, "charge_session_id", None) is not None and getattr(row, "stop_requested_at", None) is None)
+
+
+def _state_title(status: str) -> str:
+    from kiosk.core.session import describe_state, parse_state
+
+    st = parse_state(status)
+    return describe_state(st).title if st is not None else status.capitalize()
 
 
 def _decimal(v: Any) -> Decimal | None:

@@ -7,6 +7,12 @@ count starts again, so a passer-by who tries one PIN an hour never keeps staff o
 Checks are serialised (a lock around read, verify and count), so concurrent checks are
 each counted.
 
+Staff members may have their own PIN (``add_staff``; the journal keeps ``{name: hash}``
+under ``attendant_staff``), so the audit log says who acted. A login names the staff
+member (the desktop's login) or gives the PIN alone (the kiosk's PIN keypad): then the
+shared PIN is tried first, then each staff member's, and the matching name is the actor.
+PINs are therefore unique: a new staff PIN equal to another one is refused.
+
 ``login``/``set_pin`` are synchronous (a PIN scrypt takes ~50 ms): callers on the event
 loop run them with ``asyncio.to_thread`` as ``kiosk.services.attendant`` does.
 """
@@ -25,6 +31,7 @@ from .live import Clock
 from .model import Attendant, AttendantLocked, AuditEntry, NotAllowed, SessionError, WrongPin
 
 PIN_KEY = "attendant_pin_hash"
+STAFF_KEY = "attendant_staff"
 LOCKOUT_KEY = "attendant_lockout"
 LOCKED = N_("Too many wrong PINs. Try again in {seconds} seconds.")
 
@@ -43,6 +50,8 @@ class AttendantAuth:
         self._lo = Lockout(free_attempts=3, base_s=30.0, max_s=900.0, forget_after_s=900.0).load(
             journal.kv_get(LOCKOUT_KEY))
         self._pin_hash = journal.kv_get(PIN_KEY)
+        staff = journal.kv_get(STAFF_KEY)
+        self._staff: dict[str, str] = {str(k): str(v) for k, v in staff.items()} if isinstance(staff, dict) else {}
         if initial_pin and not self._pin_hash:
             self._pin_hash = hash_secret(initial_pin, strong=True)
             self._write(journal.kv_set, PIN_KEY, self._pin_hash)
@@ -59,22 +68,36 @@ class AttendantAuth:
             self.write_errors += 1
             log.error("attendant: journal write failed (disk full or read-only?): %s", getattr(fn, "__name__", fn))
 
-    def login(self, pin: str, *, name: str = "attendant") -> Attendant:
+    def login(self, pin: str, *, name: str | None = "attendant") -> Attendant:
         """Verify the PIN. Raises WrongPin or AttendantLocked (growing delay, persisted so
-        a restart does not reset it)."""
+        a restart does not reset it). A ``name`` of a staff member is checked against that
+        member's own PIN only; any other name (or None) against the shared PIN and then,
+        when that fails, every staff member's (the one that matches is who logged in)."""
         with self._lock:
             return self._login(pin, name)
 
-    def _login(self, pin: str, name: str) -> Attendant:
+    def _match(self, pin: str, name: str | None) -> str | None:
+        """The name the PIN logs in as, or None (a wrong PIN)."""
+        if name is not None and name in self._staff:
+            return name if verify_secret(pin or "", self._staff[name]) else None
+        if self._pin_hash is not None and verify_secret(pin or "", self._pin_hash):
+            return name or "attendant"
+        for staff_name, stored in self._staff.items():
+            if verify_secret(pin or "", stored):
+                return staff_name
+        return None
+
+    def _login(self, pin: str, name: str | None) -> Attendant:
         now = self.clock()
         lo = self._lockout()
         wait = lo.remaining(now)
         if wait > 0:
             raise AttendantLocked(LOCKED, until=lo.locked_until, wait_s=wait, seconds=int(wait) + 1)
-        stored = self._pin_hash
-        if stored is None:
+        if self._pin_hash is None and not self._staff:
             raise NotAllowed(N_("No attendant PIN is set. Set attendant_pin in the configuration."))
-        if verify_secret(pin or "", stored):
+        who = self._match(pin, name)
+        if who is not None:
+            name = who
             lo.success()
             self._write(self.journal.kv_set, LOCKOUT_KEY, lo.state())
             token = secrets.token_hex(16)
@@ -83,7 +106,7 @@ class AttendantAuth:
             return Attendant(name=name, verified_at=now, token=token)
         secs = lo.failure(now)
         self._write(self.journal.kv_set, LOCKOUT_KEY, lo.state())
-        self._write(self.journal.audit, name, "attendant.pin_failed", None, f"failures: {lo.failures}")
+        self._write(self.journal.audit, name or "attendant", "attendant.pin_failed", None, f"failures: {lo.failures}")
         if secs > 0:
             raise AttendantLocked(LOCKED, until=lo.locked_until, wait_s=secs, seconds=int(secs))
         raise WrongPin(N_("Wrong PIN. Try again."), attempts_left=lo.attempts_left)
@@ -100,14 +123,50 @@ class AttendantAuth:
         return self._lockout().remaining(self.clock())
 
     def set_pin(self, attendant: Attendant, new_pin: str) -> None:
-        """Change the PIN (audited)."""
+        """Change the PIN (audited): a staff member's own, else the shared one."""
         self.check(attendant)
         if not new_pin or len(new_pin) < 4 or not new_pin.isdigit():
             raise SessionError(N_("A PIN has at least 4 digits."))
+        if attendant.name in self._staff:
+            self.add_staff(attendant, attendant.name, new_pin)
+            return
         new_hash = hash_secret(new_pin, strong=True)
         self.journal.kv_set(PIN_KEY, new_hash)      # a PIN change must be on disk: it raises if not
         self._pin_hash = new_hash
         self._write(self.journal.audit, attendant.name, "attendant.pin_change", None, "")
+
+    # -- staff members with their own PIN --------------------------------------------------
+    def staff_names(self) -> list[str]:
+        return sorted(self._staff, key=str.casefold)
+
+    def add_staff(self, attendant: Attendant, name: str, pin: str) -> None:
+        """Give a staff member their own PIN (a new one, or a new PIN for a known name);
+        audited. The PIN must differ from every other PIN here (a PIN alone says who)."""
+        self.check(attendant)
+        name = " ".join((name or "").split())
+        if not name or len(name) > 40 or not name.isprintable():
+            raise SessionError(N_("A staff name has 1 to 40 letters, digits or spaces."))
+        if not pin or len(pin) < 4 or not pin.isdigit():
+            raise SessionError(N_("A PIN has at least 4 digits."))
+        with self._lock:
+            others = [h for n, h in self._staff.items() if n != name] + ([self._pin_hash] if self._pin_hash else [])
+            if any(verify_secret(pin, h) for h in others):
+                raise SessionError(N_("That PIN is already used here. Choose another PIN."))
+            staff = dict(self._staff)
+            staff[name] = hash_secret(pin, strong=True)
+            self.journal.kv_set(STAFF_KEY, staff)     # must be on disk: raises if not
+            self._staff = staff
+        self._write(self.journal.audit, attendant.name, "staff.pin_set", None, f"staff: {name}")
+
+    def remove_staff(self, attendant: Attendant, name: str) -> None:
+        self.check(attendant)
+        with self._lock:
+            if name not in self._staff:
+                return
+            staff = {n: h for n, h in self._staff.items() if n != name}
+            self.journal.kv_set(STAFF_KEY, staff)
+            self._staff = staff
+        self._write(self.journal.audit, attendant.name, "staff.removed", None, f"staff: {name}")
 
     def audit_log(self, attendant: Attendant, limit: int = 200) -> list[AuditEntry]:
         """Attendant actions, newest first."""

@@ -179,8 +179,21 @@ class SessionService:
         return self.registry.subscribe(callback)
 
     # -- attendant ----------------------------------------------------------------------
-    def attendant_login(self, pin: str, *, name: str = "attendant") -> Attendant:
+    def attendant_login(self, pin: str, *, name: str | None = "attendant") -> Attendant:
+        """The shared PIN, or a staff member's own (the name then comes from the PIN unless
+        given): see :mod:`.auth`. Synchronous (scrypt): call it off the loop."""
         return self.auth.login(pin, name=name)
+
+    def staff_names(self) -> list[str]:
+        """Staff members with their own PIN."""
+        return self.auth.staff_names()
+
+    def add_staff(self, attendant: Attendant, name: str, pin: str) -> None:
+        """Give a staff member their own PIN (audited; synchronous: scrypt)."""
+        self.auth.add_staff(attendant, name, pin)
+
+    def remove_staff(self, attendant: Attendant, name: str) -> None:
+        self.auth.remove_staff(attendant, name)
 
     def attendant_logout(self, attendant: Attendant) -> None:
         self.auth.logout(attendant)

@@ -144,6 +144,10 @@ class AttendantArea(QWidget):
         top.addWidget(self.title, 1)
         top.addWidget(self.exit_btn)
         top.addWidget(self.quit_btn)
+        from kiosk.ui.desk.pages import ConfirmBar
+
+        # quitting stops the kiosk for every guest: asked first, Cancel under the finger
+        self.confirm_quit = ConfirmBar(touch=TOUCH)
         # The desk shares the window with the guest screens: its pages need ~650 px of height,
         # so they scroll on the 800x480 panel instead of forcing the window's minimum size.
         scroll = QScrollArea()
@@ -156,9 +160,16 @@ class AttendantArea(QWidget):
         kinetic(scroll)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        lay.addWidget(self.confirm_quit)
         lay.addWidget(scroll, 1)
+        from .osk import OnScreenKeyboard
+
+        # every field of the touch desk types with the desk's own keyboard (no system one)
+        self.keyboard = OnScreenKeyboard()
+        self.keyboard.cover(self)
+        lay.addWidget(self.keyboard)
         self.exit_btn.clicked.connect(self.on_exit)
-        self.quit_btn.clicked.connect(self.on_quit)
+        self.quit_btn.clicked.connect(self.ask_quit)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.retranslate()
         self.tabs.setEnabled(False)
@@ -181,6 +192,7 @@ class AttendantArea(QWidget):
                            else _("Attendant desk"))
         self.exit_btn.setText(_("Exit attendant"))
         self.quit_btn.setText(_("Quit kiosk"))
+        self.keyboard.retranslate()
 
     # -- PIN ---------------------------------------------------------------------------
     def login(self, pin: str, name: str = "attendant") -> bool:
@@ -221,6 +233,8 @@ class AttendantArea(QWidget):
         return True
 
     def logout(self) -> None:
+        self.confirm_quit.cancel()
+        self.keyboard.close_keyboard()
         was = self.attendant
         if was is not None and hasattr(self.services.sessions, "attendant_logout"):
             self.services.sessions.attendant_logout(was)
@@ -267,6 +281,7 @@ class AttendantArea(QWidget):
         self.logout()
 
     def _tab_changed(self, index: int) -> None:
+        self.keyboard.close_keyboard()
         w = self.tabs.widget(index)
         if w is not self.sessions_screen:
             self.sessions_screen.deactivate()
@@ -294,6 +309,10 @@ class AttendantArea(QWidget):
     def on_exit(self) -> None:
         self.logout()
         self.exit_requested.emit()
+
+    def ask_quit(self) -> None:
+        self.confirm_quit.ask(_("Quit the kiosk? Guests cannot start or stop charging here until it runs again; "
+                                "running sessions continue."), _("Quit kiosk"), self.on_quit)
 
     def on_quit(self) -> None:
         if self.attendant is not None:

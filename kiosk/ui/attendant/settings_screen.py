@@ -48,6 +48,8 @@ class SettingsScreen(QWidget):
         for code in LANGUAGES:
             self.language.addItem(LANGUAGE_NAMES[code], code)
         self.payment = combo("payment-method")
+        self.parking = spin("parking-alert", 1, 1440)
+        self.parking.setSingleStep(5)
         self.contrast = QCheckBox()
         self.contrast.setObjectName("high-contrast")
         self.contrast.setMinimumHeight(TOUCH)
@@ -60,6 +62,8 @@ class SettingsScreen(QWidget):
         self.form.addRow(self.l_lang, self.language)
         self.form.addRow(self.l_pay, self.payment)
         self.form.addRow(self.l_contrast, self.contrast)
+        self.l_parking = QLabel()
+        self.form.addRow(self.l_parking, self.parking)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save)
         buttons.addWidget(self.revert)
@@ -114,6 +118,7 @@ class SettingsScreen(QWidget):
         self.l_lang.setText(_("Language for each new guest"))
         self.l_pay.setText(_("Venue payment method"))
         self.l_contrast.setText(_("High contrast by default"))
+        self.l_parking.setText(_("Desk alert after parking for (minutes)"))
         self.save.setText(_("Save"))
         self.revert.setText(_("Back to configuration file"))
         self.security_title.setText(_("Security"))
@@ -122,7 +127,7 @@ class SettingsScreen(QWidget):
         if self.payment.count() and self.payment.itemData(0) is None:
             self.payment.setItemText(0, _("As in the configuration file"))
         for field, lab in ((self.idle, self.l_idle), (self.language, self.l_lang), (self.payment, self.l_pay),
-                           (self.contrast, self.l_contrast)):
+                           (self.contrast, self.l_contrast), (self.parking, self.l_parking)):
             field.setAccessibleName(lab.text())
             lab.setBuddy(field)
         self.pin_panel.retranslate()
@@ -144,6 +149,7 @@ class SettingsScreen(QWidget):
         self.idle.setValue(int(v["idle_timeout_s"]))
         self.language.setCurrentIndex(max(0, self.language.findData(v["default_language"])))
         self.contrast.setChecked(bool(v["high_contrast"]))
+        self.parking.setValue(int(v.get("desk_parking_alert_min") or 45))
         self._select_payment(v["payment_method_id"])
 
     def _select_payment(self, pm_id: str | None) -> None:
@@ -173,6 +179,7 @@ class SettingsScreen(QWidget):
             "default_language": self.language.currentData(),
             "payment_method_id": self.payment.currentData(),
             "high_contrast": self.contrast.isChecked(),
+            "desk_parking_alert_min": self.parking.value(),
         }
         try:
             changed = self.runtime.update(**changes)

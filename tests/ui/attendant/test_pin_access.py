@@ -47,6 +47,11 @@ def test_attendant_area_cannot_be_reached_without_the_pin(qtbot, ui_loop, sim, d
         quits = []
         shell.exit_requested.connect(lambda: quits.append(True))
         env.area.quit_btn.click()
+        assert quits == [] and env.area.confirm_quit.isVisible()      # asked first
+        env.area.confirm_quit.no.click()
+        assert quits == [] and shell.isVisible() and not env.area.confirm_quit.isVisible()
+        env.area.quit_btn.click()
+        env.area.confirm_quit.yes.click()
         assert quits == [True] and not shell.isVisible()
         assert env.sessions.journal.audit_entries(1)[0].action == "kiosk.quit"
 

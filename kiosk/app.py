@@ -552,14 +552,14 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
                                                            start_camera=scan_mode != "inject"))
 
     async def main() -> int:
-        ctx = await kiosk.start()
         done = asyncio.Event()
-        ctx.shell.exit_requested.connect(done.set)
-        try:
+        try:   # before the start: systemd stopping a kiosk that is still starting closes it in order
             loop.add_signal_handler(signal.SIGTERM, done.set)
             loop.add_signal_handler(signal.SIGINT, done.set)
         except (NotImplementedError, RuntimeError):
             pass
+        ctx = await kiosk.start()
+        ctx.shell.exit_requested.connect(done.set)
         result = 0
         try:
             if scripted:

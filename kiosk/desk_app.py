@@ -158,14 +158,14 @@ def run_desk(settings: Any, *, demo: bool = False) -> int:
     desk = DeskApp(settings, sim=sim)
 
     async def main() -> int:
-        await desk.start()
         done = asyncio.Event()
-        desk.window.closed.connect(done.set)
-        try:
+        try:   # before the start: a stop while starting up still closes down in order
             loop.add_signal_handler(signal.SIGTERM, done.set)
             loop.add_signal_handler(signal.SIGINT, done.set)
         except (NotImplementedError, RuntimeError):
             pass
+        await desk.start()
+        desk.window.closed.connect(done.set)
         try:
             await done.wait()
         finally:

@@ -45,3 +45,39 @@ def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kio
         ui_loop.run_until_complete(scenario())
     finally:
         sock.close()
+
+
+def test_a_stop_while_the_kiosk_is_still_starting_closes_it_down_in_order(tmp_path):
+    """systemd may stop the unit right after READY=1, while the kiosk still connects: the
+    real command closes down (STOPPING=1, exit 0), it is not killed by the signal."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "notify"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(60)
+    (tmp_path / "none.toml").write_text("")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", NOTIFY_SOCKET=str(path), KIOSK_CONFIG=str(tmp_path / "none.toml"),
+               KIOSK_DATA_DIR=str(tmp_path / "data"), KIOSK_LOG_DIR=str(tmp_path / "logs"), KIOSK_CAMERA="none")
+    env.pop("WATCHDOG_PID", None)
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--windowed", "--demo"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        got: list[str] = []
+        while "READY=1" not in got:
+            got += sock.recv(4096).decode().splitlines()
+        proc.send_signal(signal.SIGTERM)            # at once: the start is still under way
+        t = time.monotonic()
+        rc = proc.wait(timeout=60)
+        while "STOPPING=1" not in got and time.monotonic() - t < 5:
+            got += sock.recv(4096).decode().splitlines()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sock.close()
+    assert rc == 0, proc.stderr.read()[-2000:] if proc.stderr else rc
+    assert "STOPPING=1" in got

@@ -19,8 +19,9 @@ DEB_PI_PACKAGES := python3-venv libwayland-client0 libwayland-cursor0 libwayland
 # Screenshots and a real window without a display need a virtual one.
 DEB_DEMO_PACKAGES := xvfb
 # The tests also press real keys on a virtual display, verify the systemd units, validate
-# the desktop entry, and check the Pi's libraries (so those are installed to be resolved).
-DEB_TEST_PACKAGES := xvfb xdotool systemd desktop-file-utils libwayland-client0 libwayland-cursor0 libwayland-egl1
+# the desktop entry, and check the Pi's libraries (so those are installed to be resolved);
+# the journal's tests and the venue demo start a throwaway PostgreSQL (initdb, postgres).
+DEB_TEST_PACKAGES := xvfb xdotool systemd desktop-file-utils libwayland-client0 libwayland-cursor0 libwayland-egl1 postgresql
 
 .PHONY: demo test test-fast bench deb test-deploy system-deps print-deb-depends lint clean help
 

@@ -50,4 +50,4 @@ def open_journal(target: Path | str | JournalBase, *, clock: Any = None, passwor
         from .postgres import PgJournal
 
         return PgJournal(str(target), clock=clock, password=password, **options)
-    return Journal(target, clock=clock)
+    return Journal(target, clock=clock, **options)

@@ -38,12 +38,13 @@ def _release() -> str:
         return "?"
 
 
-def check_compatible(current: int, min_compatible: int, where: str) -> None:
-    """A database newer than this release: usable while its ``min_compatible`` allows."""
-    if current > SCHEMA_VERSION and min_compatible > SCHEMA_VERSION:
+def check_compatible(current: int, min_compatible: int, where: str, known: int = SCHEMA_VERSION) -> None:
+    """A database newer than this release (which knows up to ``known``): usable while its
+    ``min_compatible`` allows."""
+    if current > known and min_compatible > known:
         raise JournalUnavailable(
             "schema", f"{where} has schema version {current}, which needs a newer release of the kiosk "
-                      f"(this one knows version {SCHEMA_VERSION}): update this screen")
+                      f"(this one knows version {known}): update this screen")
 
 
 class Journal(JournalBase):
@@ -131,7 +132,7 @@ class Journal(JournalBase):
             db.execute("COMMIT")
         r = db.execute("SELECT version, min_compatible FROM schema_version ORDER BY version DESC LIMIT 1").fetchone()
         if r is not None:
-            check_compatible(int(r[0]), int(r[1]), str(self.path))
+            check_compatible(int(r[0]), int(r[1]), str(self.path), self._migrations[-1].version)
 
     def _move_aside(self, exc: BaseException) -> Path:
         """A damaged journal goes to ``<name>.damaged-<UTC time>`` (with its -wal, -shm), for

@@ -210,8 +210,10 @@ class KioskApp:
             s.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise unavailable(exc, s.data_dir) from exc
-        sessions = SessionService(client, s.journal_path(), time_scale=ctx.time_scale,
-                                  attendant_pin=s.attendant_pin.get_secret_value() if s.attendant_pin else None)
+        sessions = SessionService(client, s.journal_target(), time_scale=ctx.time_scale,
+                                  attendant_pin=s.attendant_pin.get_secret_value() if s.attendant_pin else None,
+                                  journal_password=s.journal_password() if s.journal_url else None,
+                                  screen=s.screen_name())
         ctx.client, ctx.sessions = client, sessions
         ctx.venue.client = client
         self._billing(ctx, sessions)

@@ -53,6 +53,8 @@ class Poller:
         #: resolves an intent without a chargeSessionId (set by the start protocol)
         self.resolve: Callable[[Live], Awaitable[bool]] | None = None
         self._retry_at: dict[str, float] = {}     # key -> monotonic time before which not to ask
+        #: whether this screen polls ``live`` (a venue: only while it holds the poll lease)
+        self.may_poll: Callable[[Live], bool] = lambda live: True
 
     def notify(self, live: Live, previous: State | None) -> None:
         self.registry.notify(SessionUpdate(key=live.key, entry=self.views.entry(live),
@@ -60,7 +62,7 @@ class Poller:
 
     def ensure(self, live: Live) -> None:
         """Make sure ``live`` is polled (one task per session; none once final)."""
-        if not self.enabled or self.closed or live.lifecycle.is_final:
+        if not self.enabled or self.closed or live.lifecycle.is_final or not self.may_poll(live):
             return
         if live.task is None or live.task.done():
             live.task = asyncio.get_running_loop().create_task(self._run(live), name=f"session-{live.key}")

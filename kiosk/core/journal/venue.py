@@ -38,12 +38,23 @@ class VenueMixin:
                 " RETURNING holder", (key, holder, float(ttl_s))).fetchone()
         return r is not None
 
-    def lease_renew(self, holder: str, ttl_s: float, *, info: str | None = None) -> set[str]:
-        """Renew every lease ``holder`` still has (the keys) and record that the screen is
-        alive (``screens``)."""
+    def lease_renew(self, holder: str, ttl_s: float, keys: set[str] | None = None, *,
+                    info: str | None = None) -> set[str]:
+        """Renew the leases of ``keys`` (None: all) that ``holder`` still has; returns
+        those keys. Records that the screen is alive (``screens``). Only the sessions a
+        screen knows it polls are renewed: a screen started again under the same name (or,
+        wrongly, a second screen with that name) never keeps another's leases alive."""
         with self._tx() as db:
-            rows = db.execute(f"UPDATE poll_leases SET expires = {self.NOW} + ? WHERE holder = ? RETURNING key",
-                              (float(ttl_s), holder)).fetchall()
+            if keys is None:
+                rows = db.execute(f"UPDATE poll_leases SET expires = {self.NOW} + ? WHERE holder = ? RETURNING key",
+                                  (float(ttl_s), holder)).fetchall()
+            elif keys:
+                marks = ",".join("?" * len(keys))
+                rows = db.execute(f"UPDATE poll_leases SET expires = {self.NOW} + ? WHERE holder = ?"
+                                  f" AND key IN ({marks}) RETURNING key", (float(ttl_s), holder, *sorted(keys))
+                                  ).fetchall()
+            else:
+                rows = []
             db.execute(f"INSERT INTO screens (id, seen, info) VALUES (?, {self.NOW}, ?)"
                        " ON CONFLICT (id) DO UPDATE SET seen = excluded.seen, info = excluded.info", (holder, info))
         return {r[0] for r in rows}

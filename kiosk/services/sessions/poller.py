@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from kiosk.core.estimate import reconcile
+from kiosk.core.journal import JournalUnavailable
 from kiosk.core.polling import PollPolicy
 from kiosk.core.session import ENDED, RUNNING, State, can_stop
 from kiosk.core.tariff import quote
@@ -240,7 +241,8 @@ class Poller:
             await self.io.call(self.io.journal.update, live.key, stop_requested_at=self.clock(),
                                event="stop_request", detail={"actor": actor, "reason": reason})
         except Exception:  # noqa: BLE001 - the stop went out; the record is best effort
-            log.error("stop of %s sent but not recorded in the journal (disk full or read-only?)", live.key)
+            log.error("stop of %s sent but not recorded in the journal (disk full, read-only, or the venue database away)",
+                      live.key)
 
     # -- answers ------------------------------------------------------------------------
     async def apply(self, live: Live, st: Any, *, force_estimate: bool = False) -> None:
@@ -291,6 +293,8 @@ class Poller:
         # after this point (e.g. start()'s open_on_evse) sees the new state
         try:
             await self.io.call(_persist, self.io.journal, live.key, events, event, detail, fields)
+        except JournalUnavailable as exc:  # a full disk, a database away: the guest's screen goes on
+            log.error("journal write for %s failed (%s): the kiosk goes on from memory", live.key, exc.reason)
         except Exception:  # noqa: BLE001 - a full or failing disk must not freeze what the guest sees
             log.error("journal write for %s failed (disk full or read-only?): the kiosk goes on from memory",
                       live.key, exc_info=True)

@@ -138,7 +138,7 @@ class VenueLink:
         if done:
             await self.io.call(_release_all, journal, done, self.screen)
             self.held -= done
-        still = await self.io.call(journal.lease_renew, self.screen, self.lease_s, info=None)
+        still = await self.io.call(journal.lease_renew, self.screen, self.lease_s, set(self.held), info=None)
         for key in self.held - still:
             log.warning("venue: session %s is polled by another screen now", key)
             live = self.registry.maybe(key)

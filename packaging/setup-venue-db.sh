@@ -165,6 +165,8 @@ The venue database is ready. On each screen, in $ETC/kiosk.env:
 
 and copy $ETC/journal_password (0600, root) and $CRT to the same paths there, then:
 
+  sudo /opt/$PKG/bin/pip install 'psycopg[binary]>=3.2'      (the kiosk's "venue" extra)
+
   sudo mkdir -p /etc/systemd/system/$PKG.service.d
   printf '[Service]\nLoadCredential=kiosk_journal_password:$ETC/journal_password\n' | \\
       sudo tee /etc/systemd/system/$PKG.service.d/venue-db.conf

@@ -83,6 +83,29 @@ def _row_factory(cursor: Any) -> Callable[[Any], _Row]:
     return make
 
 
+class _Lock:
+    """The connection's lock. The UI's thread (the main thread: Qt and the event loop) never
+    waits long for it, nor for a connection: the few journal calls made there (an audit
+    line, a setting) fail fast with ``JournalUnavailable`` while the journal thread is busy
+    reconnecting to a database that is away, instead of freezing the screen."""
+
+    UI_WAIT_S = 0.25
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> _Lock:
+        if threading.current_thread() is threading.main_thread():
+            if not self._lock.acquire(timeout=self.UI_WAIT_S):
+                raise JournalUnavailable("unreachable", "the venue database is busy or away")
+        else:
+            self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
 class _Conn:
     """What ``base.py`` calls ``db``: ``execute(sql, args)`` returning a cursor."""
 
@@ -111,7 +134,7 @@ class PgJournal(JournalBase):
         self._password = password
         self._timeout = max(1, round(connect_timeout))
         self._migrations = migrations
-        self._lock = threading.RLock()
+        self._lock: Any = _Lock()
         self._conn: psycopg.Connection[Any] | None = None
         self._wrapper = _Conn(self)
         self._problem: str | None = None
@@ -140,7 +163,9 @@ class PgJournal(JournalBase):
         c = self._conn
         if c is not None and not c.closed and not c.broken:
             return c
-        if self._problem is not None and time.monotonic() - self._failed_at < self._retry_after:
+        if self._problem is not None and (time.monotonic() - self._failed_at < self._retry_after
+                                          or threading.current_thread() is threading.main_thread()):
+            # (the UI's thread never waits for a connection: the journal thread reconnects)
             raise JournalUnavailable("unreachable", self._problem)
         try:
             self._conn = self._connect()

@@ -73,6 +73,12 @@ def test_start_at_a_view_and_stop_at_b_and_boards_follow_within_a_second(charge_
         await wait_for(lambda: any(e.key == key for e in b.active()), timeout=5)
         lag = time.monotonic() - t_started
         assert lag < 1.0, f"B saw A's start after {lag:.3f} s"
+        # the desk (here: B's) sees the session with its room tag and the screen it came from
+        from kiosk.services.attendant import SessionsDesk
+
+        desk = SessionsDesk(b, b.client, b.attendant_login("2468", name="desk"))
+        row = next(r for r in await desk.rows() if r.key == key)
+        assert row.tag == "214" and row.origin == "A"
         # the guest walks to B: the code opens the session there and stops it
         view = await b.attach(started.code, evse.evse_uid)
         assert view.key == key and view.tag == "214"

@@ -39,6 +39,7 @@ class DeskRow:
     tag: str
     failure: str                    # why the start failed / what went wrong, if anything
     source: str                     # "kiosk" (journal) or "service" (API history only)
+    origin: str = ""                # the venue's screen that started it (a shared journal)
 
     @property
     def id(self) -> str:
@@ -103,7 +104,8 @@ class SessionsDesk:
                 estimate_final=bool(est and est.final),
                 # a session the service runs that no start here owns (journal lost or rebuilt)
                 tag=_("Owner unknown") if foreign else ((getattr(v, "tag", None) or "") if v else ""),
-                failure=failure, source="unknown" if foreign else "kiosk"))
+                failure=failure, source="unknown" if foreign else "kiosk",
+                origin=(getattr(v, "origin", None) or "") if v is not None else ""))
         self.api_error = ""
         try:
             items = await self.client.session_history(

@@ -250,3 +250,31 @@ def test_database_away_no_crash_stops_reach_the_service_starts_refused_then_resy
         await v.close()
 
     env.run(scenario, timeout=150)
+
+
+def test_the_venue_shares_prices_payment_and_language_and_each_screen_keeps_its_own(charge_env, pg_db, tmp_path):
+    from kiosk.services.runtime import JournalSettings, RuntimeSettings
+
+    env = charge_env()
+
+    async def scenario():
+        v = Venue(env, pg_db)
+        a, b = await v.screen("A"), await v.screen("B")
+        rt = {}
+        for name, svc in (("A", a), ("B", b)):
+            rt[name] = RuntimeSettings(tmp_path / name / "runtime.json")
+            rt[name].share(JournalSettings(svc.journal))
+            svc.venue.setting_listeners.append(rt[name].reload_shared)
+        heard = []
+        rt["B"].subscribe(heard.append)
+        rt["A"].update(default_language="nl", price_unknown_start=False, idle_timeout_s=90)
+        await wait_for(lambda: rt["B"].get("default_language") == "nl", timeout=5)
+        assert rt["B"].get("price_unknown_start") is False
+        assert rt["B"].get("idle_timeout_s") == 60          # per screen: A's own
+        assert rt["A"].get("idle_timeout_s") == 90
+        assert any(h.get("default_language") == "nl" for h in heard)   # B's screen hears it
+        rt["A"].reset()
+        await wait_for(lambda: rt["B"].get("default_language") == "en", timeout=5)
+        await v.close()
+
+    env.run(scenario, timeout=60)

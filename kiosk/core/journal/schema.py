@@ -130,14 +130,17 @@ _PG_NOTIFY = (
     "CREATE TRIGGER sessions_changed AFTER INSERT OR UPDATE ON sessions FOR EACH ROW"
     " EXECUTE FUNCTION kiosk_session_changed()",
     """CREATE OR REPLACE FUNCTION kiosk_kv_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE n TEXT;
     BEGIN
-        IF NEW.name LIKE 'setting:%' THEN
-            PERFORM pg_notify('kiosk_journal', json_build_object('t', 'kv', 'n', NEW.name)::text);
+        IF TG_OP = 'DELETE' THEN n := OLD.name; ELSE n := NEW.name; END IF;
+        IF n LIKE 'setting:%' THEN
+            PERFORM pg_notify('kiosk_journal', json_build_object('t', 'kv', 'n', n)::text);
         END IF;
         RETURN NULL;
     END $$""",
     "DROP TRIGGER IF EXISTS kv_changed ON kv",
-    "CREATE TRIGGER kv_changed AFTER INSERT OR UPDATE ON kv FOR EACH ROW EXECUTE FUNCTION kiosk_kv_changed()",
+    "CREATE TRIGGER kv_changed AFTER INSERT OR UPDATE OR DELETE ON kv FOR EACH ROW"
+    " EXECUTE FUNCTION kiosk_kv_changed()",
 )
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -58,6 +58,8 @@ class VenueLink:
         self._last_sync = clock()
         #: seconds from a change's commit elsewhere to this screen's board (the newest ones)
         self.follow_latency: list[float] = []
+        #: called (on the event loop) when a shared setting changed (``kv 'setting:*'``)
+        self.setting_listeners: list[Any] = []
 
     # -- leases -------------------------------------------------------------------------
     @property
@@ -173,6 +175,13 @@ class VenueLink:
             loop.call_soon_threadsafe(lambda: self._spawn(self.resync(), "venue-resync"))
 
     def _changed(self, payload: dict[str, Any]) -> None:
+        if payload.get("t") == "kv":
+            for cb in list(self.setting_listeners):
+                try:
+                    cb()
+                except Exception:  # noqa: BLE001 - one listener must not stop the others
+                    log.exception("venue: a setting listener failed")
+            return
         key = payload.get("k")
         if payload.get("t") != "s" or not isinstance(key, str):
             return

@@ -278,3 +278,24 @@ def test_the_venue_shares_prices_payment_and_language_and_each_screen_keeps_its_
         await v.close()
 
     env.run(scenario, timeout=60)
+
+
+def test_wrong_pins_count_at_every_screen_of_the_venue(charge_env, pg_db):
+    from kiosk.services.sessions import AttendantLocked, WrongPin
+
+    env = charge_env()
+
+    async def scenario():
+        v = Venue(env, pg_db)
+        a, b = await v.screen("A"), await v.screen("B")
+        for svc in (a, b):
+            with pytest.raises(WrongPin):
+                svc.attendant_login("0000")
+        with pytest.raises(AttendantLocked):   # the third wrong PIN of the venue locks
+            a.attendant_login("1111")
+        with pytest.raises(AttendantLocked):   # at B too, even with the right PIN
+            b.attendant_login("2468")
+        assert b.lockout_remaining() > 0
+        await v.close()
+
+    env.run(scenario, timeout=60)

@@ -271,7 +271,7 @@ class PgJournal(JournalBase):
                on_reconnect: Callable[[], None] | None = None) -> Callable[[], None]:
         """LISTEN on a dedicated connection on its own thread; ``on_change`` gets each
         payload (``{'t': 's', 'k': key, 'e': evse, 's': state, 'o': open}`` or ``{'t': 'kv',
-        'n': name}``). After a lost connection it connects again (every 2 s) and calls
+        'n': name}``). After a lost connection it connects again (every second) and calls
         ``on_reconnect()``: what changed meanwhile was not announced."""
         stop = threading.Event()
 
@@ -293,7 +293,7 @@ class PgJournal(JournalBase):
                 except psycopg.Error as exc:
                     if not stop.is_set():
                         log.debug("journal: listening connection lost (%s)", _first_line(exc))
-                        stop.wait(2.0)
+                        stop.wait(1.0)
 
         t = threading.Thread(target=run, name="kiosk-journal-listen", daemon=True)
         t.start()

@@ -304,6 +304,25 @@ class Poller:
         if observed and live.tariff is not None and live.total_costs is None and state in PRICED:
             await self.estimate(live, force=force_estimate or changed or state not in RUNNING)
 
+    async def persist(self, live: Live) -> None:
+        """Write what this screen knows of ``live`` again, in one update (the venue
+        database was away while answers came: the other screens read it from the journal)."""
+        state = live.lifecycle.state
+        fields: dict[str, Any] = dict(state=state, known_state=live.lifecycle.known, energy_kwh=live.energy_kwh,
+                                      power_kw=live.power_kw, soc=live.soc, started_at=live.started_at,
+                                      ended_at=live.ended_at, error_message=live.error_message)
+        if live.charge_session_id:
+            fields.update(charge_session_id=live.charge_session_id, start_phase=live.start_phase)
+        if live.estimate is not None:
+            fields["estimate_json"] = _quote_json(live.estimate)
+        if live.total_costs is not None:
+            est = live.estimate.incl_vat if live.estimate is not None else None
+            fields["final_json"] = json.dumps({
+                "total_costs": str(live.total_costs), "total_vat": _s(live.total_vat),
+                "vat_percentage": _s(live.vat_percentage), "currency": live.currency,
+                "receipt_number": live.receipt_number, "estimate_incl_vat": _s(est), "difference": _s(live.difference)})
+        await self.io.call(self.io.journal.update, live.key, event="resync", detail={"status": state.value}, **fields)
+
     @staticmethod
     def _costs(live: Live, st: Any, state: State, fields: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         total = dec(getattr(st, "total_costs", None))

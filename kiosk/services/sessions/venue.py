@@ -56,6 +56,7 @@ class VenueLink:
         self._stop_listening: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_sync = clock()
+        self._down = False               # a lease round failed: the database was away
         #: seconds from a change's commit elsewhere to this screen's board (the newest ones)
         self.follow_latency: list[float] = []
         #: called (on the event loop) when a shared setting changed (``kv 'setting:*'``)
@@ -130,12 +131,20 @@ class VenueLink:
                 raise
             except Exception as exc:  # noqa: BLE001 - the database is away: try again next round
                 log.debug("venue: lease round failed: %s", exc)
+                self._down = True
             await asyncio.sleep(period)
 
     async def tick(self) -> None:
         """One round: renew this screen's leases (dropping those of ended sessions), stop
         polling any lost to another screen, take over the sessions nobody polls."""
         journal = self.io.journal
+        if self._down and self.poller is not None:
+            # back after the database was away: what this screen saw meanwhile goes in first
+            for key in sorted(self.held):
+                live = self.registry.maybe(key)
+                if live is not None:
+                    await self.poller.persist(live)
+            self._down = False
         done = {k for k in self.held if (lv := self.registry.maybe(k)) is None or lv.lifecycle.is_final}
         if done:
             await self.io.call(_release_all, journal, done, self.screen)
@@ -172,7 +181,17 @@ class VenueLink:
     def _reconnected(self) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(lambda: self._spawn(self.resync(), "venue-resync"))
+            loop.call_soon_threadsafe(lambda: self._spawn(self._back(), "venue-resync"))
+
+    async def _back(self) -> None:
+        """The listening connection is back (the database was away, or the network): write
+        what this screen saw meanwhile, then read what the others wrote."""
+        self._down = True
+        try:
+            await self.tick()
+            await self.resync()
+        except Exception as exc:  # noqa: BLE001 - the lease loop tries again
+            log.debug("venue: resync failed: %s", exc)
 
     def _changed(self, payload: dict[str, Any]) -> None:
         if payload.get("t") == "kv":

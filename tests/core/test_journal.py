@@ -160,3 +160,28 @@ def test_poll_leases(journal_backend):
 def test_wal_mode(tmp_path):
     j = Journal(tmp_path / "j.sqlite3")
     assert j._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_journal_of_the_release_before_the_version_table_is_upgraded_in_place(tmp_path):
+    """Today's kiosks have a SQLite journal without schema_version: it opens, gets versions
+    1 and 2 recorded, and its rows stay as they were."""
+    import sqlite3
+
+    from kiosk.core.journal import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    for stmt in MIGRATIONS[0].sqlite:
+        db.execute(stmt)
+    db.execute("INSERT INTO sessions (key, created_at, location_id, evse_uid, connector_id, payment_method_id,"
+               " charge_session_id, start_phase, state, known_state, updated_at) VALUES"
+               " ('k1', '2026-11-01T10:00:00+00:00', 'L', 'E', '1', 'pm', 'CS1', 'confirmed', 'CHARGING', 'CHARGING',"
+               " '2026-11-01T10:00:00+00:00')")
+    db.commit()
+    db.close()
+    j = Journal(path)
+    assert [r["version"] for r in j.schema_versions()] == [1, 2]
+    row = j.get("k1")
+    assert row.charge_session_id == "CS1" and row.state == State.CHARGING and row.origin is None
+    with pytest.raises(EvseBusy):
+        _intent(j, evse="E")

@@ -21,13 +21,15 @@ DEB_PI_PACKAGES := python3-venv libwayland-client0 libwayland-cursor0 libwayland
 DEB_DEMO_PACKAGES := xvfb
 # The tests also press real keys on a virtual display, verify the systemd units, validate
 # the desktop entry, and check the Pi's libraries (so those are installed to be resolved);
-# poppler's pdftotext reads back the attendant desktop's printed receipts.
-DEB_TEST_PACKAGES := xvfb xdotool systemd desktop-file-utils poppler-utils libwayland-client0 libwayland-cursor0 libwayland-egl1
+# poppler's pdftotext reads back the attendant desktop's printed receipts; the journal's
+# tests and the venue demo start a throwaway PostgreSQL (initdb, postgres).
+DEB_TEST_PACKAGES := xvfb xdotool systemd desktop-file-utils poppler-utils libwayland-client0 libwayland-cursor0 libwayland-egl1 postgresql
 
-.PHONY: demo test test-fast bench deb test-deploy system-deps print-deb-depends lint clean help
+.PHONY: demo demo-venue test test-fast bench deb test-deploy system-deps print-deb-depends lint clean help
 
 help:
 	@echo "make demo         run the kiosk in demo mode against the built-in simulator"
+	@echo "make demo-venue   two kiosks and a desk of one venue on a local PostgreSQL and the simulator"
 	@echo "make test         run the test suite (what CI runs)"
 	@echo "make bench        run the benchmarks in bench/ (prints JSON)"
 	@echo "make deb          build the Debian package into dist/"
@@ -58,6 +60,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	@$(MAKE) --no-print-directory system-deps EXTRA_DEB="$(DEB_DEMO_PACKAGES)"
 	$(VENV)/bin/kiosk demo
+
+# Two kiosks (lobby, garage) and the attendant desk (reception) sharing one journal on a
+# throwaway local PostgreSQL, over the simulator (kiosk/deploy/demo_venue.py).
+demo-venue: $(STAMP)
+	@$(MAKE) --no-print-directory system-deps EXTRA_DEB="$(DEB_DEMO_PACKAGES) postgresql"
+	$(PY) -m kiosk.deploy.demo_venue $(DEMO_ARGS)
 
 test: $(STAMP)
 	@$(MAKE) --no-print-directory system-deps EXTRA_DEB="$(DEB_TEST_PACKAGES)"

@@ -247,9 +247,17 @@ class KioskApp:
             s.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise unavailable(exc, s.data_dir) from exc
-        sessions = SessionService(client, s.journal_path(), time_scale=ctx.time_scale,
-                                  attendant_pin=initial_pin(s))
+        sessions = SessionService(client, s.journal_target(), time_scale=ctx.time_scale,
+                                  attendant_pin=initial_pin(s),
+                                  journal_password=s.journal_password() if s.journal_url else None,
+                                  screen=s.screen_name())
         ctx.client, ctx.sessions = client, sessions
+        if ctx.runtime is not None and getattr(sessions.journal, "shared", False):
+            # the venue's screens share prices, payment and language (kv 'setting:*')
+            from kiosk.services.runtime import JournalSettings
+
+            ctx.runtime.share(JournalSettings(sessions.journal))
+            sessions.venue.setting_listeners.append(ctx.runtime.reload_shared)
         ctx.venue.client = client
         self._billing(ctx, sessions)
         self._unsub = sessions.subscribe(ctx.signals.updated.emit)

@@ -33,6 +33,8 @@ LANGUAGES = ("en", "nl", "de", "fr")
 DEMO_API_KEY = "demo-key"
 #: The file name of the API key under systemd's $CREDENTIALS_DIRECTORY (LoadCredential=).
 CREDENTIAL_NAME = "kiosk_api_key"
+#: The venue database's password under $CREDENTIALS_DIRECTORY (LoadCredential=).
+JOURNAL_CREDENTIAL_NAME = "kiosk_journal_password"
 ENV_PREFIX = "KIOSK_"
 
 
@@ -148,6 +150,14 @@ class Settings:
     data_dir: Path = setting(factory=_data_dir)
     log_dir: Path = setting(factory=_log_dir)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting("INFO")
+    journal_url: str | None = setting(
+        None, "The venue's shared journal: postgresql://user@host:port/db (no password in it; TLS with "
+              "?sslmode=verify-full). Unset: this screen's own SQLite journal in data_dir",
+        pattern=r"^postgres(ql)?://([^:@/]+@)?[^@]*$")
+    journal_password_file: Path | None = setting(
+        None, "File holding the venue database's password (else the systemd credential kiosk_journal_password)")
+    screen_id: str | None = setting(None, "This screen's name in the venue (origin of its sessions, poll leases): "
+                                          "default the host name", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
 
     # --- attendant ---------------------------------------------------------------------
     attendant_pin: Secret | None = setting(
@@ -229,10 +239,44 @@ class Settings:
                 out.append(v.get_secret_value())
         if self.app_token:
             out.append(self.app_token)
+        try:
+            pw = self.journal_password() if self.journal_url else None
+        except SettingsError:
+            pw = None
+        if pw:
+            out.append(pw)
         return out
 
     def journal_path(self) -> Path:
         return self.data_dir / "journal.sqlite3"
+
+    def journal_target(self) -> Path | str:
+        """What the journal opens: the venue database's URL, or this screen's SQLite file."""
+        return self.journal_url or self.journal_path()
+
+    def journal_password(self) -> str | None:
+        """The venue database's password from ``journal_password_file`` or the systemd
+        credential (None: none needed, e.g. a local socket or a client certificate). Never log it."""
+        candidates = [self.journal_password_file] if self.journal_password_file else []
+        cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
+        if cred_dir:
+            candidates.append(Path(cred_dir) / JOURNAL_CREDENTIAL_NAME)
+        for path in candidates:
+            try:
+                text = path.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                if path == self.journal_password_file:
+                    raise SettingsError(f"journal_password_file ({_field_env('journal_password_file')})",
+                                        f"{path} cannot be read ({type(exc).__name__})") from None
+                continue
+            if text:
+                return text
+        return None
+
+    def screen_name(self) -> str:
+        import socket
+
+        return self.screen_id or (socket.gethostname().split(".")[0][:40] or "screen")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` (checked like any other source; they count as explicit)."""
@@ -336,6 +380,9 @@ def _check_limits(f: dataclasses.Field, value: Any) -> None:
     if m.get("le") is not None and not value <= m["le"]:
         raise ValueError(f"must be at most {m['le']}")
     if m.get("pattern") and not re.fullmatch(m["pattern"], value):
+        if f.name == "journal_url":   # it may hold a password: never repeated
+            raise ValueError("must be postgresql://user@host[:port]/database without a password (put the password "
+                             "in journal_password_file or the credential kiosk_journal_password)")
         raise ValueError(f"must match {m['pattern']}, not {value!r}")
 
 

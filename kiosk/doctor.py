@@ -28,7 +28,6 @@ from kiosk.api.wallet import find_payment_method, is_usable
 from kiosk.config import Settings
 from kiosk.logsetup import mask_card, redact
 
-
 #: The operator's public API-management gateway of the acceptance service (its reference
 #: pages call it with the key in Ocp-Apim-Subscription-Key). Named in advice, never called.
 ACCEPTANCE_GATEWAY = "https://gfx-app-api-management-a.azure-api.net/ca/"
@@ -197,6 +196,28 @@ def _data_dir_check(settings: Settings) -> Check:
 MIN_FREE_MB = 50
 
 
+def _venue_journal_check(settings: Settings) -> Check:
+    """The venue's shared journal (PostgreSQL): reachable, its schema, the screens seen."""
+    from kiosk.core.journal import SCHEMA_VERSION, JournalUnavailable, open_journal
+
+    title = "Session journal (venue database)"
+    try:
+        j = open_journal(str(settings.journal_url), password=settings.journal_password())
+    except JournalUnavailable as exc:
+        return Check.make("journal", title, Level.FAIL, f"{exc} ({exc.reason}); starts are refused until it is back")
+    except ImportError:
+        return Check.make("journal", title, Level.FAIL, "psycopg is not installed: pip install 'charge-assist-kiosk[venue]'")
+    try:
+        versions = j.schema_versions()
+        screens = j.screen_rows()
+    finally:
+        j.close()
+    newest = max((int(v["version"]) for v in versions), default=0)
+    alive = ", ".join(f"{r['id']} ({int(r['age_s'])} s ago)" for r in screens) or "none yet"
+    note = f"{j.describe()}: schema version {newest} (this release: {SCHEMA_VERSION}); screens: {alive}"
+    return Check.make("journal", title, Level.OK, note)
+
+
 def _journal_check(settings: Settings) -> Check:
     """The session journal: free space, its integrity (SQLite's quick_check, read-only), bad
     rows set aside, damaged copies moved aside. A full disk or a read-only folder is the
@@ -205,6 +226,8 @@ def _journal_check(settings: Settings) -> Check:
     import sqlite3
 
     title = "Session journal"
+    if settings.journal_url:
+        return _venue_journal_check(settings)
     path = settings.journal_path()
     try:
         free_mb = shutil.disk_usage(path.parent if path.parent.exists() else settings.data_dir).free // 2**20

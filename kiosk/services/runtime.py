@@ -121,6 +121,11 @@ class RuntimeSettings:
         "desk_parking_alert_min": _check_parking,
     }
     FILE_NAME = "runtime-settings.json"
+    #: On a venue's shared journal these are the venue's (journal ``kv 'setting:<name>'``,
+    #: announced to every screen); the others stay per screen (this file). The attendant PIN
+    #: and the guess limits are in the journal anyway (shared); camera, panel and screen
+    #: name are configuration of each screen.
+    SHARED = frozenset({"payment_method_id", "guest_price", "price_unknown_start", "default_language"})
 
     def __init__(self, path: Path | str, defaults: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
@@ -133,7 +138,46 @@ class RuntimeSettings:
         self._overrides: dict[str, Any] = {}
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self._lock = threading.Lock()
+        self._shared: Any = None
         self._load()
+
+    # -- the venue's shared settings ----------------------------------------------------
+    def share(self, store: Any) -> None:
+        """Keep :attr:`SHARED` in ``store`` (``get_all()``, ``put(name, value | None)``:
+        :class:`JournalSettings`) from now on; they are read from it at once."""
+        self._shared = store
+        self.reload_shared()
+
+    def reload_shared(self) -> dict[str, Any]:
+        """Read the venue's shared settings again (another screen changed one); listeners
+        hear what changed here."""
+        if self._shared is None:
+            return {}
+        try:
+            values = self._shared.get_all()
+        except Exception as exc:  # noqa: BLE001 - the database away: keep what we have
+            log.warning("venue settings not read: %s", exc)
+            return {}
+        before = self.as_dict()
+        with self._lock:
+            new = {k: v for k, v in self._overrides.items() if k not in self.SHARED}
+            for k, v in values.items():
+                if k in self.SHARED:
+                    try:
+                        new[k] = self.FIELDS[k](v)
+                    except RuntimeSettingError:
+                        log.warning("ignoring invalid venue setting %s", k)
+            self._overrides = new
+        changed = {k: v for k, v in self.as_dict().items() if before[k] != v}
+        self._tell(changed)
+        return changed
+
+    def _tell(self, changed: dict[str, Any]) -> None:
+        for cb in list(self._listeners) if changed else []:
+            try:
+                cb(dict(changed))
+            except Exception:  # a broken listener must not undo a saved setting
+                log.exception("runtime settings listener failed")
 
     @classmethod
     def from_settings(cls, settings: Any) -> RuntimeSettings:
@@ -197,28 +241,29 @@ class RuntimeSettings:
         with self._lock:
             new = dict(self._overrides)
             new.update(changed)
-            self._write(new)
+            self._save(new, changed)
             self._overrides = new
-        for cb in list(self._listeners):
-            try:
-                cb(dict(changed))
-            except Exception:  # a broken listener must not undo a saved setting
-                log.exception("runtime settings listener failed")
+        self._tell(changed)
         return changed
+
+    def _save(self, values: dict[str, Any], changed: dict[str, Any], *, reset: bool = False) -> None:
+        """The venue's settings to the shared store (first: nothing is half-saved if it is
+        away), this screen's to the file."""
+        if self._shared is not None:
+            for k in self.SHARED:
+                if k in changed or reset:
+                    self._shared.put(k, values.get(k))
+            values = {k: v for k, v in values.items() if k not in self.SHARED}
+        self._write(values)
 
     def reset(self) -> dict[str, Any]:
         """Forget staff choices: back to the configuration file's values."""
         before = self.as_dict()
         with self._lock:
-            self._write({})
+            self._save({}, {}, reset=True)
             self._overrides = {}
         changed = {k: v for k, v in self.as_dict().items() if before[k] != v}
-        if changed:
-            for cb in list(self._listeners):
-                try:
-                    cb(dict(changed))
-                except Exception:
-                    log.exception("runtime settings listener failed")
+        self._tell(changed)
         return changed
 
     def _write(self, values: dict[str, Any]) -> None:
@@ -236,3 +281,23 @@ class RuntimeSettings:
             except OSError:
                 pass
             raise
+
+
+class JournalSettings:
+    """The venue's shared settings in the journal's ``kv`` (``setting:<name>``; a database
+    trigger announces every change to the screens). ``None`` deletes one (back to each
+    screen's configuration)."""
+
+    PREFIX = "setting:"
+
+    def __init__(self, journal: Any) -> None:
+        self.journal = journal
+
+    def get_all(self) -> dict[str, Any]:
+        return {k[len(self.PREFIX):]: v for k, v in self.journal.kv_prefixed(self.PREFIX).items()}
+
+    def put(self, name: str, value: Any) -> None:
+        if value is None:
+            self.journal.kv_delete(self.PREFIX + name)
+        else:
+            self.journal.kv_set(self.PREFIX + name, value)

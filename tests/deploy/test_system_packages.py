@@ -78,3 +78,13 @@ def test_minimal_debian_list_is_debootstraps_default_set():
     # the packages every debootstrap default set has, and none a desktop needs
     assert {"apt", "bash", "dpkg", "libc6", "systemd", "mawk"} <= base
     assert not {"libx11-6", "libxcb1", "python3", "make"} & base
+
+
+def test_make_test_installs_the_postgresql_the_journal_tests_start():
+    """The journal's tests (both backends) and `make demo-venue` start a throwaway cluster
+    from Debian's `postgresql` (initdb, postgres): `make test` installs it."""
+    lists = _system_libs().makefile_lists()
+    assert "postgresql" in lists["DEB_TEST_PACKAGES"]
+    from kiosk.deploy.localpg import bindir
+
+    assert (bindir() / "initdb").exists() and (bindir() / "postgres").exists()

@@ -50,9 +50,11 @@ async def _step(cmd: dict) -> dict:
     transport = httpx.AsyncHTTPTransport(verify=_SSL_CONTEXT) if _SSL_CONTEXT is not None else None
     async with ChargeAssistClient(cmd["base_url"], headers=headers, app_token=APP_TOKEN, timeout=3.0,
                                   transport=transport) as client:
+        venue = {"journal_password": cmd.get("password"), "screen": cmd.get("screen"),
+                 "lease_s": cmd.get("lease_s", 15.0)}
         svc = SessionService(client, cmd["journal"], time_scale=cmd["speed"], attendant_pin=PIN,
                              settle_s=cmd.get("settle_s", 30.0), poll=cmd["step"] == "charge",
-                             estimate_interval_s=0.5, recent_s=2.0)
+                             estimate_interval_s=0.5, recent_s=2.0, **venue)
         out: dict[str, Any] = {"step": cmd["step"]}
         try:
             await svc.resume_all()
@@ -164,16 +166,22 @@ def _alive(pid: int) -> bool:
 
 
 def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000, seed: int = 1,
-        evse_count: int = 4, min_recoveries: int = 0) -> Report:
+        evse_count: int = 4, min_recoveries: int = 0, journal_url: str | None = None, password: str | None = None,
+        screens: tuple[str, ...] = (), lease_s: float = 2.0) -> Report:
     """Drive start/charge/stop cycles with random SIGKILLs until ``min_kills`` kills and at
-    least ``min_recoveries`` starts whose answer was lost or not recorded (then resolved)."""
+    least ``min_recoveries`` starts whose answer was lost or not recorded (then resolved).
+
+    ``journal_url`` (with ``password``): a venue's PostgreSQL journal instead of a SQLite
+    file; ``screens``: the kiosks taking turns step by step (each step runs at the next
+    one: a session started at one is polled and stopped at another), ``lease_s`` their
+    poll leases."""
     from kiosk.api import ChargeAssistClient
 
     rng = random.Random(seed)
     rep = Report()
     t_begin = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
-    journal = workdir / "journal.sqlite3"
+    journal: Any = journal_url or workdir / "journal.sqlite3"
     speed = sim.clock.speed
     sim.scenario.traffic = False
     headers = {"Authorization": f"ApiKey {sim.api_key}"}
@@ -204,7 +212,8 @@ def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000
         result = workdir / f"r{n}.json"
         cmd = {"step": name, "base_url": sim.base_url, "api_key": sim.api_key, "journal": str(journal),
                "speed": speed, "pm_id": pm_id, "result": str(result), "settle_s": 30.0,
-               "codes": str(workdir / "codes.txt"), **extra}
+               "codes": str(workdir / "codes.txt"), "password": password, "lease_s": lease_s,
+               "screen": screens[n % len(screens)] if screens else None, **extra}
         zyg.stdin.write(json.dumps(cmd) + "\n")
         zyg.stdin.flush()
         pid = json.loads(zyg.stdout.readline())["pid"]
@@ -247,18 +256,20 @@ def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000
 
     try:
         def recoveries() -> int:
-            if not journal.exists():
+            if not min_recoveries:
                 return 0
-            import sqlite3
+            from kiosk.core.journal import open_journal
 
-            db = sqlite3.connect(str(journal), timeout=30)
-            try:
-                return db.execute("SELECT COUNT(*) FROM sessions WHERE start_phase != 'confirmed' "
-                                  "OR adopted = 1").fetchone()[0]
-            except sqlite3.Error:
+            if not journal_url and not Path(journal).exists():
                 return 0
+            try:
+                j = open_journal(journal, password=password)
+            except Exception:  # noqa: BLE001
+                return 0
+            try:
+                return sum(1 for r in j.sessions() if r.start_phase != "confirmed" or r.adopted)
             finally:
-                db.close()
+                j.close()
 
         while (rep.total_kills < min_kills or recoveries() < min_recoveries) and rep.cycles < max_cycles:
             rep.cycles += 1
@@ -278,14 +289,16 @@ def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000
     finally:
         zyg.stdin.close()
         zyg.wait(timeout=10)
-    _settle_and_account(sim, journal, rep)
+    _settle_and_account(sim, journal, rep, password=password, screen=screens[0] if screens else None,
+                        lease_s=lease_s)
     rep.wall_s = time.monotonic() - t_begin
     return rep
 
 
-def _settle_and_account(sim: Any, journal: Path, rep: Report) -> None:
+def _settle_and_account(sim: Any, journal: Any, rep: Report, *, password: str | None = None,
+                        screen: str | None = None, lease_s: float = 2.0) -> None:
     from kiosk.api import ChargeAssistClient
-    from kiosk.core.journal import Journal
+    from kiosk.core.journal import open_journal
     from kiosk.core.session import FINAL
     from kiosk.services.sessions import SessionService
 
@@ -293,8 +306,12 @@ def _settle_and_account(sim: Any, journal: Path, rep: Report) -> None:
 
     async def settle() -> None:
         async with ChargeAssistClient(sim.base_url, headers=headers, app_token=APP_TOKEN) as client:
-            svc = SessionService(client, journal, time_scale=sim.clock.speed, attendant_pin=PIN, settle_s=30.0)
+            svc = SessionService(client, journal, time_scale=sim.clock.speed, attendant_pin=PIN, settle_s=30.0,
+                                 journal_password=password, screen=screen, lease_s=lease_s)
             await svc.resume_all()
+            if svc.venue.shared:   # the other screens' leases run out: this one takes their sessions over
+                await asyncio.sleep(lease_s * 1.5)
+                await svc.venue.tick()
             att = svc.attendant_login(PIN, name="final")
             for entry in svc.active():
                 if not entry.is_final and entry.state not in ("STOPPING", "COMPLETED"):
@@ -309,7 +326,7 @@ def _settle_and_account(sim: Any, journal: Path, rep: Report) -> None:
             await svc.aclose()
 
     asyncio.run(settle())
-    j = Journal(journal)
+    j = open_journal(journal, password=password)
     rows = j.sessions()
     rep.intents = len(rows)
     events = j.events()

@@ -39,6 +39,9 @@ class Outbox:
         self._wake = asyncio.Event()
         self._closed = False
         self.sent = 0
+        #: how long a claimed posting waits for its sender before another screen sends it
+        #: (a journal of one screen: not at all, its own restart sends it again at once)
+        self.hold_s = 120.0 if getattr(journal, "shared", False) else 0.0
 
     @property
     def configured(self) -> bool:
@@ -67,7 +70,15 @@ class Outbox:
     async def _deliver(self, p: dict[str, Any]) -> int:
         from kiosk.api.webhooks import WebhookError
 
-        attempts = await self.io.call(self.journal.posting_attempt, p["id"])
+        # claimed before it is sent (the attempt counted, the posting held for a while): of
+        # the screens of a venue sharing the journal exactly one sends it; when that screen
+        # dies mid-send another sends it again once the hold passed (same id: the receiver
+        # takes it once)
+        now = self.clock()
+        attempts = await self.io.call(self.journal.posting_claim, p["id"], now,
+                                      now + timedelta(seconds=self.hold_s))
+        if attempts is None:
+            return 0
         self.sent += 1
         try:
             await self._sender.send(p["id"], p["payload"])

@@ -57,6 +57,15 @@ class AttendantAuth:
             self._write(journal.kv_set, PIN_KEY, self._pin_hash)
 
     def _lockout(self) -> Lockout:
+        """The lockout; on a venue's shared journal read again each time (wrong PINs at any
+        screen count, a PIN changed at one screen works at all)."""
+        if getattr(self.journal, "shared", False):
+            try:
+                self._lo = Lockout(free_attempts=3, base_s=30.0, max_s=900.0, forget_after_s=900.0).load(
+                    self.journal.kv_get(LOCKOUT_KEY))
+                self._pin_hash = self.journal.kv_get(PIN_KEY) or self._pin_hash
+            except Exception:  # noqa: BLE001 - the database away: what this screen knows
+                log.warning("attendant: the venue's lockout could not be read; using this screen's")
         return self._lo
 
     def _write(self, fn: Any, *args: Any) -> None:

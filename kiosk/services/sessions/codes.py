@@ -17,13 +17,16 @@ re-reads need no hash (:meth:`GuestCodes.find_known`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import secrets
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from kiosk.core.journal import JournalUnavailable
 from kiosk.core.ownership import CODE_LENGTH, GuessLimit, hash_code, new_code, normalise_code, verify_code
 from kiosk.i18n import N_, Translator
 
@@ -35,6 +38,7 @@ WRONG_CODE = N_("That code does not match a session on this charger. Check the c
                 "you chose, and try again.")
 LOCKED = N_("Too many wrong codes for this charger. Try again in {minutes} min. To stop charging now, unplug the "
             "cable at the charger, or ask the front desk.")
+BUSY_CHECK = N_("Codes cannot be checked right now. Try again in a minute, or ask the front desk.")
 #: Wrong guesses allowed per scope: a session (a day), a charger (a day).
 SESSION_LIMIT = dict(free=5, base_s=30.0, max_s=900.0, per_day=20)
 CHARGER_LIMIT = dict(free=5, base_s=30.0, max_s=900.0, per_day=30)
@@ -170,12 +174,19 @@ class GuestCodes:
         charger's and the sessions' limits, then scrypt on the code-hash thread. Every wrong
         code is counted (on disk before the guest is told); checks of one charger run one at
         a time, so concurrent guesses cannot all pass the limit before the first is counted."""
+        try:
+            return await self._find(code, evse_uid)
+        except JournalUnavailable:
+            # the venue's database is away: nothing can be counted, so nothing is checked
+            raise WrongCode(BUSY_CHECK) from None
+
+    async def _find(self, code: str, evse_uid: str) -> Live:
         digits = normalise_code(code)
         lock = self._locks.setdefault(evse_uid, asyncio.Lock())
         live = self._known_live(digits)
         if live is not None and live.evse_uid == evse_uid:
             return live     # issued or accepted here before: not a guess
-        async with lock:
+        async with lock, self._venue_lock(evse_uid):
             charger = await self._limit("evse:" + evse_uid)
             now = self.clock()
             wait = charger.remaining(now)
@@ -209,6 +220,32 @@ class GuestCodes:
             if wait > 0:
                 raise self._locked(wait)
             raise WrongCode(WRONG_CODE)
+
+    @contextlib.asynccontextmanager
+    async def _venue_lock(self, evse_uid: str) -> AsyncIterator[None]:
+        """On a venue's shared journal: the check of a code for one charger runs at one
+        screen at a time, with the counts read fresh from the journal, so a guesser at two
+        screens gets no more guesses than at one. A journal of one screen needs neither."""
+        journal = self.io.journal
+        if not getattr(journal, "shared", False):
+            yield
+            return
+        name = "guess:" + evse_uid
+        deadline = asyncio.get_running_loop().time() + 10.0
+        while not await self.io.call(journal.try_lock, name):
+            if asyncio.get_running_loop().time() > deadline:
+                raise WrongCode(BUSY_CHECK)
+            await asyncio.sleep(0.02)
+        try:
+            # another screen may have counted guesses since: read them again
+            for scope in [k for k in self._limits if k == "evse:" + evse_uid or k.startswith("session:")]:
+                del self._limits[scope]
+            yield
+        finally:
+            try:
+                await self.io.call(journal.unlock, name)
+            except Exception:  # noqa: BLE001 - the lock ends with the connection
+                pass
 
     async def _verify(self, digits: str, cands: list[Live]) -> Live | None:
         pairs = [(lv.key, lv.code_hash) for lv in cands if lv.code_hash]

@@ -118,6 +118,7 @@ class Live:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     replan: bool = False               # with wake: a new nextStatusCall came (a stop), wait for it
     released: bool = False             # final: tracker and tariff dropped (the journal keeps them)
+    origin: str | None = None          # the screen of the venue that started it (None: this one's journal)
 
     @classmethod
     def from_row(cls, row: Any, tz: str) -> Live:
@@ -131,7 +132,8 @@ class Live:
                    power_kw=dec(row.power_kw), energy_kwh=dec(row.energy_kwh), soc=dec(row.soc),
                    started_at=row.started_at, ended_at=row.ended_at, error_message=row.error_message,
                    stop_requested=row.stop_requested_at is not None,
-                   stop_sent=row.stop_requested_at is not None and row.charge_session_id is not None)
+                   stop_sent=row.stop_requested_at is not None and row.charge_session_id is not None,
+                   origin=getattr(row, "origin", None))
         if row.estimate_json:
             est = json.loads(row.estimate_json)
             live.estimate = StoredQuote(est["currency"], Decimal(est["incl"]), Decimal(est["excl"]))

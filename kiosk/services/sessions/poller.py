@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from kiosk.core.estimate import reconcile
+from kiosk.core.journal import JournalUnavailable
 from kiosk.core.polling import PollPolicy
 from kiosk.core.session import ENDED, RUNNING, State, can_stop
 from kiosk.core.tariff import quote
@@ -53,6 +54,8 @@ class Poller:
         #: resolves an intent without a chargeSessionId (set by the start protocol)
         self.resolve: Callable[[Live], Awaitable[bool]] | None = None
         self._retry_at: dict[str, float] = {}     # key -> monotonic time before which not to ask
+        #: whether this screen polls ``live`` (a venue: only while it holds the poll lease)
+        self.may_poll: Callable[[Live], bool] = lambda live: True
 
     def notify(self, live: Live, previous: State | None) -> None:
         self.registry.notify(SessionUpdate(key=live.key, entry=self.views.entry(live),
@@ -60,7 +63,7 @@ class Poller:
 
     def ensure(self, live: Live) -> None:
         """Make sure ``live`` is polled (one task per session; none once final)."""
-        if not self.enabled or self.closed or live.lifecycle.is_final:
+        if not self.enabled or self.closed or live.lifecycle.is_final or not self.may_poll(live):
             return
         if live.task is None or live.task.done():
             live.task = asyncio.get_running_loop().create_task(self._run(live), name=f"session-{live.key}")
@@ -238,7 +241,8 @@ class Poller:
             await self.io.call(self.io.journal.update, live.key, stop_requested_at=self.clock(),
                                event="stop_request", detail={"actor": actor, "reason": reason})
         except Exception:  # noqa: BLE001 - the stop went out; the record is best effort
-            log.error("stop of %s sent but not recorded in the journal (disk full or read-only?)", live.key)
+            log.error("stop of %s sent but not recorded in the journal (disk full, read-only, or the venue database away)",
+                      live.key)
 
     # -- answers ------------------------------------------------------------------------
     async def apply(self, live: Live, st: Any, *, force_estimate: bool = False) -> None:
@@ -289,6 +293,8 @@ class Poller:
         # after this point (e.g. start()'s open_on_evse) sees the new state
         try:
             await self.io.call(_persist, self.io.journal, live.key, events, event, detail, fields)
+        except JournalUnavailable as exc:  # a full disk, a database away: the guest's screen goes on
+            log.error("journal write for %s failed (%s): the kiosk goes on from memory", live.key, exc.reason)
         except Exception:  # noqa: BLE001 - a full or failing disk must not freeze what the guest sees
             log.error("journal write for %s failed (disk full or read-only?): the kiosk goes on from memory",
                       live.key, exc_info=True)
@@ -297,6 +303,25 @@ class Poller:
         self.notify(live, prev if changed else None)
         if observed and live.tariff is not None and live.total_costs is None and state in PRICED:
             await self.estimate(live, force=force_estimate or changed or state not in RUNNING)
+
+    async def persist(self, live: Live) -> None:
+        """Write what this screen knows of ``live`` again, in one update (the venue
+        database was away while answers came: the other screens read it from the journal)."""
+        state = live.lifecycle.state
+        fields: dict[str, Any] = dict(state=state, known_state=live.lifecycle.known, energy_kwh=live.energy_kwh,
+                                      power_kw=live.power_kw, soc=live.soc, started_at=live.started_at,
+                                      ended_at=live.ended_at, error_message=live.error_message)
+        if live.charge_session_id:
+            fields.update(charge_session_id=live.charge_session_id, start_phase=live.start_phase)
+        if live.estimate is not None:
+            fields["estimate_json"] = _quote_json(live.estimate)
+        if live.total_costs is not None:
+            est = live.estimate.incl_vat if live.estimate is not None else None
+            fields["final_json"] = json.dumps({
+                "total_costs": str(live.total_costs), "total_vat": _s(live.total_vat),
+                "vat_percentage": _s(live.vat_percentage), "currency": live.currency,
+                "receipt_number": live.receipt_number, "estimate_incl_vat": _s(est), "difference": _s(live.difference)})
+        await self.io.call(self.io.journal.update, live.key, event="resync", detail={"status": state.value}, **fields)
 
     @staticmethod
     def _costs(live: Live, st: Any, state: State, fields: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

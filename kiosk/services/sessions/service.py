@@ -7,7 +7,9 @@ each of which owns its state (see ``kiosk/core/README.md``, "The session service
 - :class:`~.auth.AttendantAuth`: the attendant PIN, its lockout, tokens, audit log;
 - :class:`~.poller.Poller`: polling, applying answers, estimates, the stop;
 - :class:`~.start.Starter`: the start protocol and recovery;
-- :class:`~.views.Views`: read-only views (no translated text).
+- :class:`~.views.Views`: read-only views (no translated text);
+- :class:`~.venue.VenueLink`: the venue's other screens on a shared journal (poll leases,
+  boards that follow each other); idle on a journal of one screen.
 
 Identity: every session has a local ``key`` (the journal's intent id) that exists before
 the service answered; ``charge_session_id`` is filled in once known. The UI passes ``key``
@@ -26,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kiosk.core.journal import Journal
+from kiosk.core.journal import JournalBase, open_journal
 from kiosk.core.polling import PollPolicy
 from kiosk.i18n import N_, Translator
 
@@ -38,6 +40,7 @@ from .model import (Attendant, AuditEntry, BoardEntry, NotAllowed, Receipt, Sess
                     UnknownSession)
 from .poller import Poller, Sleep
 from .start import Starter
+from .venue import VenueLink
 from .views import Views
 
 _ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
@@ -48,7 +51,10 @@ class SessionService:
     """Charging sessions of this kiosk.
 
     ``client``: a ``kiosk.api.ChargeAssistClient`` (entered/closed by the caller).
-    ``journal_path``: ``settings.journal_path()``.
+    ``journal_path``: ``settings.journal_target()``: the SQLite file, a ``postgresql://``
+    URL of the venue's shared journal (``journal_password`` beside it), or an open journal.
+    ``screen``: this screen's name in the venue (the origin of its sessions, its leases).
+    ``lease_s``: a session's poll lease; another screen takes over within ``lease_s * 4/3``.
     ``attendant_pin``: initial PIN, hashed into the journal on first start if none is set.
     ``evse_labels``: optional {evse_uid: display label} for the board.
     ``tz``: the venue's time zone (time-of-day tariff restrictions of the estimate).
@@ -57,15 +63,16 @@ class SessionService:
     ``settle_s``: server seconds to let a possibly-sent start land before looking it up.
     """
 
-    def __init__(self, client: Any, journal_path: Path | str, *, time_scale: float = 1.0,
+    def __init__(self, client: Any, journal_path: Path | str | JournalBase, *, time_scale: float = 1.0,
                  clock: Clock | None = None, sleep: Sleep | None = None, attendant_pin: str | None = None,
                  evse_labels: dict[str, str] | None = None, min_poll_s: float = 5.0, max_poll_s: float = 120.0,
                  start_poll_s: float = 4.0, tz: str = "Europe/Amsterdam", recent_s: float = 600.0,
                  keep_s: float = 86400.0, settle_s: float = 10.0, poll: bool = True,
-                 estimate_interval_s: float = 1.0, max_data_points: int = 200) -> None:
+                 estimate_interval_s: float = 1.0, max_data_points: int = 200, screen: str | None = None,
+                 journal_password: str | None = None, lease_s: float = 15.0) -> None:
         self.client = client
         self.clock: Clock = clock or utcnow
-        self.journal = Journal(journal_path, clock=self.clock)
+        self.journal = open_journal(journal_path, clock=self.clock, password=journal_password)
         self.time_scale = float(time_scale)
         self.tz = tz
         self.recent_s = recent_s
@@ -87,18 +94,26 @@ class SessionService:
         self.starter = Starter(client, self.registry, self.io, self.codes, self.poller, self.views,
                                server_clock=self.server_clock, clock=self.clock, sleep=sleep or asyncio.sleep,
                                time_scale=self.time_scale, settle_s=settle_s)
+        self.venue = VenueLink(self.io, self.registry, screen=screen or "screen", clock=self.clock, lease_s=lease_s,
+                               recent_s=self.recent_s)
+        self.venue.poller, self.venue.views = self.poller, self.views
+        self.poller.may_poll = self.venue.may_poll
+        self.starter.venue = self.venue
         for row in self.journal.sessions(limit=200):
             if row.open or (self.clock() - row.updated_at).total_seconds() <= self.recent_s:
                 self.registry.add_row(row)
 
     # -- lifecycle ----------------------------------------------------------------------
     async def resume_all(self) -> list[BoardEntry]:
-        """On launch: reconcile every journaled session that is not final and poll it."""
+        """On launch: reconcile every journaled session that is not final and poll it (on a
+        venue's shared journal: those whose poll lease this screen gets; it follows the rest)."""
+        self.venue.start()
         await self.starter.resume_all()
         return self.active()
 
     async def aclose(self) -> None:
         """Stop polling tasks and close the journal (does not close the client)."""
+        await self.venue.close()
         await self.poller.close()
         await self.io.close()
         self.codes.close()

@@ -61,6 +61,8 @@ class Starter:
         self.settle_s = settle_s
         self._starting: set[str] = set()
         poller.resolve = self.resolve
+        #: the venue's screens (set by the service): leases and the intent's origin
+        self.venue: Any = None
 
     async def start(self, location_id: str, evse_uid: str, connector_id: str, payment_method_id: str,
                     tag: str | None = None, *, tariff: dict | None = None) -> StartedSession:
@@ -71,9 +73,17 @@ class Starter:
         self._starting.add(evse_uid)
         journal = self.io.journal
         try:
-            other = await self.io.call(journal.open_on_evse, evse_uid)  # after every issued write
+            try:
+                other = await self.io.call(journal.open_on_evse, evse_uid)  # after every issued write
+            except (JournalUnavailable, sqlite3.Error) as exc:
+                log.error("start refused: the journal cannot be read (%s)", exc)
+                raise StartFailed(NO_STORAGE, retryable=False, state="ERROR") from None
             if other is not None and not other.charge_session_id:
                 # an earlier start on this EVSE lost its answer: look before starting again
+                # (on a venue database only when its screen is gone: that screen is still
+                # posting it while it holds the lease)
+                if self.venue is not None and not await self.venue.claim(other.key):
+                    raise StartPending(BUSY)
                 live = self.registry.maybe(other.key) or self.registry.add_row(other)
                 try:
                     await self.resolve(live)
@@ -87,13 +97,16 @@ class Starter:
             try:
                 row = await self.io.call(journal.create_intent, location_id=location_id, evse_uid=evse_uid,
                                          connector_id=str(connector_id), payment_method_id=payment_method_id,
-                                         tag=(tag or None), code_hash=code_hash, tariff_json=tariff_json)
+                                         tag=(tag or None), code_hash=code_hash, tariff_json=tariff_json,
+                                         **(self.venue.intent_lease if self.venue is not None else {}))
             except EvseBusy:
                 raise StartPending(BUSY) from None
             except (JournalUnavailable, sqlite3.Error) as exc:
                 # nothing is started that this kiosk could not find again after a crash
                 log.error("start refused: the journal cannot be written (%s)", exc)
                 raise StartFailed(NO_STORAGE, retryable=False, state="ERROR") from None
+            if self.venue is not None:
+                self.venue.took(row.key)
             server_now = self._server_now()
             if server_now is not None:
                 await self._best_effort(journal.update, row.key, intent_server_at=server_now)
@@ -270,6 +283,16 @@ class Starter:
         as never started; a stop asked before a crash is sent now.
         """
         rows = await self.io.call(self.io.journal.sessions, not_final=True)
+        if self.venue is not None and self.venue.shared:
+            # a venue: this screen resumes the sessions whose lease it gets (its own, and
+            # those of a screen that is gone); the others are followed, not polled
+            mine = []
+            for row in rows:
+                if await self.venue.claim(row.key):
+                    mine.append(row)
+                elif row.key not in self.registry:
+                    self.registry.add_row(row)
+            rows = mine
         for row in rows:
             live = self.registry.add_row(row)
             if live.charge_session_id:

@@ -148,7 +148,7 @@ class SessionsScreen(QWidget):
                 est = _("about {amount}", amount=est)
             fill_row(self.table, i, [
                 r.bay, r.state_text, kw(r.power_kw), kwh(r.energy_kwh), elapsed_text(r.elapsed_s), est, r.tag,
-                r.failure, _("this kiosk") if r.source == "kiosk" else _("service only"),
+                r.failure, r.origin or (_("this kiosk") if r.source == "kiosk" else _("service only")),
             ], key=r.id)
         if keep:
             select_key(self.table, keep)

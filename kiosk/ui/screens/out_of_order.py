@@ -18,6 +18,9 @@ REASONS = {
                     "tries again every minute."),
     "unreadable": N_("For staff: the kiosk's session journal cannot be opened. Run kiosk doctor; the kiosk tries "
                      "again every minute."),
+    "unreachable": N_("For staff: the venue's database cannot be reached. Check the database computer and the "
+                      "network; the kiosk tries again every minute."),
+    "schema": N_("For staff: the venue's database was upgraded by a newer release. Update this kiosk."),
 }
 
 

@@ -347,3 +347,54 @@ def test_after_sigkill_of_the_polling_screen_process_another_screen_polls_within
         await v.close()
 
     env.run(scenario, timeout=90)
+
+
+def test_a_screen_that_begins_listening_late_still_takes_the_venues_settings(charge_env, pg_db, tmp_path,
+                                                                              monkeypatch):
+    """A change written after screen B read the shared settings but before B's LISTEN was in
+    place is never announced to B: B reads the settings again once it listens (a busy Pi
+    missed the venue's language this way)."""
+    import threading
+
+    from kiosk.core.journal.postgres import PgJournal
+    from kiosk.services.runtime import JournalSettings, RuntimeSettings
+
+    env = charge_env()
+    gate = threading.Event()
+    orig = PgJournal.listen
+
+    def late_listen(self, on_change, on_reconnect=None):
+        holder = {}
+
+        def later():
+            gate.wait(10)
+            holder["cancel"] = orig(self, on_change, on_reconnect)
+        threading.Thread(target=later, daemon=True).start()
+
+        def cancel():
+            gate.set()
+            for _ in range(50):
+                if "cancel" in holder:
+                    return holder["cancel"]()
+                time.sleep(0.02)
+        return cancel
+
+    async def scenario():
+        v = Venue(env, pg_db)
+        a = await v.screen("A")
+        monkeypatch.setattr(PgJournal, "listen", late_listen)
+        b = await v.screen("B")
+        monkeypatch.setattr(PgJournal, "listen", orig)
+        rt = {}
+        for name, svc in (("A", a), ("B", b)):
+            rt[name] = RuntimeSettings(tmp_path / name / "runtime.json")
+            rt[name].share(JournalSettings(svc.journal))
+            svc.venue.setting_listeners.append(rt[name].reload_shared)
+        rt["A"].update(default_language="de")
+        await asyncio.sleep(0.3)                       # announced while B does not listen yet
+        assert rt["B"].get("default_language") != "de"
+        gate.set()                                     # B's LISTEN is in place now
+        await wait_for(lambda: rt["B"].get("default_language") == "de", timeout=5)
+        await v.close()
+
+    env.run(scenario, timeout=60)

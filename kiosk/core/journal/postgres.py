@@ -271,19 +271,19 @@ class PgJournal(JournalBase):
                on_reconnect: Callable[[], None] | None = None) -> Callable[[], None]:
         """LISTEN on a dedicated connection on its own thread; ``on_change`` gets each
         payload (``{'t': 's', 'k': key, 'e': evse, 's': state, 'o': open}`` or ``{'t': 'kv',
-        'n': name}``). After a lost connection it connects again (every second) and calls
-        ``on_reconnect()``: what changed meanwhile was not announced."""
+        'n': name}``). Each time the LISTEN is in place (the first time too: what others
+        wrote between opening the journal and listening was not announced to this screen),
+        and after a lost connection it connects again every second, it calls
+        ``on_reconnect()``: the caller reads what changed meanwhile."""
         stop = threading.Event()
 
         def run() -> None:
-            connected_before = False
             while not stop.is_set():
                 try:
                     with self._connect(row_factory=psycopg.rows.tuple_row) as conn:
                         conn.execute("LISTEN kiosk_journal")
-                        if connected_before and on_reconnect is not None:
+                        if on_reconnect is not None:
                             on_reconnect()
-                        connected_before = True
                         while not stop.is_set():
                             for n in conn.notifies(timeout=0.5, stop_after=64):
                                 try:

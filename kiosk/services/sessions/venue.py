@@ -184,14 +184,16 @@ class VenueLink:
             loop.call_soon_threadsafe(lambda: self._spawn(self._back(), "venue-resync"))
 
     async def _back(self) -> None:
-        """The listening connection is back (the database was away, or the network): write
-        what this screen saw meanwhile, then read what the others wrote."""
+        """The listening connection is up (at start, or back after the database or the
+        network was away): write what this screen saw meanwhile, then read what the others
+        wrote, the venue's shared settings included."""
         self._down = True
         try:
             await self.tick()
             await self.resync()
         except Exception as exc:  # noqa: BLE001 - the lease loop tries again
             log.debug("venue: resync failed: %s", exc)
+        self._changed({"t": "kv"})
 
     def _changed(self, payload: dict[str, Any]) -> None:
         if payload.get("t") == "kv":

@@ -51,8 +51,10 @@ def test_no_price_known_at_all_is_said_plainly(sim_factory, api_client_factory):
 
 
 def test_a_payment_method_that_cannot_be_used_here_is_not_priced_publicly(sim, client):
+    sim.scenario.traffic = False     # a free bay: its refusal is the payment's, not "in use" by another driver
     street = next(e for e in sim.venue.all_evses
-                  if sim.venue.locations[e.location_id].static.get("pms") == ["CHARGE_CARD"])
+                  if sim.venue.locations[e.location_id].static.get("pms") == ["CHARGE_CARD"]
+                  and e.base_status == "AVAILABLE")
     d = details(sim, client, evse=street, payment_card=None, payment_external_ref="HOTEL-ROOMS")
     assert d.tariff_validity == "NOT_COMPATIBLE" and d.unusable == "NO_TARIFF"
     assert d.price_source is None and d.tariff_json is None

@@ -534,12 +534,9 @@ def _current_language() -> str:
     return current_language()
 
 
-def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot: int = 0,
-        report: Path | None = None, screens_dir: Path | None = None, languages: list[str] | None = None,
-        scan_mode: str = "auto", camera: Any = None, variants: list[tuple[int, int, bool]] | None = None) -> int:
-    """Run the kiosk until the attendant exits, or drive ``autopilot`` guest cycles (writing
-    ``report``), or one cycle capturing every screen into ``screens_dir`` (in each of
-    ``variants``: window width, height and high contrast)."""
+def qt_process(settings: Any, demo: bool, name: str) -> tuple[Any, Any, Any]:
+    """What a kiosk or desk process sets up first: logging, the simulator in demo mode, the
+    QApplication and its asyncio loop. Returns (settings, simulator or None, loop)."""
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -551,21 +548,38 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
         sim = start_demo_sim(settings)
         settings = demo_settings(settings, sim)
     app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("Charge Assist kiosk")
+    app.setApplicationName(name)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    return settings, sim, loop
+
+
+def stop_requested(loop: Any) -> asyncio.Event:
+    """Set on SIGTERM or SIGINT. Installed before the start: systemd stopping a unit that
+    is still starting (right after READY=1) gets an orderly close-down, not a kill."""
+    done = asyncio.Event()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, done.set)
+        loop.add_signal_handler(signal.SIGINT, done.set)
+    except (NotImplementedError, RuntimeError):
+        pass
+    return done
+
+
+def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot: int = 0,
+        report: Path | None = None, screens_dir: Path | None = None, languages: list[str] | None = None,
+        scan_mode: str = "auto", camera: Any = None, variants: list[tuple[int, int, bool]] | None = None) -> int:
+    """Run the kiosk until the attendant exits, or drive ``autopilot`` guest cycles (writing
+    ``report``), or one cycle capturing every screen into ``screens_dir`` (in each of
+    ``variants``: window width, height and high contrast)."""
+    settings, sim, loop = qt_process(settings, demo, "Charge Assist kiosk")
     scripted = bool(autopilot) or screens_dir is not None
     kiosk = KioskApp(settings, sim=sim, options=AppOptions(kiosk_mode=not windowed and not scripted,
                                                            camera=camera,
                                                            start_camera=scan_mode != "inject"))
 
     async def main() -> int:
-        done = asyncio.Event()
-        try:   # before the start: systemd stopping a kiosk that is still starting closes it in order
-            loop.add_signal_handler(signal.SIGTERM, done.set)
-            loop.add_signal_handler(signal.SIGINT, done.set)
-        except (NotImplementedError, RuntimeError):
-            pass
+        done = stop_requested(loop)
         ctx = await kiosk.start()
         ctx.shell.exit_requested.connect(done.set)
         result = 0

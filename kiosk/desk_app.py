@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-import sys
 from typing import Any
 
-from kiosk.app import AppOptions, KioskApp, _sim_speed, demo_settings, start_demo_sim
+from kiosk.app import AppOptions, KioskApp, _sim_speed, qt_process, stop_requested
 
 log = logging.getLogger(__name__)
 
@@ -141,29 +139,11 @@ def _language() -> str:
 
 def run_desk(settings: Any, *, demo: bool = False) -> int:
     """Run the desktop until staff quit it (or SIGTERM/SIGINT)."""
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
-    from kiosk.logsetup import setup_logging
-
-    setup_logging(settings.log_level, settings.log_dir)
-    sim = None
-    if demo or settings.demo:
-        sim = start_demo_sim(settings)
-        settings = demo_settings(settings, sim)
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("Charge Assist attendant desk")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    settings, sim, loop = qt_process(settings, demo, "Charge Assist attendant desk")
     desk = DeskApp(settings, sim=sim)
 
     async def main() -> int:
-        done = asyncio.Event()
-        try:   # before the start: a stop while starting up still closes down in order
-            loop.add_signal_handler(signal.SIGTERM, done.set)
-            loop.add_signal_handler(signal.SIGINT, done.set)
-        except (NotImplementedError, RuntimeError):
-            pass
+        done = stop_requested(loop)
         await desk.start()
         desk.window.closed.connect(done.set)
         try:

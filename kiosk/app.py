@@ -96,6 +96,7 @@ class KioskApp:
         self.watchdog: Any = None
         self.errors: Any = None
         self._unsub: Any = None
+        self._journal: Any = None        # opened on a worker thread, handed to the session service
 
     # -- building ----------------------------------------------------------------------------
     def _camera(self) -> Any:
@@ -210,6 +211,24 @@ class KioskApp:
             except Exception:  # noqa: BLE001 - only a warm-up: the screens format on their own
                 log.debug("number formats of %s not warmed up", lang, exc_info=True)
 
+    def _open_journal(self) -> None:
+        """On a worker thread: open the journal (SQLite, or the venue's PostgreSQL over the
+        network) and hash the first start's PIN into it (scrypt, ~50 ms), so that neither
+        holds the UI thread. A journal that cannot be used is left to :meth:`services`."""
+        from kiosk.core.journal import JournalUnavailable, open_journal
+        from kiosk.services.sessions.auth import seed_pin
+
+        s = self.settings
+        if self._journal is not None:
+            return
+        try:
+            s.data_dir.mkdir(parents=True, exist_ok=True)
+            journal = open_journal(s.journal_target(), password=s.journal_password() if s.journal_url else None)
+        except (OSError, JournalUnavailable):
+            return      # services() opens it again on the UI thread and shows why it cannot
+        seed_pin(journal, initial_pin(s))
+        self._journal = journal
+
     def _services_or_out_of_order(self) -> bool:
         """:meth:`services`, or the out-of-order screen when the journal cannot be used."""
         from kiosk.core.journal import JournalUnavailable
@@ -247,7 +266,8 @@ class KioskApp:
             s.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise unavailable(exc, s.data_dir) from exc
-        sessions = SessionService(client, s.journal_target(), time_scale=ctx.time_scale,
+        journal, self._journal = self._journal, None
+        sessions = SessionService(client, journal or s.journal_target(), time_scale=ctx.time_scale,
                                   attendant_pin=initial_pin(s),
                                   journal_password=s.journal_password() if s.journal_url else None,
                                   screen=s.screen_name())
@@ -379,6 +399,7 @@ class KioskApp:
         # the attendant desk and the other screens come after it.
         await warm
         await asyncio.to_thread(self._warm_up)
+        await asyncio.to_thread(self._open_journal)
         while not self._services_or_out_of_order():
             # a full disk or a data folder that cannot be written: "out of order" for guests,
             # the reason for staff (also from `kiosk doctor`); tried again every minute
@@ -475,6 +496,9 @@ class KioskApp:
         try:
             if ctx.sessions is not None:
                 await ctx.sessions.aclose()
+            if self._journal is not None:     # opened, but closed down before the service took it
+                journal, self._journal = self._journal, None
+                await asyncio.to_thread(journal.close)
         except Exception:  # noqa: BLE001
             log.exception("closing sessions failed")
         await ctx.cancel_tasks()      # anything an update spawned while the sessions closed

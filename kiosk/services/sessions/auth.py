@@ -40,6 +40,20 @@ _ = Translator("core")   # the domain of the N_ messages here (SessionError tran
 
 
 
+def seed_pin(journal: Any, pin: str | None) -> None:
+    """Hash ``pin`` into an empty journal (the configured or demo PIN of a first start).
+    scrypt with the PIN's strong parameters takes ~50 ms: the kiosk calls this on a worker
+    thread before the session service reads the journal. A failed write is left to
+    :class:`AttendantAuth` (it keeps the PIN in memory)."""
+    if not pin:
+        return
+    try:
+        if not journal.kv_get(PIN_KEY):
+            journal.kv_set(PIN_KEY, hash_secret(pin, strong=True))
+    except Exception:  # noqa: BLE001 - a full disk: AttendantAuth hashes and keeps it in memory
+        log.warning("attendant: the initial PIN could not be written to the journal")
+
+
 class AttendantAuth:
     def __init__(self, journal: Any, clock: Clock, initial_pin: str | None = None) -> None:
         self.journal = journal

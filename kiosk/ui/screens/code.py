@@ -206,10 +206,10 @@ class CodeEntryScreen(KeypadScreen):
             self._evse = v.code_evse
             self.keypad.clear()
         choosing = v.code_evse is None
-        self.picker.setVisible(choosing)
-        self.keypad.setVisible(not choosing)
-        self.show_btn.setVisible(not choosing)
-        self.other.setVisible(not choosing)
+        for w, on in ((self.picker, choosing), (self.keypad, not choosing), (self.show_btn, not choosing),
+                      (self.other, not choosing)):
+            if w.isHidden() == on:     # only a change: showing the keypad again costs ~1 ms
+                w.setVisible(on)
         if choosing:
             self._fill_picker()
         self.keypad.set_secret(not v.show_code)

@@ -19,18 +19,14 @@ accounted for.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.plugins.forkserver import Driver, serve
 
 PIN = "8642"
 APP_TOKEN = "kiosk-billing-kills"
@@ -124,22 +120,7 @@ def zygote() -> None:
     import kiosk.services.billing  # noqa: F401
     import kiosk.services.sessions  # noqa: F401
 
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    print(json.dumps({"ready": os.getpid()}), flush=True)
-    for line in sys.stdin:
-        cmd = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            code = 0
-            try:
-                res = asyncio.run(_step(cmd))
-                Path(cmd["result"]).write_text(json.dumps(res))
-            except BaseException:  # noqa: BLE001
-                Path(cmd["result"] + ".err").write_text(traceback.format_exc())
-                code = 2
-            os._exit(code)
-        print(json.dumps({"pid": pid}), flush=True)
+    serve(_step)
 
 
 # ---------------------------------------------------------------------------------------
@@ -183,14 +164,6 @@ class Report:
                 "problems": self.problems, "wall_s": round(self.wall_s, 1)}
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def run(sim: Any, receiver: Any, secret: str, workdir: Path, *, min_kills: int = 100, max_cycles: int = 400,
         seed: int = 1, evse_count: int = 4) -> Report:
     from kiosk.api import ChargeAssistClient
@@ -213,14 +186,10 @@ def run(sim: Any, receiver: Any, secret: str, workdir: Path, *, min_kills: int =
     asyncio.run(setup())
     evses = [e for e in sim.venue.evses
              if e.base_status == "AVAILABLE" and e.location_id in sim.venue.location_ids][:evse_count]
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    zyg = subprocess.Popen([sys.executable, "-m", "tests.billing.kill_worker"], stdin=subprocess.PIPE,
-                           stdout=subprocess.PIPE, text=True, cwd=str(root), env=env)
-    assert zyg.stdin is not None and zyg.stdout is not None
-    json.loads(zyg.stdout.readline())
+    driver = Driver("tests.billing.kill_worker", rng, {"init": 0.5, "start": 0.8, "run": 0.6, "stop": 0.6,
+                                                       "settle": 5.0}, run_to_end=0.15)
+    driver.start()
     n = 0
-    budget = {"init": 0.5, "start": 0.8, "run": 0.6, "stop": 0.6, "settle": 5.0}
 
     def step(name: str, kill: bool = True, **extra: Any) -> dict | None:
         nonlocal n
@@ -229,42 +198,14 @@ def run(sim: Any, receiver: Any, secret: str, workdir: Path, *, min_kills: int =
         cmd = {"step": name, "base_url": sim.base_url, "api_key": sim.api_key, "journal": str(journal),
                "speed": sim.clock.speed, "result": str(result), "rooms": str(rooms), "url": receiver.url,
                "secret": secret, **extra}
-        zyg.stdin.write(json.dumps(cmd) + "\n")
-        zyg.stdin.flush()
-        pid = json.loads(zyg.stdout.readline())["pid"]
-        start = time.monotonic()
-        ready = Path(str(result) + ".ready")
-        anywhere = rng.random() < 0.25
-        kill_at = start + rng.uniform(0.0, 1.3 * (budget["init"] + budget[name])) if anywhere else None
-        delay = rng.uniform(0.0, 1.3 * budget[name])
-        if not kill or rng.random() < 0.15:
-            kill_at, anywhere, delay = None, True, 0.0
-        t_ready = None
-        deadline = time.monotonic() + (200.0 if name == "settle" else 30.0)
-        while _alive(pid):
-            now = time.monotonic()
-            if t_ready is None and ready.exists():
-                t_ready = now
-                budget["init"] = 0.7 * budget["init"] + 0.3 * (now - start)
-                if not anywhere:
-                    kill_at = now + delay
-            if kill_at is not None and now >= kill_at:
-                os.kill(pid, signal.SIGKILL)
-                rep.kills[name] += 1
-                break
-            if now > deadline:
-                os.kill(pid, signal.SIGKILL)
-                rep.problems.append(f"worker {name} hung")
-                break
-            time.sleep(0.002)
-        while _alive(pid):
-            time.sleep(0.002)
-        if result.exists() and t_ready is not None:
-            budget[name] = 0.7 * budget[name] + 0.3 * (time.monotonic() - t_ready)
-        err = Path(str(result) + ".err")
-        if err.exists():
-            rep.worker_errors.append(err.read_text()[-400:])
-        return json.loads(result.read_text()) if result.exists() else None
+        out = driver.step(name, cmd, kill=kill, deadline_s=200.0 if name == "settle" else 30.0)
+        if out.killed:
+            rep.kills[name] += 1
+        if out.hung:
+            rep.problems.append(f"worker {name} hung")
+        if out.error is not None:
+            rep.worker_errors.append(out.error)
+        return out.result
 
     def receiver_mode() -> None:
         mode = rng.choice(["ok", "ok", "down", "error", "slow"])
@@ -295,8 +236,7 @@ def run(sim: Any, receiver: Any, secret: str, workdir: Path, *, min_kills: int =
         if out is None or any((out.get("left") or {}).values()):
             rep.problems.append(f"the final kiosk did not settle everything: {out and out.get('left')}")
     finally:
-        zyg.stdin.close()
-        zyg.wait(timeout=10)
+        driver.stop()
     _account(journal, receiver, rep)
     rep.wall_s = time.monotonic() - t0
     return rep

@@ -32,33 +32,16 @@ async def desk_login(window: Any, pin: str = "1234", name: str | None = None) ->
 
 @pytest.fixture
 def desk_app(ui_loop, qapp, tmp_path):
-    from PySide6.QtWidgets import QApplication
-
-    from kiosk.app import demo_settings
-    from kiosk.config import load_settings
     from kiosk.desk_app import DeskApp
-    from kiosk.i18n import set_language
+    from tests.plugins.ui import close_apps, demo_app_settings
 
     apps: list[Any] = []
 
     def make(sim: Any, **overrides: Any) -> Any:
-        overrides.setdefault("data_dir", tmp_path / f"desk{len(apps)}")
-        overrides.setdefault("log_dir", tmp_path / "logs")
-        overrides.setdefault("app_token", f"desk-test-{len(apps)}")
-        overrides.setdefault("api_key", "demo-key")
-        overrides.setdefault("camera", "none")
-        settings = demo_settings(load_settings(**overrides), sim)
-        app = DeskApp(settings, sim=sim)
+        app = DeskApp(demo_app_settings(sim, tmp_path, f"desk{len(apps)}", overrides), sim=sim)
         apps.append(app)
         return app
 
     yield make
-    for app in apps:
-        if app.ctx is not None:
-            ui_loop.run_until_complete(app.aclose())
-    set_language("en")
-    qapp.processEvents()
-    open_windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
-    for w in open_windows:
-        w.close()
+    open_windows = close_apps(apps, ui_loop, qapp)
     assert not open_windows, f"test left windows open: {open_windows}"

@@ -95,31 +95,25 @@ def ui_loop(qapp):
         gc.collect()
 
 
-@pytest.fixture
-def kiosk_factory(ui_loop, qapp, tmp_path):
+def demo_app_settings(sim: Any, tmp_path: Any, name: str, overrides: dict[str, Any]) -> Any:
+    """Settings of a test app (kiosk or desk) against ``sim``: its own data folder and token."""
+    from kiosk.app import demo_settings
+    from kiosk.config import load_settings
+
+    overrides.setdefault("data_dir", tmp_path / name)
+    overrides.setdefault("log_dir", tmp_path / "logs")
+    overrides.setdefault("app_token", f"test-{name}")
+    overrides.setdefault("api_key", "demo-key")
+    overrides.setdefault("camera", "none")
+    return demo_settings(load_settings(**overrides), sim)
+
+
+def close_apps(apps: list[Any], ui_loop: Any, qapp: Any) -> list[Any]:
+    """Close the test's apps, back to English; returns the windows left open (closed now)."""
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.app import AppOptions, KioskApp, demo_settings
-    from kiosk.config import load_settings
     from kiosk.i18n import set_language
 
-    threads_before = set(threading.enumerate())
-    apps: list[KioskApp] = []
-
-    def make(sim: Any, *, camera: Any = None, start_camera: bool = True, idle_prompt_s: int = 10,
-             **overrides: Any) -> KioskApp:
-        overrides.setdefault("data_dir", tmp_path / f"data{len(apps)}")
-        overrides.setdefault("log_dir", tmp_path / "logs")
-        overrides.setdefault("app_token", f"kiosk-test-{len(apps)}")
-        overrides.setdefault("api_key", "demo-key")
-        overrides.setdefault("camera", "none")
-        settings = demo_settings(load_settings(**overrides), sim)
-        app = KioskApp(settings, sim=sim, options=AppOptions(camera=camera, start_camera=start_camera,
-                                                             idle_prompt_s=idle_prompt_s))
-        apps.append(app)
-        return app
-
-    yield make
     for app in apps:
         if app.ctx is not None:
             ui_loop.run_until_complete(app.aclose())
@@ -128,6 +122,26 @@ def kiosk_factory(ui_loop, qapp, tmp_path):
     open_windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
     for w in open_windows:
         w.close()
+    return open_windows
+
+
+@pytest.fixture
+def kiosk_factory(ui_loop, qapp, tmp_path):
+    from kiosk.app import AppOptions, KioskApp
+
+    threads_before = set(threading.enumerate())
+    apps: list[KioskApp] = []
+
+    def make(sim: Any, *, camera: Any = None, start_camera: bool = True, idle_prompt_s: int = 10,
+             **overrides: Any) -> KioskApp:
+        settings = demo_app_settings(sim, tmp_path, f"data{len(apps)}", overrides)
+        app = KioskApp(settings, sim=sim, options=AppOptions(camera=camera, start_camera=start_camera,
+                                                             idle_prompt_s=idle_prompt_s))
+        apps.append(app)
+        return app
+
+    yield make
+    open_windows = close_apps(apps, ui_loop, qapp)
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
         leftover = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()

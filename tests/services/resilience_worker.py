@@ -19,17 +19,13 @@ then accounts for every intent and every simulator session.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.plugins.forkserver import Driver, serve
 
 PIN = "8642"
 _SSL_CONTEXT: Any = None
@@ -41,10 +37,10 @@ APP_TOKEN = "kiosk-resilience"
 # ---------------------------------------------------------------------------------------
 
 async def _step(cmd: dict) -> dict:
+    import httpx  # the harness only: the TLS context is built once in the zygote (loopback is plain HTTP)
+
     from kiosk.api import ChargeAssistClient
     from kiosk.services.sessions import SessionError, SessionService
-
-    import httpx  # the harness only: the TLS context is built once in the zygote (loopback is plain HTTP)
 
     headers = {"Authorization": f"ApiKey {cmd['api_key']}"}
     transport = httpx.AsyncHTTPTransport(verify=_SSL_CONTEXT) if _SSL_CONTEXT is not None else None
@@ -108,22 +104,7 @@ def zygote() -> None:
     import ssl
 
     _SSL_CONTEXT = ssl.create_default_context()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
-    print(json.dumps({"ready": os.getpid()}), flush=True)
-    for line in sys.stdin:
-        cmd = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            code = 0
-            try:
-                res = asyncio.run(_step(cmd))
-                Path(cmd["result"]).write_text(json.dumps(res))
-            except BaseException:  # noqa: BLE001
-                Path(cmd["result"] + ".err").write_text(traceback.format_exc())
-                code = 2
-            os._exit(code)
-        print(json.dumps({"pid": pid}), flush=True)
+    serve(_step)
 
 
 # ---------------------------------------------------------------------------------------
@@ -157,14 +138,6 @@ class Report:
                 "worker_errors": self.worker_errors[:5], "problems": self.problems, "wall_s": round(self.wall_s, 1)}
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000, seed: int = 1,
         evse_count: int = 4, min_recoveries: int = 0, journal_url: str | None = None, password: str | None = None,
         screens: tuple[str, ...] = (), lease_s: float = 2.0) -> Report:
@@ -195,16 +168,11 @@ def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000
     pm_id = asyncio.run(setup())
     evses = [e for e in sim.venue.evses
              if e.base_status == "AVAILABLE" and e.location_id in sim.venue.location_ids][:evse_count]
-    root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    zyg = subprocess.Popen([sys.executable, "-m", "tests.services.resilience_worker"], stdin=subprocess.PIPE,
-                           stdout=subprocess.PIPE, text=True, cwd=str(root), env=env)
-    assert zyg.stdin is not None and zyg.stdout is not None
-    json.loads(zyg.stdout.readline())
-    n = 0
     # real seconds a step takes when it is not killed (learnt as the run goes: the
     # machine is shared); kill times are drawn from 0 .. 1.3 x that
-    budget = {"init": 0.5, "start": 1.0, "charge": 0.6, "stop": 0.6}
+    driver = Driver("tests.services.resilience_worker", rng, {"init": 0.5, "start": 1.0, "charge": 0.6, "stop": 0.6})
+    driver.start()
+    n = 0
 
     def step(name: str, **extra: Any) -> None:
         nonlocal n
@@ -214,45 +182,15 @@ def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000
                "speed": speed, "pm_id": pm_id, "result": str(result), "settle_s": 30.0,
                "codes": str(workdir / "codes.txt"), "password": password, "lease_s": lease_s,
                "screen": screens[n % len(screens)] if screens else None, **extra}
-        zyg.stdin.write(json.dumps(cmd) + "\n")
-        zyg.stdin.flush()
-        pid = json.loads(zyg.stdout.readline())["pid"]
-        t0 = time.monotonic()
-        ready = Path(str(result) + ".ready")
-        # a quarter of the kills anywhere (also during start-up and recovery), the rest
-        # within the step itself once the worker has recovered
-        anywhere = rng.random() < 0.25
-        kill_at = t0 + rng.uniform(0.0, 1.3 * (budget["init"] + budget[name])) if anywhere else None
-        delay = rng.uniform(0.0, 1.3 * budget[name])
-        if rng.random() < 0.2:  # some steps run to the end, so sessions move on
-            kill_at, anywhere, delay = None, True, 0.0
-        t_ready = None
-        deadline = time.monotonic() + 30.0
-        while _alive(pid):
-            now = time.monotonic()
-            if t_ready is None and ready.exists():
-                t_ready = now
-                budget["init"] = 0.7 * budget["init"] + 0.3 * (now - t0)
-                if not anywhere:
-                    kill_at = now + delay
-            if kill_at is not None and now >= kill_at:
-                os.kill(pid, signal.SIGKILL)
-                rep.kills[name] += 1
-                break
-            if now > deadline:
-                os.kill(pid, signal.SIGKILL)
-                rep.problems.append(f"worker {name} hung")
-                break
-            time.sleep(0.002)
-        while _alive(pid):
-            time.sleep(0.002)
-        if result.exists():
+        out = driver.step(name, cmd)
+        if out.killed:
+            rep.kills[name] += 1
+        if out.hung:
+            rep.problems.append(f"worker {name} hung")
+        if out.result is not None:
             rep.completed_steps += 1
-            if t_ready is not None:
-                budget[name] = 0.7 * budget[name] + 0.3 * (time.monotonic() - t_ready)
-        err = Path(str(result) + ".err")
-        if err.exists():
-            rep.worker_errors.append(err.read_text()[-400:])
+        if out.error is not None:
+            rep.worker_errors.append(out.error)
 
     try:
         def recoveries() -> int:
@@ -287,8 +225,7 @@ def run(sim: Any, workdir: Path, *, min_kills: int = 200, max_cycles: int = 1000
         rep.dropped_answers = sim.faults.injected
         sim.faults.clear()
     finally:
-        zyg.stdin.close()
-        zyg.wait(timeout=10)
+        driver.stop()
     _settle_and_account(sim, journal, rep, password=password, screen=screens[0] if screens else None,
                         lease_s=lease_s)
     rep.wall_s = time.monotonic() - t_begin

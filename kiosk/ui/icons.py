@@ -119,6 +119,7 @@ class _GlyphEngine(QIconEngine):
         super().__init__()
         self.name, self.normal, self.disabled, self.on = name, normal, disabled, on or normal
         self.on_name = on_name or name
+        self._cache: dict[tuple, QPixmap] = {}
 
     def paint(self, p: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:  # noqa: D401
         on = state == QIcon.State.On
@@ -126,11 +127,18 @@ class _GlyphEngine(QIconEngine):
         paint(p, rect, self.on_name if on else self.name, color)
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        pm = QPixmap(size)
-        pm.fill(Qt.GlobalColor.transparent)
-        p = QPainter(pm)
-        self.paint(p, QRect(0, 0, size.width(), size.height()), mode, state)
-        p.end()
+        """Drawn once per size, mode and state (a button asks at every paint of it)."""
+        key = (size.width(), size.height(), mode, state, _family)
+        pm = self._cache.get(key)
+        if pm is None:
+            pm = QPixmap(size)
+            pm.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pm)
+            self.paint(p, QRect(0, 0, size.width(), size.height()), mode, state)
+            p.end()
+            if len(self._cache) > 16:
+                self._cache.clear()
+            self._cache[key] = pm
         return pm
 
     def clone(self) -> QIconEngine:

@@ -19,6 +19,11 @@ def set_palette(p: Any, icon_px: int) -> None:
     _state["palette"], _state["px"] = p, icon_px
 
 
+def palette() -> Any:
+    """The theme's palette now (None before the shell applied one): for widgets that paint."""
+    return _state["palette"]
+
+
 def button_icon(b: QPushButton) -> None:
     p = _state["palette"]
     name = b.property("icon_name") or ""

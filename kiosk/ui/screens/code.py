@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QBoxLayout, QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.flow import Progress
 from kiosk.i18n import N_, Translator
+from kiosk.ui import theme_apply
 from kiosk.ui.base import Screen, TouchButton, describe, label, restyle
 from kiosk.ui.texts import bay_title
 from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
@@ -183,6 +184,7 @@ class CodeEntryScreen(KeypadScreen):
         self.picker_grid.setContentsMargins(0, 0, 0, 0)
         self.picker_empty = label("", "body")
         self.bay_buttons: dict[str, TouchButton] = {}
+        self._picker_pool: list[TouchButton] = []
         keypad_screen(self, [self.title, self.hint, self.error, self.show_btn, self.other], self.keypad,
                       self.back, self.picker)
         self._checking = False
@@ -229,23 +231,33 @@ class CodeEntryScreen(KeypadScreen):
         return [(uid, names.get(uid, uid)) for uid in ordered]
 
     def _fill_picker(self) -> None:
+        """One button per bay with a session of this kiosk. The buttons are kept and reused
+        (a new button is styled and laid out the first time it shows: made anew for each
+        guest they cost a few ms of the frame that shows My session)."""
         bays = self._bays()
         if [uid for uid, _n in bays] == list(self.bay_buttons):
             for uid, name in bays:
                 self.bay_buttons[uid].setText(name)
             return
         while self.picker_grid.count():
-            it = self.picker_grid.takeAt(0)
-            if it.widget() is not None and it.widget() is not self.picker_empty:
-                it.widget().deleteLater()
+            self.picker_grid.takeAt(0)
         self.bay_buttons = {}
         for i, (uid, name) in enumerate(bays):
-            b = TouchButton(name, "secondary", icon="ev-station")
+            if i == len(self._picker_pool):
+                b = TouchButton("", "secondary", icon="ev-station")
+                b.clicked.connect(lambda _=False, b=b: self.ctx.flow.choose_code_charger(b.property("evse_uid")))
+                theme_apply.button_icon(b)      # the theme's icon (later theme changes reach it too)
+                self._picker_pool.append(b)
+            b = self._picker_pool[i]
+            b.setText(name)
             b.setObjectName(f"code_bay_{uid}")
+            b.setProperty("evse_uid", uid)
             b.setMinimumHeight(round(2.6 * (self.metrics.body if self.metrics else 20)))
-            b.clicked.connect(lambda _=False, uid=uid: self.ctx.flow.choose_code_charger(uid))
             self.picker_grid.addWidget(b, i // 2, i % 2)
+            b.show()
             self.bay_buttons[uid] = b
+        for b in self._picker_pool[len(bays):]:
+            b.hide()
         self.picker_grid.addWidget(self.picker_empty, len(bays) // 2 + 1, 0, 1, 2)
         self.picker_grid.setRowStretch(len(bays) // 2 + 2, 1)
 

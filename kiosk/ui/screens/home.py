@@ -217,7 +217,7 @@ class HomeScreen(Screen):
         for w in (self.status_icon, self.banner_icon):
             w.set_side(round(m.body * 1.4))
         for b in self.bay_buttons:
-            b.set_side(m.body, m.mode)
+            b.set_side(m.body, m.mode, m.subtitle)
 
     def compact_changed(self, compact: bool) -> None:
         if self.bay_buttons:      # columns follow the width
@@ -362,7 +362,7 @@ class HomeScreen(Screen):
             hidden: list[QWidget] = []
             row, col, last_loc = 0, 0, None
             cols = self._columns()
-            body = self.metrics.body if self.metrics is not None else 20
+            m = self.metrics
             for bay in bays:
                 if bay.location_id != last_loc:
                     if col:
@@ -370,7 +370,7 @@ class HomeScreen(Screen):
                     head = QWidget()
                     hl = QHBoxLayout(head)
                     hl.setContentsMargins(0, 8, 0, 0)
-                    pin = Icon("map-marker-outline", round(body * 1.3), "primary")
+                    pin = Icon("map-marker-outline", round((m.body if m is not None else 20) * 1.3), "primary")
                     pin.setAccessibleName(_("Location"))
                     hl.addWidget(pin)
                     hl.addWidget(label(location_name(self.ctx.venue, bay.location_id), "subtitle"), 1)
@@ -381,7 +381,8 @@ class HomeScreen(Screen):
                     row, last_loc = row + 1, bay.location_id
                 btn = BayButton(bay)
                 btn.clicked.connect(lambda _=False, bay=bay: self.open_bay(bay))
-                btn.set_side(body, self.metrics.mode if self.metrics is not None else "normal")
+                if m is not None:
+                    btn.set_side(m.body, m.mode, m.subtitle)
                 btn.hide()
                 hidden.append(btn)
                 self.board_grid.addWidget(btn, row, col)

@@ -363,7 +363,7 @@ class KioskApp:
             from kiosk.ui.shell import install_lockdown
 
             install_lockdown(QApplication.instance(), ctx.shell)
-        QApplication.instance().installEventFilter(ctx.shell)
+        ctx.shell.watch_input()
         self.errors.install()
         ctx.shell.go_home()
         ctx.flow_view.start()

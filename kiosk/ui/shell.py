@@ -29,19 +29,20 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk import i18n
 from kiosk.ui import icons, theme_apply
 from kiosk.ui.base import TouchButton
+from kiosk.ui.input_watch import InputWatch
 from kiosk.ui.lockdown import KioskLockdown, install_lockdown
 from kiosk.ui.metrics import COMPACT_BELOW, DEFAULT_CAP_RATIO, Metrics, metrics, plausible_diagonal  # noqa: I001
 from kiosk.ui.overlays import IdlePrompt, Toast
 from kiosk.ui.theme import palette, stylesheet
 
-__all__ = ["Shell", "KioskLockdown", "install_lockdown", "IdlePrompt", "Toast", "run_later", "DEFAULT_SIZE",
+__all__ = ["Shell", "KioskLockdown", "install_lockdown", "IdlePrompt", "Toast", "DEFAULT_SIZE",
            "is_compact"]
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class Shell(QWidget):
         super().__init__(parent)
         self.setObjectName("shell")
         self.setWindowTitle("Charge Assist")
+        self._input = InputWatch(self, self.touch)
         # Text size and the compact layouts follow the window size (resizeEvent); start from
         # what the screen offers, so a 800x480 panel never sees the 10" layout first.
         w, h = DEFAULT_SIZE
@@ -391,10 +393,9 @@ class Shell(QWidget):
         else:
             self.idle_prompt.retranslate()
 
-    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 (installed on the app)
-        if ev.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress):
-            self.touch()
-        return False
+    def watch_input(self) -> None:
+        """Every touch, click and key on the window restarts the idle countdown (input_watch)."""
+        self._input.watch()
 
     # -- attendant -------------------------------------------------------------------------
     def set_pin_verifier(self, fn: PinVerifier | None) -> None:
@@ -494,7 +495,3 @@ class Shell(QWidget):
     def allow_close(self) -> None:
         self._allow_close = True
 
-
-def run_later(coro: Awaitable[Any]) -> asyncio.Task[Any]:
-    """Schedule a coroutine on the running (qasync) loop from a plain slot."""
-    return asyncio.ensure_future(coro)

@@ -159,6 +159,36 @@ def test_high_contrast_theme_switches_at_run_time(kiosk_factory, sim, ui_loop):
     ui_loop.run_until_complete(scenario())
 
 
+def test_taps_that_reach_the_window_keep_the_guest_and_the_screen_times_out_after_the_last(kiosk_factory, sim,
+                                                                                              ui_loop):
+    """Input is watched on the window (where a touch screen's taps arrive), not per widget:
+    a guest typing on the keypad is never asked "Still there?"; after the last tap it is."""
+    from PySide6.QtTest import QTest
+
+    async def scenario():
+        app = kiosk_factory(sim, idle_prompt_s=1)
+        ctx = await app.start()
+        sh = ctx.shell
+        sh.show()
+        click(sh.screen("home").my_session)
+        code = sh.screen("code")
+        ctx.flow.choose_code_charger(sim.venue.venue_evses()[0].evse_uid)
+        sh.set_idle_timeout(2)
+        key = code.keypad.keys["4"]
+        await poll_until(lambda: key.isVisible(), 5, what="the keypad")
+        win = sh.windowHandle()
+        for _ in range(8):                        # 4 s of typing, a tap each 0.5 s, on the window
+            QTest.mouseClick(win, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                             key.mapTo(sh, key.rect().center()))
+            await asyncio.sleep(0.5)
+            assert not sh.idle_prompt.isVisible() and sh.current_name() == "code"
+        assert code.keypad.value() == "4" * 8          # the taps reached the key through the window
+        await poll_until(lambda: sh.idle_prompt.isVisible(), 5, what="still-there prompt after the last tap")
+        await poll_until(lambda: sh.current_name() == "home", 5, what="back home")
+
+    ui_loop.run_until_complete(scenario())
+
+
 def test_a_language_chosen_on_home_is_reset_for_the_next_guest(kiosk_factory, sim, ui_loop):
     async def scenario():
         app = kiosk_factory(sim, idle_prompt_s=1)

@@ -136,7 +136,7 @@ class RemoteSim:
 
 
 def child_autopilot(cycles: int, warmup: int, latency_s: float, camera: bool, speed: float,
-                    sim_process: bool = False, marks_every: int = 0) -> None:
+                    sim_process: bool = False, marks_every: int = 0, paced: bool = True) -> None:
     import qasync
     from PySide6.QtWidgets import QApplication
 
@@ -162,7 +162,7 @@ def child_autopilot(cycles: int, warmup: int, latency_s: float, camera: bool, sp
 
     async def main() -> dict:
         await kiosk.start()
-        pilot = Autopilot(kiosk, scan="inject")
+        pilot = Autopilot(kiosk, scan="inject", paced=paced)
         warm = await pilot.run(warmup) if warmup else None
         if latency_s:
             sim.faults.set("*", latency_s=latency_s)
@@ -330,16 +330,21 @@ def _board_figure(marks: dict, bare_ms: float) -> dict | None:
             "goal_stall_max_ms": 50, "ok": board / bare_ms <= 4.0 and stall < 50}
 
 
-def against(base: Path, rounds: int) -> dict:
+def against(base: Path, rounds: int, unpaced: bool = False) -> dict:
     """Stalls (20 autopilot cycles, camera decoding) and scan-to-charger (50 ms latency) of
-    this tree and of ``base``, alternated ``rounds`` times; medians and this/base ratios."""
+    this tree and of ``base``, alternated ``rounds`` times; medians and this/base ratios.
+
+    The autopilot taps once per loop turn, as a guest's taps arrive. A checkout from before
+    that (e.g. 91c267f, the issue's figures) clicks a step's taps in one turn: compare it
+    with ``unpaced`` (this tree's autopilot clicks the same way), or patch it with
+    ``bench/autopilot-paced.patch`` (the same pacing) for the paced comparison."""
     runs: dict[str, dict[str, list[float]]] = {"this": {}, "base": {}}
     jobs = {"stalls": ["--child", "autopilot", "--cycles", "20", "--warmup", "1", "--camera"],
             "scan": ["--child", "autopilot", "--cycles", "15", "--warmup", "1", "--latency", "0.05"]}
     for _ in range(rounds):
         for name, root in (("base", base), ("this", ROOT)):
             for job, child in jobs.items():
-                rep = _report_child(child, 900, root)
+                rep = _report_child(child + (["--unpaced"] if unpaced and name == "this" else []), 900, root)
                 fig = runs[name]
                 if job == "stalls":
                     st = rep["event_loop_stall_ms"]
@@ -347,7 +352,7 @@ def against(base: Path, rounds: int) -> dict:
                     fig.setdefault("stall_p99_ms", []).append(st["p99"])
                 else:
                     fig.setdefault("scan_to_charger_ms", []).append(rep["step_latency_ms"]["scan_to_charger"]["median"])
-    out: dict = {"benchmark": "ui-against", "base": str(base), "rounds": rounds,
+    out: dict = {"benchmark": "ui-against", "base": str(base), "rounds": rounds, "paced": not unpaced,
                  "load_average": os.getloadavg()}
     for k in runs["this"]:
         this, base_ = statistics.median(runs["this"][k]), statistics.median(runs["base"][k])
@@ -370,6 +375,8 @@ def main() -> int:
     ap.add_argument("--speed", type=float, default=60.0)
     ap.add_argument("--sim-process", action="store_true", help="child: the simulator in its own process")
     ap.add_argument("--marks-every", type=int, default=0, help="child: resident memory every N cycles")
+    ap.add_argument("--unpaced", action="store_true",
+                    help="child: the autopilot clicks a step's taps in one loop turn (as before 2026-12-05)")
     ap.add_argument("--against", help="a checkout of an earlier version: its stall and scan figures in the same "
                                       "run, alternated with this one's (the machine is shared and noisy)")
     ap.add_argument("--rounds", type=int, default=3)
@@ -379,11 +386,11 @@ def main() -> int:
         return 0
     if args.child == "autopilot":
         child_autopilot(args.cycles, args.warmup, args.latency, args.camera, args.speed, args.sim_process,
-                        args.marks_every)
+                        args.marks_every, not args.unpaced)
         return 0
 
     if args.against:
-        print(json.dumps(against(Path(args.against).resolve(), args.rounds), indent=2))
+        print(json.dumps(against(Path(args.against).resolve(), args.rounds, args.unpaced), indent=2))
         return 0
     q = args.quick
     out: dict = {"benchmark": "ui", "quick": q}

@@ -107,7 +107,8 @@ def cut_off_texts(root: Any) -> list[str]:
 class Autopilot:
     def __init__(self, kiosk: Any, *, scan: str = "auto", screenshots: Path | None = None,
                  languages: list[str] | None = None, step_timeout_s: float = 60.0,
-                 variants: list[tuple[int, int, bool]] | None = None, staff_pin: str | None = None) -> None:
+                 variants: list[tuple[int, int, bool]] | None = None, staff_pin: str | None = None,
+                 paced: bool = True) -> None:
         self.kiosk = kiosk
         self.ctx = kiosk.ctx
         self.shell = self.ctx.shell
@@ -122,6 +123,7 @@ class Autopilot:
         #: (width, height, high contrast) of each screenshot; None: the window as it is
         self.variants = variants
         self.staff_pin = staff_pin
+        self.paced = paced        # one tap per loop turn (False: the taps of a step in one turn, as before)
         self._shot_n = 0
 
     # -- helpers -----------------------------------------------------------------------------
@@ -146,7 +148,8 @@ class Autopilot:
                               f"exits {sorted(a.value for a in f.exits())}, unusable "
                               f"{getattr(f.visit.details, 'unusable', None)}, error {f.visit.charger_error})")
         button.click()
-        await asyncio.sleep(0)
+        if self.paced:
+            await asyncio.sleep(0)
 
     async def shot(self, name: str) -> None:
         if self.screenshots is None:

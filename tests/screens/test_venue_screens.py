@@ -301,6 +301,140 @@ def test_wrong_pins_count_at_every_screen_of_the_venue(charge_env, pg_db):
     env.run(scenario, timeout=60)
 
 
+class ScreenProcess:
+    """A kiosk screen in its own process (tests/screens/screen_worker.py), driven by JSON
+    commands: its own interpreter, API client, journal connection, poller and LISTEN."""
+
+    def __init__(self, env, db, name: str, lease_s: float = 15.0):
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parents[2]
+        self.name = name
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.screens.screen_worker", env.sim.base_url, env.sim.api_key, env.app_token,
+             env.pm_id, db.url, name, str(env.sim.clock.speed), str(lease_s)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=str(root),
+            env=dict(os.environ, PYTHONPATH=str(root)))
+        self.proc.stdin.write((db.password or "") + "\n")
+        self.proc.stdin.flush()
+
+    async def ready(self) -> None:
+        assert (await self._read()).get("ready") == self.name
+
+    async def _read(self) -> dict:
+        import json
+
+        line = await asyncio.wait_for(asyncio.to_thread(self.proc.stdout.readline), 60)
+        assert line, f"screen {self.name} ended"
+        return json.loads(line)
+
+    def send(self, **cmd) -> None:
+        import json
+
+        self.proc.stdin.write(json.dumps(cmd) + "\n")
+        self.proc.stdin.flush()
+
+    async def ask(self, **cmd) -> dict:
+        self.send(**cmd)
+        return await self._read()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.send(op="quit")
+                self.proc.wait(15)
+            except Exception:  # noqa: BLE001
+                self.proc.kill()
+
+
+def test_two_kiosk_processes_and_a_desk_start_view_stop_and_start_one_charger_at_once(charge_env, pg_db):
+    """Kiosks A and B are separate processes; the desk is this one (its own service on the
+    same database). A guest starts at A and stops at B with the code; the desk sees the
+    session with its room and origin; 30 rounds of A and B starting one charger at the same
+    instant send one POST /session/start each round (counted at the simulator)."""
+    env = charge_env()
+    evses = env.evses()
+
+    async def scenario():
+        v = Venue(env, pg_db)
+        desk_svc = await v.screen("DESK")
+        a, b = ScreenProcess(env, pg_db, "A"), ScreenProcess(env, pg_db, "B")
+        try:
+            await asyncio.gather(a.ready(), b.ready())
+            evse = evses[0]
+            started = await a.ask(op="start", loc=evse.location_id, evse=evse.evse_uid,
+                                  conn=evse.connectors[0].id, tag="214")
+            assert started["ok"], started
+            from kiosk.services.attendant import SessionsDesk
+
+            desk = SessionsDesk(desk_svc, desk_svc.client, desk_svc.attendant_login("2468", name="desk"))
+            await wait_for(lambda: desk_svc.registry.maybe(started["key"]) is not None, timeout=5)
+            row = next(r for r in await desk.rows() if r.key == started["key"])
+            assert row.tag == "214" and row.origin == "A"
+            seen = await b.ask(op="attach", code=started["code"], evse=evse.evse_uid)
+            assert seen == {"ok": True, "key": started["key"], "tag": "214"}
+            wrong = await b.ask(op="attach", code="000000" if started["code"] != "000000" else "111111",
+                                evse=evse.evse_uid)
+            assert not wrong["ok"] and wrong["error"] == "WrongCode"
+            await wait_for(lambda: (desk_svc.registry.maybe(started["key"]) is not None
+                                    and desk_svc.registry.maybe(started["key"]).charge_session_id is not None),
+                           timeout=20)
+            stops = _count(env.sim, "POST /session/stop")
+            assert (await b.ask(op="stop", code=started["code"]))["ok"]
+            assert _count(env.sim, "POST /session/stop") == stops + 1
+            await wait_for(lambda: desk_svc.journal.get(started["key"]).state.value == "CDR_AVAILABLE", timeout=30)
+            # the same charger at the same instant, 30 rounds
+            codes: dict[str, tuple[ScreenProcess, str]] = {}
+            for i in range(30):
+                evse = evses[(i + 1) % len(evses)]
+                if evse.evse_uid in codes:      # an earlier round's session: stopped, and ended
+                    owner, code = codes.pop(evse.evse_uid)
+                    res = await owner.ask(op="stop", code=code)
+                    assert res["ok"] or res["error"] in ("StopPending", "SessionError"), res
+                    await wait_for(lambda ev=evse: desk_svc.journal.open_on_evse(ev.evse_uid) is None, timeout=30)
+                before = _count(env.sim, "POST /session/start")
+                cmd = dict(op="start", loc=evse.location_id, evse=evse.evse_uid, conn=evse.connectors[0].id)
+                a.send(**cmd)
+                b.send(**cmd)
+                ra, rb = await asyncio.gather(a._read(), b._read())
+                ok = [(s, r) for s, r in ((a, ra), (b, rb)) if r["ok"]]
+                assert len(ok) == 1 and [r for r in (ra, rb) if not r["ok"]][0]["error"] == "StartPending", (ra, rb)
+                assert _count(env.sim, "POST /session/start") == before + 1, f"round {i}"
+                codes[evse.evse_uid] = (ok[0][0], ok[0][1]["code"])
+        finally:
+            a.close()
+            b.close()
+            await v.close()
+
+    env.run(scenario, timeout=300)
+
+
+def test_pins_tried_at_two_screens_at_the_same_instant_are_each_counted(charge_env, pg_db):
+    """A guesser with a helper at the other screen, both typing at once: the venue's lockout
+    answers "wrong, try again" twice in all (three wrong PINs lock), as at one screen."""
+    from kiosk.services.sessions import AttendantLocked, WrongPin
+
+    env = charge_env()
+
+    async def scenario():
+        v = Venue(env, pg_db)
+        a, b = await v.screen("A"), await v.screen("B")
+        answers = []
+        for _ in range(3):
+            answers += await asyncio.gather(asyncio.to_thread(a.attendant_login, "0000"),
+                                            asyncio.to_thread(b.attendant_login, "1357"), return_exceptions=True)
+        wrong = [r for r in answers if isinstance(r, WrongPin)]
+        locked = [r for r in answers if isinstance(r, AttendantLocked)]
+        assert len(wrong) == 2 and len(locked) == 4, answers
+        assert sorted(r.attempts_left for r in wrong) == [1, 2]
+        await v.close()
+
+    env.run(scenario, timeout=60)
+
+
 def test_after_sigkill_of_the_polling_screen_process_another_screen_polls_within_the_lease(charge_env, pg_db):
     """Screen D is a separate process that started a session and polls it; SIGKILL (no
     goodbye, no lease released): B takes the session over within lease_s * 4/3 and the

@@ -4,8 +4,8 @@ tokens of logged-in attendants (memory only) and the audit log.
 The lockout slows guessing and decays: three wrong PINs lock for 30 s, each further one
 twice as long (at most 15 min), and after a quiet quarter of an hour past the lock the
 count starts again, so a passer-by who tries one PIN an hour never keeps staff out.
-Checks are serialised (a lock around read, verify and count), so concurrent checks are
-each counted.
+Checks are serialised (a lock around read, verify and count; on a venue's shared journal
+also an advisory lock across its screens), so concurrent checks are each counted.
 
 Staff members may have their own PIN (``add_staff``; the journal keeps ``{name: hash}``
 under ``attendant_staff``), so the audit log says who acted. A login names the staff
@@ -19,9 +19,12 @@ loop run them with ``asyncio.to_thread`` as ``kiosk.services.attendant`` does.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from kiosk.core.ownership import Lockout, hash_secret, verify_secret
@@ -33,6 +36,7 @@ from .model import Attendant, AttendantLocked, AuditEntry, NotAllowed, SessionEr
 PIN_KEY = "attendant_pin_hash"
 STAFF_KEY = "attendant_staff"
 LOCKOUT_KEY = "attendant_lockout"
+PIN_LOCK = "attendant:pin"          # the venue lock around a PIN check (shared journal)
 LOCKED = N_("Too many wrong PINs. Try again in {seconds} seconds.")
 
 log = logging.getLogger(__name__)
@@ -96,8 +100,36 @@ class AttendantAuth:
         a restart does not reset it). A ``name`` of a staff member is checked against that
         member's own PIN only; any other name (or None) against the shared PIN and then,
         when that fails, every staff member's (the one that matches is who logged in)."""
-        with self._lock:
+        with self._lock, self._venue_lock():
             return self._login(pin, name)
+
+    @contextlib.contextmanager
+    def _venue_lock(self) -> Iterator[None]:
+        """On a venue's shared journal a PIN check runs at one screen at a time (read, verify,
+        count), so PINs tried at two screens at once are each counted: a guesser at two
+        screens gets no more tries than at one. The database away: this screen's lockout."""
+        if not getattr(self.journal, "shared", False):
+            yield
+            return
+        deadline = time.monotonic() + 10.0
+        held = False
+        try:
+            while not (held := self.journal.try_lock(PIN_LOCK)):
+                if time.monotonic() > deadline:
+                    raise AttendantLocked(LOCKED, until=None, wait_s=5.0, seconds=5)
+                time.sleep(0.02)
+        except AttendantLocked:
+            raise
+        except Exception:  # noqa: BLE001 - the database away: counted here only (it says so)
+            log.warning("attendant: the venue's PIN lock could not be taken; checking at this screen only")
+        try:
+            yield
+        finally:
+            if held:
+                try:
+                    self.journal.unlock(PIN_LOCK)
+                except Exception:  # noqa: BLE001 - the lock ends with the connection
+                    pass
 
     def _match(self, pin: str, name: str | None) -> str | None:
         """The name the PIN logs in as, or None (a wrong PIN)."""

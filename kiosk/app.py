@@ -28,7 +28,7 @@ SCREEN_NAMES = ("home", "charger", "room", "starting", "started", "start_failed"
 
 #: imported after the first frame on a worker thread (Qt-free modules: the UI thread only
 #: waits for its GIL slices, so a tap is never held up by a whole import; see KioskApp.start)
-_WARM_UP_IMPORTS = ("httpx", "pydantic", "kiosk.api.models", "kiosk.api", "kiosk.core.tariff", "kiosk.core.journal",
+_WARM_UP_IMPORTS = ("kiosk.api", "httpx", "pydantic", "kiosk.api.models", "kiosk.api", "kiosk.core.tariff", "kiosk.core.journal",
                     "kiosk.services.sessions")
 #: imported on the UI thread once the board is filled (they define Qt classes)
 _LATE_IMPORTS = ("kiosk.ui.attendant",)
@@ -463,16 +463,11 @@ class KioskApp:
         ctx = self.ctx
         if ctx is None:
             return
-        from PySide6.QtWidgets import QApplication
-
         # Order matters: first nothing new may start (spawn refuses, timers stop), then the
         # pending tasks (board refreshes, charger loads) are cancelled and awaited, and only
         # then the services and the client close. A refresh that ran on after the client
         # was closed logged an AttributeError traceback from venue.load at every exit.
         ctx.closing = True
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(ctx.shell)
         if self.watchdog is not None:
             self.watchdog.stop()
         if ctx.flow_view is not None:

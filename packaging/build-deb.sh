@@ -80,7 +80,10 @@ if [ "$BUNDLE_WHEELS" = 1 ]; then
     # decides on the device (6.8.0.2 on a Bookworm Pi)
     printf '%s\n' "$REQ" > "$SHARE/pyside-requirement.txt"
     log "downloading dependency wheels for $(uname -m), Python $PYVER ($REQ)"
-    if ! "$BUILD_VENV/bin/python" -m pip download -q --only-binary=:all: -d "$SHARE/wheels" "$WHEEL" "$REQ" \
+    # the "venue" extra (psycopg, for a venue's shared PostgreSQL journal) is bundled too:
+    # one package for a lone kiosk and for the screens of a venue
+    mapfile -t VENUE < <("$PYTHON" -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["optional-dependencies"]["venue"]))' "$ROOT/pyproject.toml")
+    if ! "$BUILD_VENV/bin/python" -m pip download -q --only-binary=:all: -d "$SHARE/wheels" "$WHEEL" "$REQ" "${VENUE[@]}" \
             2> "$BUILD/pip-download.err"; then
         grep -v "is ignored: it is neither a file nor a directory" "$BUILD/pip-download.err" >&2
         echo "build-deb: could not download the dependency wheels (or use BUNDLE_WHEELS=0)" >&2

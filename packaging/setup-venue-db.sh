@@ -163,9 +163,8 @@ The venue database is ready. On each screen, in $ETC/kiosk.env:
   other screens:  KIOSK_JOURNAL_URL=postgresql://kiosk@$HOST:5432/kiosk?sslmode=verify-full&sslrootcert=$CRT
                   KIOSK_SCREEN_ID=lobby        (a name per screen: lobby, garage, desk, ...)
 
-and copy $ETC/journal_password (0600, root) and $CRT to the same paths there, then:
-
-  sudo /opt/$PKG/bin/pip install 'psycopg[binary]>=3.2'      (the kiosk's "venue" extra)
+and copy $ETC/journal_password (0600, root) and $CRT to the same paths there (the package
+already carries psycopg, the kiosk's "venue" extra), then:
 
   sudo mkdir -p /etc/systemd/system/$PKG.service.d
   printf '[Service]\nLoadCredential=kiosk_journal_password:$ETC/journal_password\n' | \\

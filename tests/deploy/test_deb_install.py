@@ -93,6 +93,9 @@ def test_install_puts_everything_in_place(package):
     out = as_kiosk(str(VENV / "bin" / "python"), "-c",
                    "from kiosk.i18n import Translator; print(Translator('deploy')('Out of order', lang='de'))").stdout
     assert out.strip() == "Außer Betrieb"
+    # a venue's shared journal works from the package alone (psycopg and its libpq are bundled)
+    out = as_kiosk(str(VENV / "bin" / "python"), "-c", "import psycopg; print(psycopg.pq.version())").stdout
+    assert int(out.strip()) >= 120000
     # every Qt library and the Wayland platform plugin find their system libraries
     qt = next(VENV.glob("lib/python3*/site-packages/PySide6/Qt"))
     for lib in [*qt.glob("plugins/platforms/libqwayland*.so"), *qt.glob("lib/libQt6*.so.6")]:

@@ -97,6 +97,7 @@ class KioskApp:
         self.errors: Any = None
         self._unsub: Any = None
         self._journal: Any = None        # opened on a worker thread, handed to the session service
+        self._out_of_order: str | None = None   # why the journal cannot be used (its reason), else None
 
     # -- building ----------------------------------------------------------------------------
     def _camera(self) -> Any:
@@ -185,6 +186,9 @@ class KioskApp:
         return ctx
 
     OUT_OF_ORDER_RETRY_S = 60.0
+    #: a venue database away (switched off at night, the network down): tried again sooner,
+    #: a connection attempt is cheap and every screen of the venue waits for it
+    UNREACHABLE_RETRY_S = 10.0
 
     @staticmethod
     def _import_heavy() -> None:
@@ -237,6 +241,7 @@ class KioskApp:
             self.services()
         except JournalUnavailable as exc:
             log.critical("out of order: the session journal cannot be used: %s (reason: %s)", exc, exc.reason)
+            self._out_of_order = exc.reason
             sh = self.ctx.shell
             if not sh.has_screen("out_of_order"):
                 from kiosk.ui.screens.out_of_order import OutOfOrderScreen
@@ -246,6 +251,7 @@ class KioskApp:
             if sh.current_name() != "out_of_order":
                 sh.show_screen("out_of_order")
             return False
+        self._out_of_order = None
         if self.ctx.shell.current_name() == "out_of_order":
             self.ctx.shell.go_home()
         return True
@@ -403,7 +409,8 @@ class KioskApp:
         while not self._services_or_out_of_order():
             # a full disk or a data folder that cannot be written: "out of order" for guests,
             # the reason for staff (also from `kiosk doctor`); tried again every minute
-            await asyncio.sleep(self.OUT_OF_ORDER_RETRY_S)
+            await asyncio.sleep(self.UNREACHABLE_RETRY_S if self._out_of_order == "unreachable"
+                                else self.OUT_OF_ORDER_RETRY_S)
             if ctx.closing:
                 return ctx
         await asyncio.sleep(0)

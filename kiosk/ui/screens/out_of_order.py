@@ -1,7 +1,8 @@
 """Out of order: the kiosk cannot record sessions (its disk is full, or its data folder
 cannot be written). Guests read the deploy texts of the recovery screen in every offered
 language; one small line names the reason for staff (also in the log and `kiosk doctor`).
-The kiosk keeps running and tries again every minute."""
+The kiosk keeps running and tries again every minute (every 10 s when it is the venue's
+database that cannot be reached: switched off at night, or the network down)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ REASONS = {
     "unreadable": N_("For staff: the kiosk's session journal cannot be opened. Run kiosk doctor; the kiosk tries "
                      "again every minute."),
     "unreachable": N_("For staff: the venue's database cannot be reached. Check the database computer and the "
-                      "network; the kiosk tries again every minute."),
+                      "network; the kiosk tries again every 10 seconds."),
     "schema": N_("For staff: the venue's database was upgraded by a newer release. Update this kiosk."),
 }
 

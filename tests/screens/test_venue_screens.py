@@ -214,16 +214,27 @@ def test_database_away_no_crash_stops_reach_the_service_starts_refused_then_resy
     from kiosk.services.sessions.start import NO_STORAGE
 
     env = charge_env()
-    e0, e1 = env.evses(2)
+    e0, e1, e2 = env.evses(3)
 
     async def scenario():
         v = Venue(env, pg_db)
         a, b = await v.screen("A"), await v.screen("B")
         s1 = await a.start(e0.location_id, e0.evse_uid, e0.connectors[0].id, env.pm_id)
         key = s1.session.key
+        s3 = await b.start(e2.location_id, e2.evse_uid, e2.connectors[0].id, env.pm_id)
         await wait_for(lambda: a.attach_known(s1.code).state == "CHARGING", timeout=20)
+        await wait_for(lambda: b.attach_known(s3.code).charge_session_id is not None, timeout=20)
         await asyncio.to_thread(pg_db.server.stop)
         try:
+            # staff at B stop a guest's charge: the PIN is checked at B (the venue's count is
+            # away), the stop reaches the service and the audit line that cannot be written
+            # does not hold it back (nor the screen: it is written off the loop)
+            att = await asyncio.to_thread(b.attendant_login, "2468")
+            stops = _count(env.sim, "POST /session/stop")
+            t = time.monotonic()
+            await b.attendant_stop(s3.session.key, att, "the guest asked at the desk")
+            assert _count(env.sim, "POST /session/stop") == stops + 1
+            assert time.monotonic() - t < 5
             for svc in (a, b):
                 with pytest.raises(StartFailed) as ei:
                     await svc.start(e1.location_id, e1.evse_uid, e1.connectors[0].id, env.pm_id)

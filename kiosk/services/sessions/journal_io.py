@@ -39,6 +39,16 @@ class JournalIO:
             return
         fut.add_done_callback(_log_failure)
 
+    def flush(self, timeout: float = 1.0) -> bool:
+        """From synchronous code: wait (at most ``timeout`` s) for every call issued so far,
+        so a read made on this thread sees them (True: all done). Calls to a database that is
+        away fail fast, so this does not wait for the network to come back."""
+        try:
+            self._pool.submit(_noop).result(timeout)
+            return True
+        except Exception:  # noqa: BLE001 - closed, or still busy: read what is there
+            return False
+
     async def drain(self) -> None:
         """Wait for every call issued so far."""
         await self.call(_noop)

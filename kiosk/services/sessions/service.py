@@ -24,6 +24,7 @@ lockouts, the elapsed time between polls); ``sleep`` is awaited for every wait.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from .venue import VenueLink
 from .views import Views
 
 _ = Translator("core")   # the domain of the N_ messages here (SessionError translates them when read)
+log = logging.getLogger(__name__)
 
 
 
@@ -167,7 +169,7 @@ class SessionService:
         live = self._get(key)
         if attendant is not None:
             self.auth.check(attendant)
-            self.journal.audit(attendant.name, "session.receipt", key, "")
+            self.audit(attendant.name, "session.receipt", key, "")
         elif code is None or self.codes.find_known(code).key != live.key:
             raise NotAllowed(N_("Only the guest with the code or an attendant can see this session."))
         return self.views.receipt(live)
@@ -223,14 +225,14 @@ class SessionService:
         """Details of any session for an attendant (audited)."""
         self.auth.check(attendant)
         live = self._get(key)
-        self.journal.audit(attendant.name, "session.view", key, "")
+        self.audit(attendant.name, "session.view", key, "")
         return self.views.view(live)
 
     async def attendant_stop(self, key: str, attendant: Attendant, reason: str) -> SessionView:
         """Stop any session as attendant; the reason goes to the audit log."""
         self.auth.check(attendant)
         live = self._get(key)
-        self.journal.audit(attendant.name, "session.stop", key, f"reason: {reason}")
+        self.audit(attendant.name, "session.stop", key, f"reason: {reason}")
         await self.poller.stop(live, actor=attendant.name, reason=reason)
         return self.views.view(live)
 
@@ -240,12 +242,26 @@ class SessionService:
         live = self._get(key)
         code = self.codes.reissue(live)
         self.journal.update(key, code_hash=live.code_hash, event="code_reissued")
-        self.journal.audit(attendant.name, "session.reissue_code", key, "")
+        self.audit(attendant.name, "session.reissue_code", key, "")
         return code
 
     def audit_log(self, attendant: Attendant, limit: int = 200) -> list[AuditEntry]:
+        self.io.flush()          # the lines issued before it (on the journal thread) are in it
         return self.auth.audit_log(attendant, limit)
 
     def audit(self, actor: str, action: str, session_id: str | None = None, detail: str = "") -> None:
-        """Record an attendant action (used by the attendant services too)."""
-        self.journal.audit(actor, action, session_id, detail)
+        """Record an attendant action (used by the attendant services too). On a venue's
+        database (not safe to call from the loop: the network) it is written on the journal
+        thread, in order with the session's writes; when that database is away the action
+        goes ahead (a stop must reach the service) and the log says which line was lost."""
+        if getattr(self.journal, "loop_safe", True):
+            self.journal.audit(actor, action, session_id, detail)
+        else:
+            self.io.soon(_audit, self.journal, actor, action, session_id, detail)
+
+
+def _audit(journal: Any, actor: str, action: str, session_id: str | None, detail: str) -> None:
+    try:
+        journal.audit(actor, action, session_id, detail)
+    except Exception as exc:  # noqa: BLE001 - the action went ahead; the log keeps what happened
+        log.error("audit line not written (%s): %s %s %s", type(exc).__name__, actor, action, session_id or "-")

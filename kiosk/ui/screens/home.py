@@ -104,7 +104,10 @@ class HomeScreen(Screen):
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.board_box)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        kinetic(self.scroll)
+        # touch scrolling right after the first frame: the first QScroller (and the first
+        # Python look at a scroll area's viewport) creates ~170 Python enums of PySide6,
+        # ~45 ms that held the kiosk's first frame back
+        QTimer.singleShot(0, self, lambda: kinetic(self.scroll))
         bp.addWidget(self.scroll, 1)
         self.board_empty = label("", "body")
         bp.addWidget(self.board_empty)

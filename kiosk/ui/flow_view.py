@@ -71,11 +71,10 @@ class FlowView(QObject):
             sh.set_guest_high_contrast(f.visit.high_contrast)
         name = f.step.value
         if sh.current_name() in FLOW_SCREENS or sh.current_name() is None:
-            if sh.current_name() != name:
-                sh.show_screen(name)
-            screen = sh.screen(name)
-            draw = getattr(screen, "draw", None)
-            if draw is not None:
+            draw = getattr(sh.screen(name), "draw", None)
+            if sh.current_name() != name:      # drawn before it is shown (one show, one layout)
+                sh.show_screen(name, prepare=(lambda _w: draw(f)) if draw is not None else None)
+            elif draw is not None:
                 draw(f)
         self._prompt()
 

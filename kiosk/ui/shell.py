@@ -31,7 +31,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from kiosk import i18n
 from kiosk.ui import icons, theme_apply
@@ -40,6 +40,7 @@ from kiosk.ui.input_watch import InputWatch
 from kiosk.ui.lockdown import KioskLockdown, install_lockdown
 from kiosk.ui.metrics import COMPACT_BELOW, DEFAULT_CAP_RATIO, Metrics, metrics, plausible_diagonal  # noqa: I001
 from kiosk.ui.overlays import IdlePrompt, Toast
+from kiosk.ui.page_stack import PageStack
 from kiosk.ui.theme import palette, stylesheet
 
 __all__ = ["Shell", "KioskLockdown", "install_lockdown", "IdlePrompt", "Toast", "DEFAULT_SIZE",
@@ -134,11 +135,10 @@ class Shell(QWidget):
         self._current: str | None = None
         self.history: list[tuple[float, str]] = []  # (monotonic time, screen) for autopilot timing
 
-        self.stack = QStackedWidget(self)
+        self.stack = PageStack(self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        # The layout must not raise the window's minimum size to the current (font-size
-        # dependent) hint: shrinking the window first shrinks the fonts (resizeEvent).
+        # no minimum window size from the (font-size dependent) hints: a smaller window shrinks the fonts
         lay.setSizeConstraint(QVBoxLayout.SizeConstraint.SetNoConstraint)
         lay.addWidget(self.stack)
 
@@ -237,7 +237,8 @@ class Shell(QWidget):
     def current_screen(self) -> QWidget | None:
         return self._screens.get(self._current) if self._current else None
 
-    def show_screen(self, name: str, **params: Any) -> None:
+    def show_screen(self, name: str, prepare: Callable[[QWidget], None] | None = None, **params: Any) -> None:
+        """Enter (and ``prepare``: draw) screen ``name`` while hidden, then show it: one show and layout."""
         if not self.has_screen(name):
             raise KeyError(f"no screen {name!r}")
         old = self.current_screen()
@@ -245,9 +246,11 @@ class Shell(QWidget):
             old.leave()
         self._current = name
         w = self.screen(name)
-        self.stack.setCurrentWidget(w)
         if hasattr(w, "enter"):
             w.enter(**params)
+        if prepare is not None:
+            prepare(w)
+        self.stack.setCurrentWidget(w)
         self.history.append((time.monotonic(), name))
         del self.history[:-200]
         self.touch()

@@ -130,7 +130,8 @@ def stylesheet(p: Palette, m: Metrics | int = 20) -> str:
     thin, thick = 2, 4
     qss = f"""
     QWidget {{ color: {p.text}; font-size: {m.body}px; }}
-    QWidget#shell, QWidget[screen="true"], QScrollArea, QScrollArea > QWidget > QWidget, QStackedWidget {{
+    QWidget#shell, QWidget[screen="true"], QScrollArea, QScrollArea > QWidget > QWidget, QStackedWidget,
+    QWidget#page_stack {{
         background: {p.bg}; }}
     QLabel {{ background: transparent; }}
     QLabel[role="title"] {{ font-size: {m.title}px; font-weight: bold; }}

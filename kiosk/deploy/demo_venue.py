@@ -4,7 +4,8 @@ PostgreSQL and the simulator (``python -m kiosk.deploy.demo_venue``).
 It starts a throwaway PostgreSQL cluster (:mod:`kiosk.deploy.localpg`; as ``nobody`` when
 run as root), the simulator with the demo venue (real time: a charge takes as long as it
 would), and three processes of the real program: the kiosks ``lobby`` and ``garage`` and
-the desk ``reception`` (``kiosk run --windowed``), each with its own data folder and its
+the desk ``reception`` (the kiosks ``kiosk run --windowed``, the desk the staff desktop
+``kiosk desk``), each with its own data folder and its
 own connection to the shared journal. Start a session at one kiosk, open or stop it at the
 other with its code, watch the desk. Ctrl+C ends everything and removes the cluster.
 
@@ -64,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
                        KIOSK_VENUE_NAME=f"Demo hotel - {name}")
             if headless:
                 env["QT_QPA_PLATFORM"] = "offscreen"
-            cmd = [sys.executable, "-m", "kiosk", "run", "--windowed"]
+            # the kiosks are the guest program in a window; reception runs the staff desktop
+            cmd = [sys.executable, "-m", "kiosk", "desk"] if desk else [sys.executable, "-m", "kiosk", "run",
+                                                                       "--windowed"]
             procs.append(subprocess.Popen(cmd, env=env, stdout=open(data / "out.log", "wb"),  # noqa: SIM115
                                           stderr=subprocess.STDOUT))
             print(f"screen {name}{' (attendant desk, PIN ' + PIN + ')' if desk else ''}: pid {procs[-1].pid}, "

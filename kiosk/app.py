@@ -445,22 +445,29 @@ class KioskApp:
         if hasattr(client, "__aenter__") and not getattr(self, "_entered", False):
             await client.__aenter__()
             self._entered = True
+        # the token's registration runs beside the board (the locations and their availability
+        # do not need it: a round trip less before the board), and resuming journaled sessions
+        # (polls, look-ups of lost starts) after it: a slow service, or a start that waits out
+        # its settle time, never holds Home back
+        registered = ctx.spawn(self._register())
+        ctx.spawn(self._resume(after=registered))
+        await ctx.venue.load()
+        if ctx.shell is not None:         # (the desktop has no guest board to fill)
+            home = ctx.shell.screen("home")
+            home.retranslate()
+            if ctx.shell.current_name() == "home":
+                await home.refresh()
+        await asyncio.wait([registered])  # registered (or failed) when connect returns: a start needs it
+
+    async def _register(self) -> None:
         try:
-            await client.register_token()
+            await self.ctx.client.register_token()
         except Exception as exc:  # noqa: BLE001 - offline at boot: the board says so, we retry later
             log.warning("token registration failed: %s", type(exc).__name__)
-        # resuming journaled sessions (polls, look-ups of lost starts) runs beside the board:
-        # a slow service, or a start that waits out its settle time, never holds Home back
-        ctx.spawn(self._resume())
-        await ctx.venue.load()
-        if ctx.shell is None:             # the desktop: no guest board to fill
-            return
-        home = ctx.shell.screen("home")
-        home.retranslate()
-        if ctx.shell.current_name() == "home":
-            await home.refresh()
 
-    async def _resume(self) -> None:
+    async def _resume(self, after: Any = None) -> None:
+        if after is not None:
+            await asyncio.wait([after])
         try:
             await self.ctx.sessions.resume_all()
         except Exception:  # noqa: BLE001

@@ -45,6 +45,19 @@ while [ $# -gt 0 ]; do
 done
 
 run() { if [ "$DRY" = 1 ]; then echo "+ $*"; else "$@"; fi; }
+# systemd as init (a Pi, a desk PC); else (a container, a chroot) the cluster is run with
+# Debian's pg_ctlcluster and the backup timer is only installed, for the next boot
+SYSTEMD=0; [ -d /run/systemd/system ] && SYSTEMD=1
+cluster() {   # cluster start|restart
+  if [ "$SYSTEMD" = 1 ]; then
+    if [ "$1" = start ]; then run systemctl enable --now "postgresql@$VER-main"; else run systemctl restart "postgresql@$VER-main"; fi
+  elif [ "$1" = start ]; then
+    if [ "$DRY" = 1 ]; then echo "+ pg_ctlcluster $VER main start"
+    elif ! pg_ctlcluster "$VER" main status >/dev/null 2>&1; then pg_ctlcluster "$VER" main start; fi
+  else
+    run pg_ctlcluster "$VER" main restart
+  fi
+}
 [ "$DRY" = 1 ] || [ "$(id -u)" = 0 ] || { echo "run as root (sudo)" >&2; exit 1; }
 
 # 1. PostgreSQL (Debian's package: the main cluster under systemd)
@@ -55,7 +68,7 @@ fi
 VER="$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)"
 VER="${VER:-15}"
 CONF=/etc/postgresql/$VER/main
-run systemctl enable --now "postgresql@$VER-main" || run pg_ctlcluster "$VER" main start || true
+cluster start
 
 # 2. role and database, password in a root-only file
 run install -d -m 0755 "$ETC"
@@ -116,7 +129,7 @@ EOF
   cat "$HBA.kiosk" "$HBA" > "$HBA.new" && mv "$HBA.new" "$HBA" && rm -f "$HBA.kiosk"
   chown postgres:postgres "$HBA"
 fi
-run systemctl restart "postgresql@$VER-main" || run pg_ctlcluster "$VER" main restart
+cluster restart
 
 # 4. nightly backup (a week of them)
 run install -d -m 0750 -o postgres "$BACKUP_DIR"
@@ -141,8 +154,14 @@ Persistent=true
 [Install]
 WantedBy=timers.target
 EOF
-  systemctl daemon-reload
-  systemctl enable --now $PKG-db-backup.timer
+  if [ "$SYSTEMD" = 1 ]; then
+    systemctl daemon-reload
+    systemctl enable --now $PKG-db-backup.timer
+  else      # enabled for the next boot under systemd; nothing runs it until then
+    install -d /etc/systemd/system/timers.target.wants
+    ln -sf ../$PKG-db-backup.timer /etc/systemd/system/timers.target.wants/$PKG-db-backup.timer
+    echo "note: systemd is not running here: the backup timer starts at the next boot" >&2
+  fi
 fi
 
 # 5. this machine's own screen, if the kiosk is installed here: the password as a credential
@@ -151,7 +170,7 @@ if [ -f /lib/systemd/system/$PKG.service ] || [ -f /etc/systemd/system/$PKG.serv
   if [ "$DRY" = 0 ]; then
     printf '[Service]\nLoadCredential=kiosk_journal_password:%s/journal_password\n' "$ETC" \
       > /etc/systemd/system/$PKG.service.d/venue-db.conf
-    systemctl daemon-reload
+    [ "$SYSTEMD" = 0 ] || systemctl daemon-reload
   fi
 fi
 

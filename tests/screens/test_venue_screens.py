@@ -263,6 +263,111 @@ def test_database_away_no_crash_stops_reach_the_service_starts_refused_then_resy
     env.run(scenario, timeout=150)
 
 
+class CuttableLink:
+    """A TCP relay between one screen and the venue database: ``cut()`` is that screen's
+    cable pulled (its connections drop, new ones are refused at once), ``mend()`` puts it
+    back. The other screens connect directly and keep the database."""
+
+    def __init__(self, target_port: int):
+        import socket
+        import threading
+
+        self.target = target_port
+        self.up = True
+        self.conns: list = []
+        self.srv = socket.create_server(("127.0.0.1", 0))
+        self.port = self.srv.getsockname()[1]
+        self._socket, self._threading = socket, threading
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            if not self.up:
+                c.close()
+                continue
+            u = self._socket.create_connection(("127.0.0.1", self.target))
+            self.conns += [c, u]
+            for a, b in ((c, u), (u, c)):
+                self._threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for x in (a, b):
+            try:
+                x.close()
+            except OSError:
+                pass
+
+    def cut(self):
+        self.up = False
+        for c in self.conns:
+            try:
+                c.shutdown(self._socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.conns = []
+
+    def mend(self):
+        self.up = True
+
+    def close(self):
+        self.cut()
+        self.srv.close()
+
+
+def test_a_screen_cut_off_from_the_database_keeps_polling_its_sessions_and_drops_them_when_back(charge_env, pg_db):
+    """A's cable to the database is pulled while B keeps it: A goes on polling its guest's
+    session (the guest's stop at A reaches the service), B takes the session over after the
+    lease, so both poll it for a while; once A is back it leaves the session to B."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    env = charge_env()
+    evse, e2 = env.evses(2)
+    lease = 1.5
+
+    async def scenario():
+        v = Venue(env, pg_db, lease_s=lease)
+        u = urlsplit(pg_db.url)
+        link = CuttableLink(u.port)
+        a_url = urlunsplit(u._replace(netloc=f"{u.username}@127.0.0.1:{link.port}"))
+        client = env.client()
+        await client.__aenter__()
+        v.clients.append(client)
+        a = env.service(client, journal_path=a_url, journal_password=pg_db.password, screen="A", lease_s=lease)
+        await a.resume_all()
+        v.screens["A"] = a
+        b = await v.screen("B")
+        try:
+            s1 = await a.start(evse.location_id, evse.evse_uid, evse.connectors[0].id, env.pm_id)
+            s2 = await a.start(e2.location_id, e2.evse_uid, e2.connectors[0].id, env.pm_id)
+            await wait_for(lambda: a.attach_known(s1.code).charge_session_id is not None, timeout=20)
+            key1, key2 = s1.session.key, s2.session.key
+            assert _polls_here(a, key1) and not _polls_here(b, key1)
+            link.cut()
+            await wait_for(lambda: _polls_here(b, key1) and _polls_here(b, key2), timeout=lease * 4 / 3 + 5)
+            assert _polls_here(a, key1)                       # cut off: it still polls its guests' sessions
+            stops = _count(env.sim, "POST /session/stop")
+            await a.stop(s1.code)                             # the guest at A stops: it reaches the service
+            assert _count(env.sim, "POST /session/stop") == stops + 1
+            link.mend()
+            await wait_for(lambda: not _polls_here(a, key2), timeout=lease * 2 + 10)   # back: B's now
+            assert _polls_here(b, key2)
+        finally:
+            await v.close()
+            link.close()
+
+    env.run(scenario, timeout=90)
+
+
 def test_the_venue_shares_prices_payment_and_language_and_each_screen_keeps_its_own(charge_env, pg_db, tmp_path):
     from kiosk.services.runtime import JournalSettings, RuntimeSettings
 

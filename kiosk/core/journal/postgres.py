@@ -151,7 +151,11 @@ class PgJournal(JournalBase):
     def _connect(self, **extra: Any) -> psycopg.Connection[Any]:
         kw: dict[str, Any] = {"autocommit": True, "connect_timeout": self._timeout, "row_factory": _row_factory,
                               "application_name": "charge-assist-kiosk", "keepalives": 1, "keepalives_idle": 10,
-                              "keepalives_interval": 5, "keepalives_count": 3}
+                              "keepalives_interval": 5, "keepalives_count": 3,
+                              # a query sent to a host that died silently fails after 5 s, not
+                              # after TCP's retransmissions (minutes): the keepalives only watch
+                              # an idle connection
+                              "tcp_user_timeout": 5000}
         if self._password is not None:
             kw["password"] = self._password
         kw.update(extra)

@@ -27,15 +27,6 @@ class PageStack(QWidget):
         self._pages.append(page)
         return len(self._pages) - 1
 
-    def indexOf(self, page: QWidget) -> int:  # noqa: N802
-        return self._pages.index(page) if page in self._pages else -1
-
-    def count(self) -> int:
-        return len(self._pages)
-
-    def currentWidget(self) -> QWidget | None:  # noqa: N802
-        return self._current
-
     def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802
         if page is self._current:
             return

@@ -21,12 +21,17 @@ Class names are the schema names, attributes the snake_case of the JSON names;
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 from typing import Annotated, Any
 
-from pydantic import (
+# The kiosk loads no pydantic plugins: their discovery scans every installed distribution's
+# entry points (~10 ms) on the way to the first answer. Set the variable yourself to override.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+from pydantic import (  # noqa: E402
     AfterValidator,
     BaseModel,
     BeforeValidator,
@@ -385,6 +390,10 @@ class ApiModel(BaseModel):
         extra="allow",
         coerce_numbers_to_str=True,
         allow_inf_nan=False,
+        # validators are built on first use, or by build_schemas(): importing ~90 models'
+        # schemas would hold the way to the board for ~60 ms (pydantic >= 2.14 builds
+        # deferred models under a lock, so a first use on two threads at once is safe)
+        defer_build=True,
     )
 
     @model_validator(mode="before")
@@ -1075,3 +1084,22 @@ class SessionHistoryModel(ApiModel):
 class SessionHistoryModelListResponse(ApiModel):
     data: list[SessionHistoryModel] | None = None
     meta: MetaInfo | None = None
+
+
+#: what the board's first answers are read into (built before the board, see build_schemas)
+BOARD_MODELS = ("LocationModel", "LocationAvailabilityResponse", "TokenModel", "TokenModelListResponse",
+                "SessionHistoryModelListResponse")
+
+
+def build_schemas(names: tuple[str, ...] | None = None) -> int:
+    """Build the validators of the named models (all when ``None``) that are not built yet;
+    returns how many were built. The kiosk calls it on a worker thread: the board's models
+    before the board, the rest after it, so no first use on the UI thread pays for one."""
+    built = 0
+    for name in names if names is not None else tuple(globals()):
+        cls = globals().get(name)
+        if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ == __name__ \
+                and not cls.__pydantic_complete__:
+            cls.model_rebuild()
+            built += 1
+    return built

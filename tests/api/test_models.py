@@ -258,3 +258,27 @@ def test_null_items_inside_arrays_are_dropped_but_extras_are_untouched():
     assert loc.evses[0].capabilities == [models.Capability.RFID_READER]
     assert loc.issuers == ["GFX"]
     assert loc.model_extra == {"vendorList": [None, 1]}
+
+
+def test_models_build_on_first_use_and_build_schemas_leaves_none_deferred():
+    """The models are built on first use (defer_build: start-up time) or by build_schemas,
+    which the kiosk runs on a worker thread; after it no model is left to build."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pydantic, kiosk.api.models as m\n"
+        "ms = [v for v in vars(m).values() if isinstance(v, type) and issubclass(v, pydantic.BaseModel)"
+        " and v.__module__ == m.__name__]\n"
+        "assert not any(c.__pydantic_complete__ for c in ms), 'built at import'\n"
+        "loc = m.LocationModel.model_validate({'id': 'L1', 'evses': [None, {'uid': 'E1', 'status': 'AVAILABLE'}]})\n"
+        "assert loc.evses[0].uid == 'E1' and m.LocationModel.__pydantic_complete__\n"
+        "built = m.build_schemas(m.BOARD_MODELS)\n"
+        "rest = m.build_schemas()\n"
+        "assert built >= 1 and rest >= 40, (built, rest)\n"
+        "assert all(c.__pydantic_complete__ for c in ms)\n"
+        "assert m.build_schemas() == 0\n"
+        "import os; assert os.environ['PYDANTIC_DISABLE_PLUGINS'] == '__all__'\n"
+    )
+    env = {"PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import re
+import ssl
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -191,6 +192,7 @@ class ChargeAssistClient:
         *,
         max_body_bytes: int = MAX_BODY_BYTES,
         max_json_depth: int = MAX_JSON_DEPTH,
+        verify: ssl.SSLContext | None = None,
     ) -> None:
         headers = dict(headers or {})
         _register_header_secrets(headers)
@@ -211,11 +213,13 @@ class ChargeAssistClient:
             timeout=make_timeout(timeout),
             transport=transport,
             follow_redirects=False,
+            verify=verify if verify is not None else True,   # a context made ahead: kiosk.api.tls
         )
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, retry: RetryPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None
+        cls, settings: Settings, *, retry: RetryPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | None = None,
     ) -> ChargeAssistClient:
         for secret in settings.secrets():  # the venue card and PIN too, not only key and token
             register_secret(secret)
@@ -226,6 +230,7 @@ class ChargeAssistClient:
             timeout=settings.request_timeout_s,
             retry=retry,
             transport=transport,
+            verify=verify,
         )
 
     @property

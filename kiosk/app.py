@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk import gcpause
+
 log = logging.getLogger(__name__)
 
 #: The guest flow's screens (named after kiosk.flow.Step values) and the staff PIN screen.
@@ -27,9 +29,15 @@ SCREEN_NAMES = ("home", "charger", "room", "starting", "started", "start_failed"
                 "stopping", "receipt", "pin")
 
 #: imported after the first frame on a worker thread (Qt-free modules: the UI thread only
-#: waits for its GIL slices, so a tap is never held up by a whole import; see KioskApp.start)
-_WARM_UP_IMPORTS = ("kiosk.api", "httpx", "pydantic", "kiosk.api.models", "kiosk.api", "kiosk.core.tariff", "kiosk.core.journal",
-                    "kiosk.services.sessions")
+#: waits for its GIL slices, so a tap is never held up by a whole import; see KioskApp.start):
+#: first what the board needs (the client, the models of its answers, number formats) ...
+_WARM_UP_IMPORTS = ("kiosk.api", "httpx", "httpcore", "pydantic", "kiosk.api.models", "kiosk.api.client",
+                    "babel.numbers")
+#: ... then, while the board's requests are under way, the session service's
+_SESSION_IMPORTS = ("kiosk.core.tariff", "kiosk.core.journal", "kiosk.services.sessions")
+#: what httpcore imports at the first request on asyncio (~25 ms, on the UI thread otherwise);
+#: anyio's own module, so a later anyio that moves it only loses the warm-up
+_OPTIONAL_WARM_UP_IMPORTS = ("anyio._backends._asyncio",)
 #: imported on the UI thread once the board is filled (they define Qt classes)
 _LATE_IMPORTS = ("kiosk.ui.attendant",)
 
@@ -98,6 +106,7 @@ class KioskApp:
         self._unsub: Any = None
         self._journal: Any = None        # opened on a worker thread, handed to the session service
         self._out_of_order: str | None = None   # why the journal cannot be used (its reason), else None
+        self._services_ready = asyncio.Event()  # set by services(): the session service exists
 
     # -- building ----------------------------------------------------------------------------
     def _camera(self) -> Any:
@@ -119,6 +128,7 @@ class KioskApp:
             return None
 
     def build(self) -> Any:
+        gcpause.begin()       # until start() has the board up (kiosk/gcpause.py)
         from kiosk.i18n import set_language
         from kiosk.logsetup import register_secret
         from kiosk.services.venue import VenueService
@@ -194,20 +204,39 @@ class KioskApp:
     def _import_heavy() -> None:
         for module in _WARM_UP_IMPORTS:
             importlib.import_module(module)
+        for module in _OPTIONAL_WARM_UP_IMPORTS:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                log.debug("warm-up import %s not available", module)
+        # the models the board's answers are read into; the others after the board
+        from kiosk.api import models
 
-    def _warm_up(self) -> None:
-        """On a worker thread, before the board: what would otherwise stall the UI thread
-        on first use - the HTTP client (TLS context ~30 ms) and the number formats of the
-        kiosk's languages (babel's locale data, ~25 ms at the board's first power figure)."""
+        models.build_schemas(models.BOARD_MODELS)
+
+    def _make_client(self, tls: Any = None) -> None:
+        """On a worker thread, before the board: the HTTP client (with the TLS context made
+        beside the imports, see kiosk.api.tls) and the number formats of the language on
+        screen (babel's locale data, ~25 ms at the board's first power figure)."""
         if self._client is None:
             from kiosk.api import ChargeAssistClient
 
-            self._client = ChargeAssistClient.from_settings(self.settings)
+            self._client = ChargeAssistClient.from_settings(self.settings, verify=tls)
+        self._warm_up([_current_language()])
+
+    def _import_sessions(self) -> None:
+        """On a worker thread while the board loads: the session service's modules and the
+        number formats of the other languages."""
+        for module in _SESSION_IMPORTS:
+            importlib.import_module(module)
+        self._warm_up(self.settings.languages or ("en",))
+
+    def _warm_up(self, languages: Any) -> None:
         from babel.numbers import format_currency, format_decimal
 
         from kiosk.i18n import babel_locale
 
-        for lang in self.settings.languages or ("en",):
+        for lang in languages:
             try:
                 loc = babel_locale(lang)
                 format_decimal(1.5, format="#,##0.0", locale=loc)
@@ -289,6 +318,7 @@ class KioskApp:
         self._unsub = sessions.subscribe(ctx.signals.updated.emit)
         if ctx.flow is not None:          # the desktop (kiosk desk) has no guest flow
             ctx.flow.attach_sessions(sessions)
+        self._services_ready.set()
         return ctx
 
     def _billing(self, ctx: Any, sessions: Any) -> None:
@@ -363,7 +393,9 @@ class KioskApp:
         # the heavy modules (httpx, the pydantic API models, the session service) start
         # loading on a worker thread now, beside the first frame: Qt's painting releases the
         # GIL, so on a second core the imports are well under way when the frame is up
-        warm = asyncio.get_running_loop().run_in_executor(None, self._import_heavy)
+        loop = asyncio.get_running_loop()
+        warm = loop.run_in_executor(None, self._import_heavy)
+        tls = loop.run_in_executor(None, _tls_context) if self._client is None else None
 
         if self.options.kiosk_mode:
             from kiosk.ui.shell import install_lockdown
@@ -404,22 +436,30 @@ class KioskApp:
         # models alone take ~115 ms). Then the board is filled first (what a guest taps);
         # the attendant desk and the other screens come after it.
         await warm
-        await asyncio.to_thread(self._warm_up)
+        await asyncio.to_thread(self._make_client, await tls if tls is not None else None)
+        # the board's requests go out now; the session service's modules load meanwhile (a
+        # tap on a bay before the service exists opens the charger; its Start waits for it)
+        ctx.client = ctx.venue.client = self._client
+        connecting = ctx.spawn(self.connect())
+        await asyncio.to_thread(self._import_sessions)
         await asyncio.to_thread(self._open_journal)
         while not self._services_or_out_of_order():
+            gcpause.end()      # a wait of unknown length: not without the collector
             # a full disk or a data folder that cannot be written: "out of order" for guests,
             # the reason for staff (also from `kiosk doctor`); tried again every minute
             await asyncio.sleep(self.UNREACHABLE_RETRY_S if self._out_of_order == "unreachable"
                                 else self.OUT_OF_ORDER_RETRY_S)
             if ctx.closing:
                 return ctx
-        await asyncio.sleep(0)
-        await self.connect()
+        await connecting
         # a timer's wait, not sleep(0): Qt paints the board and runs its own timers (the
         # location's colour) before the next piece; sleep(0) chained them into one long turn
         await asyncio.sleep(0.02)
         if getattr(ctx, "billing", None) is not None:
             ctx.billing.start()
+        from kiosk.api import models
+
+        await asyncio.to_thread(models.build_schemas)    # the models the board did not need
         for module in _LATE_IMPORTS:
             importlib.import_module(module)
             await asyncio.sleep(0.01)
@@ -433,6 +473,7 @@ class KioskApp:
         # collector's sight so automatic full collections stay short (no multi-10-ms pauses).
         import gc
 
+        gcpause.end()
         gc.collect()
         gc.freeze()
         self.watchdog.reset()
@@ -468,12 +509,14 @@ class KioskApp:
     async def _resume(self, after: Any = None) -> None:
         if after is not None:
             await asyncio.wait([after])
+        await self._services_ready.wait()      # start() fills the board before the service exists
         try:
             await self.ctx.sessions.resume_all()
         except Exception:  # noqa: BLE001
             log.exception("resuming sessions failed")
 
     async def aclose(self) -> None:
+        gcpause.end()
         ctx = self.ctx
         if ctx is None:
             return
@@ -554,6 +597,13 @@ def _own_code(text: str) -> tuple[str, str] | None:
     return parse(text)
 
 
+def _tls_context() -> Any:
+    """On a worker thread beside the imports: OpenSSL reads the CA bundle without the GIL."""
+    from kiosk.api.tls import default_context
+
+    return default_context()
+
+
 def _sim_speed(sim: Any) -> float:
     speed = getattr(sim, "speed", None)
     if speed is None:
@@ -605,6 +655,7 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
     """Run the kiosk until the attendant exits, or drive ``autopilot`` guest cycles (writing
     ``report``), or one cycle capturing every screen into ``screens_dir`` (in each of
     ``variants``: window width, height and high contrast)."""
+    gcpause.begin()       # from PySide6's import on; start() ends it (kiosk/gcpause.py)
     settings, sim, loop = qt_process(settings, demo, "Charge Assist kiosk")
     scripted = bool(autopilot) or screens_dir is not None
     kiosk = KioskApp(settings, sim=sim, options=AppOptions(kiosk_mode=not windowed and not scripted,

@@ -21,7 +21,7 @@ import argparse
 import importlib
 import sys
 
-from kiosk import __version__
+from kiosk import __version__, gcpause
 from kiosk.config import SettingsError
 
 COMMAND_MODULES = (
@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # every command starts faster without the cyclic collector (PySide6's import alone makes
+    # tens of thousands of objects); the kiosk ends the pause once its board is up, anything
+    # else gets the collector back after at most 30 s (kiosk/gcpause.py)
+    gcpause.begin()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

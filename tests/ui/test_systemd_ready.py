@@ -4,8 +4,10 @@ answered, so a boot with the network down never runs into TimeoutStartSec."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 
+from kiosk import gcpause
 from tests.plugins.ui import poll_until
 
 
@@ -37,6 +39,8 @@ def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kio
         assert sh.isVisible() and sh.current_name() == "home"
         sim.faults.clear()
         await start
+        # the collector, paused while the kiosk started (kiosk/gcpause.py), is back on
+        assert gc.isenabled() and not gcpause.paused()
         assert sum(m.splitlines().count("READY=1") for m in got) == 1
         received("READY=1")
         assert sum(m.splitlines().count("READY=1") for m in got) == 1   # once, not again after connect

@@ -131,8 +131,11 @@ def restyle(w: QWidget, prop: str, value: Any) -> None:
     """Set a style property and re-polish, only when it changes (re-polishing costs)."""
     if w.property(prop) != value:
         w.setProperty(prop, value)
-        w.style().unpolish(w)
-        w.style().polish(w)
+        # a widget not polished yet reads its properties when it is (at its first show);
+        # and Python's first style() builds QStyle's ~570 enum members (~15 ms) on the board's way
+        if w.testAttribute(Qt.WidgetAttribute.WA_WState_Polished):
+            w.style().unpolish(w)
+            w.style().polish(w)
 
 
 def kinetic(area: QAbstractScrollArea) -> QAbstractScrollArea:

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from typing import Any
 
+from kiosk import gcpause
 from kiosk.app import AppOptions, KioskApp, _sim_speed, qt_process, stop_requested
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class DeskApp(KioskApp):
         await self.connect()       # token, resume the journal's sessions, the venue's chargers
         if ctx.billing is not None:
             ctx.billing.start()
+        gcpause.end()              # paused since the command started (kiosk/gcpause.py)
         log.info("attendant desk started (%s, service %s)", "demo" if self.sim is not None else "live", s.base_url)
         return ctx
 

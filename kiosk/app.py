@@ -34,7 +34,7 @@ SCREEN_NAMES = ("home", "charger", "room", "starting", "started", "start_failed"
 _WARM_UP_IMPORTS = ("kiosk.api", "httpx", "httpcore", "pydantic", "kiosk.api.models", "kiosk.api.client",
                     "babel.numbers")
 #: ... then, while the board's requests are under way, the session service's
-_SESSION_IMPORTS = ("kiosk.core.tariff", "kiosk.core.journal", "kiosk.services.sessions")
+_SESSION_IMPORTS = ("kiosk.core.tariff", "kiosk.core.journal", "kiosk.services.sessions", "kiosk.services.billing")
 #: what httpcore imports at the first request on asyncio (~25 ms, on the UI thread otherwise);
 #: anyio's own module, so a later anyio that moves it only loses the warm-up
 _OPTIONAL_WARM_UP_IMPORTS = ("anyio._backends._asyncio",)
@@ -224,11 +224,19 @@ class KioskApp:
             self._client = ChargeAssistClient.from_settings(self.settings, verify=tls)
         self._warm_up([_current_language()])
 
-    def _import_sessions(self) -> None:
-        """On a worker thread while the board loads: the session service's modules and the
-        number formats of the other languages."""
+    @staticmethod
+    def _import_sessions() -> None:
+        """On a worker thread while the board loads: the session service's modules (and
+        hotel billing's, which services() wires in)."""
         for module in _SESSION_IMPORTS:
             importlib.import_module(module)
+
+    def _after_board(self) -> None:
+        """On a worker thread once the board is up: the API models the board did not need
+        and the number formats of the other languages (a guest may switch)."""
+        from kiosk.api import models
+
+        models.build_schemas()
         self._warm_up(self.settings.languages or ("en",))
 
     def _warm_up(self, languages: Any) -> None:
@@ -457,9 +465,7 @@ class KioskApp:
         await asyncio.sleep(0.02)
         if getattr(ctx, "billing", None) is not None:
             ctx.billing.start()
-        from kiosk.api import models
-
-        await asyncio.to_thread(models.build_schemas)    # the models the board did not need
+        await asyncio.to_thread(self._after_board)
         for module in _LATE_IMPORTS:
             importlib.import_module(module)
             await asyncio.sleep(0.01)

@@ -398,13 +398,6 @@ class KioskApp:
         ctx = self.ctx or self.build()
         from PySide6.QtWidgets import QApplication
 
-        # the heavy modules (httpx, the pydantic API models, the session service) start
-        # loading on a worker thread now, beside the first frame: Qt's painting releases the
-        # GIL, so on a second core the imports are well under way when the frame is up
-        loop = asyncio.get_running_loop()
-        warm = loop.run_in_executor(None, self._import_heavy)
-        tls = loop.run_in_executor(None, _tls_context) if self._client is None else None
-
         if self.options.kiosk_mode:
             from kiosk.ui.shell import install_lockdown
 
@@ -430,6 +423,12 @@ class KioskApp:
             systemd.notify_ready()
         except Exception:  # noqa: BLE001 - never fail the kiosk for the service manager
             log.debug("sd_notify READY failed", exc_info=True)
+        # the heavy modules (httpx, the pydantic API models) load on a worker thread from now
+        # on, the TLS context on another: not beside the first frame, whose building and
+        # painting hold the GIL (started before it, they delayed it by ~10-20 ms, alternated)
+        loop = asyncio.get_running_loop()
+        warm = loop.run_in_executor(None, self._import_heavy)
+        tls = loop.run_in_executor(None, _tls_context) if self._client is None else None
         from kiosk import __version__
 
         log.info("kiosk %s started (%s, service %s)", __version__,

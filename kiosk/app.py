@@ -423,12 +423,6 @@ class KioskApp:
             systemd.notify_ready()
         except Exception:  # noqa: BLE001 - never fail the kiosk for the service manager
             log.debug("sd_notify READY failed", exc_info=True)
-        # the heavy modules (httpx, the pydantic API models) load on a worker thread from now
-        # on, the TLS context on another: not beside the first frame, whose building and
-        # painting hold the GIL (started before it, they delayed it by ~10-20 ms, alternated)
-        loop = asyncio.get_running_loop()
-        warm = loop.run_in_executor(None, self._import_heavy)
-        tls = loop.run_in_executor(None, _tls_context) if self._client is None else None
         from kiosk import __version__
 
         log.info("kiosk %s started (%s, service %s)", __version__,
@@ -437,6 +431,13 @@ class KioskApp:
         await asyncio.sleep(0)
         ctx.shell.icons_loaded()      # the icon font (~16 ms): until now the texts said it all
         await asyncio.sleep(0)
+        # the heavy modules (httpx, the pydantic API models) load on a worker thread from now
+        # on, the TLS context on another: neither beside the first frame nor beside the icon
+        # font, whose building and painting hold the GIL (a worker started before the frame
+        # delayed it by ~10-20 ms; beside the icons, their turn took twice as long)
+        loop = asyncio.get_running_loop()
+        warm = loop.run_in_executor(None, self._import_heavy)
+        tls = loop.run_in_executor(None, _tls_context) if self._client is None else None
         # After the first frame the heavy modules (httpx, the pydantic API models, the
         # session service) are imported on a worker thread: the UI thread keeps running
         # between the import's GIL slices, so a tap never waits for a whole import (the API

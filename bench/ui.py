@@ -198,11 +198,13 @@ def _env() -> dict:
     return env
 
 
-def _time_child(args: list[str], timeout: float = 120, marks: dict | None = None) -> float:
-    """Milliseconds from spawning the child to its READY line (other marks into ``marks``)."""
+def _time_child(args: list[str], timeout: float = 120, marks: dict | None = None, root: Path = ROOT) -> float:
+    """Milliseconds from spawning the child (of the tree ``root``) to its READY line (other
+    marks into ``marks``)."""
+    env = dict(_env(), PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env=_env(), cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, str(root / "bench" / "ui.py"), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env=env, cwd=root)
     assert proc.stdout is not None
     elapsed = None
     for line in proc.stdout:
@@ -330,6 +332,38 @@ def _board_figure(marks: dict, bare_ms: float) -> dict | None:
             "goal_stall_max_ms": 50, "ok": board / bare_ms <= 4.0 and stall < 50}
 
 
+def against_start(base: Path, rounds: int) -> dict:
+    """Launch to a filled board (the in-process child, its first frame and its longest stall
+    on the way) of this tree and of ``base``, alternated ``rounds`` times against one
+    simulator; medians and this/base ratios."""
+    from kiosk.sim import SimServer
+
+    sim = SimServer(host="127.0.0.1", port=0, speed=1.0, api_key="demo-key").start()
+    ids = ",".join(sim.venue.location_ids)
+    marks: dict[str, dict] = {"this": {}, "base": {}}
+    try:
+        for root in (base, ROOT):     # as installed: compiled bytecode in both trees
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "kiosk")], check=True,
+                           stdout=subprocess.DEVNULL)
+        for _ in range(rounds):
+            for name, root in (("base", base), ("this", ROOT)):
+                m = marks[name]
+                m.setdefault("first_frame_ms", []).append(
+                    _time_child(["--child", "kiosk", "--base-url", sim.base_url, "--locations", ids], marks=m,
+                                root=root))
+    finally:
+        sim.stop()
+    out: dict = {"benchmark": "ui-against-start", "base": str(base), "rounds": rounds,
+                 "load_average": os.getloadavg()}
+    for key, name in (("first_frame_ms", "first_frame_ms"), ("BOARD", "launch_to_board_ms"),
+                      ("STALL", "max_stall_first_frame_to_board_ms")):
+        this, base_ = statistics.median(marks["this"][key]), statistics.median(marks["base"][key])
+        out[name] = {"this_median": round(this, 1), "base_median": round(base_, 1), "ratio": round(this / base_, 2),
+                     "this": [round(x, 1) for x in marks["this"][key]],
+                     "base": [round(x, 1) for x in marks["base"][key]]}
+    return out
+
+
 def against(base: Path, rounds: int, unpaced: bool = False) -> dict:
     """Stalls (20 autopilot cycles, camera decoding) and scan-to-charger (50 ms latency) of
     this tree and of ``base``, alternated ``rounds`` times; medians and this/base ratios.
@@ -377,8 +411,9 @@ def main() -> int:
     ap.add_argument("--marks-every", type=int, default=0, help="child: resident memory every N cycles")
     ap.add_argument("--unpaced", action="store_true",
                     help="child: the autopilot clicks a step's taps in one loop turn (as before 2026-12-05)")
-    ap.add_argument("--against", help="a checkout of an earlier version: its stall and scan figures in the same "
-                                      "run, alternated with this one's (the machine is shared and noisy)")
+    ap.add_argument("--against", help="a checkout of an earlier version: its stall and scan figures (with "
+                                      "--only-start: its launch to the board) in the same run, alternated with "
+                                      "this one's (the machine is shared and noisy)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     if args.child == "kiosk":
@@ -389,6 +424,9 @@ def main() -> int:
                         args.marks_every, not args.unpaced)
         return 0
 
+    if args.against and args.only_start:
+        print(json.dumps(against_start(Path(args.against).resolve(), args.rounds), indent=2))
+        return 0
     if args.against:
         print(json.dumps(against(Path(args.against).resolve(), args.rounds, args.unpaced), indent=2))
         return 0

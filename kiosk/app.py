@@ -431,18 +431,15 @@ class KioskApp:
         await asyncio.sleep(0)
         ctx.shell.icons_loaded()      # the icon font (~16 ms): until now the texts said it all
         await asyncio.sleep(0)
-        # the heavy modules (httpx, the pydantic API models) load on a worker thread from now
-        # on, the TLS context on another: neither beside the first frame nor beside the icon
-        # font, whose building and painting hold the GIL (a worker started before the frame
-        # delayed it by ~10-20 ms; beside the icons, their turn took twice as long)
+        # Now the heavy modules (httpx, the pydantic API models) load on a worker thread, the
+        # TLS context on another: the UI thread keeps running between the imports' GIL slices,
+        # so a tap never waits for a whole import. Not earlier: the first frame's and the icon
+        # font's building and painting hold the GIL, and a worker beside them only delayed them
+        # (the frame by ~10-20 ms; the icons' turn took twice as long). Then the board is filled
+        # first (what a guest taps); the attendant desk and the other screens come after it.
         loop = asyncio.get_running_loop()
         warm = loop.run_in_executor(None, self._import_heavy)
         tls = loop.run_in_executor(None, _tls_context) if self._client is None else None
-        # After the first frame the heavy modules (httpx, the pydantic API models, the
-        # session service) are imported on a worker thread: the UI thread keeps running
-        # between the import's GIL slices, so a tap never waits for a whole import (the API
-        # models alone take ~115 ms). Then the board is filled first (what a guest taps);
-        # the attendant desk and the other screens come after it.
         await warm
         await asyncio.to_thread(self._make_client, await tls if tls is not None else None)
         # the board's requests go out now; the session service's modules load meanwhile (a

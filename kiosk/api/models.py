@@ -390,7 +390,7 @@ class ApiModel(BaseModel):
         extra="allow",
         coerce_numbers_to_str=True,
         allow_inf_nan=False,
-        # validators are built on first use, or by build_schemas(): importing ~90 models'
+        # validators are built on first use, or by build_schemas(): importing ~70 models'
         # schemas would hold the way to the board for ~60 ms (pydantic >= 2.14 builds
         # deferred models under a lock, so a first use on two threads at once is safe)
         defer_build=True,

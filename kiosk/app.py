@@ -658,7 +658,6 @@ def run(settings: Any, *, windowed: bool = False, demo: bool = False, autopilot:
     """Run the kiosk until the attendant exits, or drive ``autopilot`` guest cycles (writing
     ``report``), or one cycle capturing every screen into ``screens_dir`` (in each of
     ``variants``: window width, height and high contrast)."""
-    gcpause.begin()       # from PySide6's import on; start() ends it (kiosk/gcpause.py)
     settings, sim, loop = qt_process(settings, demo, "Charge Assist kiosk")
     scripted = bool(autopilot) or screens_dir is not None
     kiosk = KioskApp(settings, sim=sim, options=AppOptions(kiosk_mode=not windowed and not scripted,

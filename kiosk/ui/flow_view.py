@@ -66,9 +66,10 @@ class FlowView(QObject):
             sh.reset_guest_screens(FLOW_SCREENS)
         if f.visit.language != i18n.current_language():
             sh.set_language(f.visit.language)
-        if f.visit.high_contrast != sh.guest_high_contrast and not (
-                f.visit.high_contrast is not None and f.visit.high_contrast == sh.default_high_contrast):
-            sh.set_guest_high_contrast(f.visit.high_contrast)
+        # the shell keeps a guest's choice only where it differs from the staff setting
+        hc = f.visit.high_contrast
+        if (None if hc == sh.default_high_contrast else hc) != sh.guest_high_contrast:
+            sh.set_guest_high_contrast(hc)
         name = f.step.value
         if sh.current_name() in FLOW_SCREENS or sh.current_name() is None:
             draw = getattr(sh.screen(name), "draw", None)

@@ -97,11 +97,31 @@ def cut_off_texts(root: Any) -> list[str]:
         elif w.layout() is not None:
             continue          # a button laid out with labels: the labels are checked themselves
         else:
-            lines = text.split("\n")
-            width = max(fm.horizontalAdvance(line) for line in lines)
-            if width > w.width() - 8 or fm.height() * len(lines) > w.height():
-                bad.append(f"{w.objectName() or 'button'}: {text!r} needs {width}px, has {w.width()}")
+            bad += _button_cut_off(w)
     return bad
+
+
+def _button_cut_off(w: Any) -> list[str]:
+    """A push button's text and icon against the room inside its border and padding (the
+    style sheet's box), in the font it is painted in: the theme draws a checked button bold,
+    so a checkable one is measured bold (it may be checked at any time)."""
+    from PySide6.QtGui import QFont, QFontMetrics
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
+    opt = QStyleOptionButton()
+    w.initStyleOption(opt)
+    room = w.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, w)
+    font = QFont(w.font())
+    if w.isCheckable():
+        font.setBold(True)
+    fm = QFontMetrics(font)
+    lines = w.text().split("\n")
+    width = max(fm.horizontalAdvance(line) for line in lines)
+    if not w.icon().isNull():
+        width += w.iconSize().width() + 4      # the icon and Qt's gap beside it
+    if width > room.width() + 1 or fm.height() * len(lines) > room.height() + 2:
+        return [f"{w.objectName() or 'button'}: {w.text()!r} needs {width}px, has {room.width()}"]
+    return []
 
 
 class Autopilot:

@@ -113,6 +113,14 @@ class TouchButton(QPushButton):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
+    def sizeHint(self):  # noqa: N802 - Qt API
+        from kiosk.ui.theme_apply import touch_px
+
+        hint = room_for_checked_text(self, super().sizeHint())
+        if hint.width() < touch_px():      # at least a finger wide (e.g. "EN")
+            hint.setWidth(touch_px())
+        return hint
+
     def minimumSizeHint(self):  # noqa: N802 - a layout never squeezes a button's text
         from PySide6.QtCore import QSize
 
@@ -125,6 +133,40 @@ class TouchButton(QPushButton):
             from kiosk.ui.theme_apply import button_icon
 
             button_icon(self)
+
+
+def room_for_checked_text(button: QPushButton, hint: Any) -> Any:
+    """``hint`` widened, where needed, to the room the button's text and icon take in the
+    font it is painted in: the theme paints a checked button bold (state never by colour
+    alone) while Qt sizes it from its normal font (and may keep a hint from an earlier
+    font), so checking a button sized to its text cut the text off ("High contras"). A
+    checkable button is measured bold and in its checked box, as it may be checked at any
+    time (Qt does not ask again). The same measure as ``kiosk.ui.autopilot.cut_off_texts``."""
+    text = button.text()
+    if not text:
+        return hint
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QFont, QFontMetrics
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
+    font = QFont(button.font())
+    if button.isCheckable():
+        font.setBold(True)
+    fm = QFontMetrics(font)
+    lines = text.split("\n")
+    width = max(fm.horizontalAdvance(line) for line in lines)
+    height = fm.height() * len(lines)
+    if not button.icon().isNull():
+        width += button.iconSize().width() + 4      # the icon and Qt's gap beside it
+        height = max(height, button.iconSize().height())
+    opt = QStyleOptionButton()
+    button.initStyleOption(opt)
+    if button.isCheckable():          # and in its checked box (a thicker border)
+        opt.state |= QStyle.StateFlag.State_On
+    need = button.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, opt, QSize(width, height), button)
+    if need.width() > hint.width():
+        hint.setWidth(need.width())
+    return hint
 
 
 def restyle(w: QWidget, prop: str, value: Any) -> None:

@@ -334,6 +334,7 @@ class Shell(QWidget):
                               else self.guest_high_contrast)
         self.palette_ = palette(self.venue_color, self.high_contrast)
         qss = stylesheet(self.palette_, self.metrics)
+        theme_apply.set_touch(self.metrics.touch)
         if qss != self._qss:      # re-polishing every widget costs tens of ms: only on change
             self._qss = qss
             self.setStyleSheet(qss)

@@ -165,7 +165,7 @@ def stylesheet(p: Palette, m: Metrics | int = 20) -> str:
     QPushButton[role="danger"] {{ background: {p.danger}; color: {p.on_danger}; border: {thin}px solid {p.danger};
                                   font-weight: bold; }}
     QPushButton[role="link"] {{ background: transparent; border: none; text-decoration: underline; }}
-    QPushButton[role="lang"], QPushButton[role="choice"] {{ min-width: {m.touch}px; padding: {pad}px {pad}px; }}
+    QPushButton[role="lang"], QPushButton[role="choice"] {{ padding: {pad}px {pad}px; }}
     QPushButton:checked, QPushButton[role="lang"]:checked, QPushButton[role="choice"]:checked {{
         background: {p.primary}; color: {p.on_primary}; border: {thick}px solid {p.text}; font-weight: bold;
         text-decoration: underline; }}

@@ -12,7 +12,19 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from kiosk.ui import icons
 
-_state: dict[str, Any] = {"palette": None, "px": 24}
+_state: dict[str, Any] = {"palette": None, "px": 24, "touch": 56}
+
+
+def set_touch(px: int) -> None:
+    """The smallest side of a touch target now (the theme's metrics): a language or choice
+    button is at least this wide. Not a style sheet ``min-width``: Qt takes that as the
+    widget's explicit minimum, and a layout short of room then squeezed the button below
+    its text ("High contras")."""
+    _state["touch"] = px
+
+
+def touch_px() -> int:
+    return _state["touch"]
 
 
 def set_palette(p: Any, icon_px: int) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 import shiboken6
 
 from kiosk.i18n import Translator, babel_locale, current_language
+from kiosk.ui.base import room_for_checked_text
 
 _ = Translator("attendant")
 
@@ -38,6 +39,9 @@ class TouchButton(QPushButton):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         if name:
             self.setObjectName(name)
+
+    def sizeHint(self):  # noqa: N802 - Qt API
+        return room_for_checked_text(self, super().sizeHint())
 
     def minimumSizeHint(self):  # noqa: N802 - a layout never squeezes a button's text
         hint = self.sizeHint() if self.text() else super().minimumSizeHint()

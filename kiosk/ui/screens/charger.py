@@ -104,9 +104,10 @@ class ChargerScreen(Screen):
         self.vat.setObjectName("tariff_vat")
         for w in (self.tariff_title, self.tariff, self.price_box, self.example, self.vat):
             tl.addWidget(w)
-        # who pays: in the price card (800x480), below the cards (in reach on a portrait totem)
+        # who pays: below the cards, always in sight beside Start (in reach on a portrait
+        # totem; at 800x480 its title shares the choice's row, and the cards scroll above it)
         self.pay_panel = QWidget()
-        pl = QVBoxLayout(self.pay_panel)
+        self.pay_layout = pl = QVBoxLayout(self.pay_panel)
         pl.setContentsMargins(0, 0, 0, 0)
         self.pay_title = label("", "subtitle")
         pl.addWidget(self.pay_title)
@@ -127,7 +128,6 @@ class ChargerScreen(Screen):
         self.room_text = label("", "body")
         self.room_text.setObjectName("room_text")
         pl.addWidget(self.room_text)
-        self.tariff_layout = tl
         tl.addStretch(1)
         # the physical journey: the car is plugged in before Start (the bay may be far away)
         self.plug = label("", "warning")
@@ -185,22 +185,34 @@ class ChargerScreen(Screen):
 
     def layout_changed(self, m: Any) -> None:
         # portrait: the cards above the reach zone, one under the other; the payer and the
-        # buttons below it. 800x480: the payer choice scrolls with the price card.
+        # buttons below it, as in landscape (a guest never starts without seeing who pays)
         self.cols.setDirection(QBoxLayout.Direction.TopToBottom if m.portrait else QBoxLayout.Direction.LeftToRight)
         if m.portrait:
             self.top.setFixedHeight(m.reach_top - 16)
         else:
             self.top.setMinimumHeight(0)
             self.top.setMaximumHeight(16777215)
-        self.foot.removeWidget(self.pay_panel)
-        self.tariff_layout.removeWidget(self.pay_panel)
-        self.pay_row.setDirection(QBoxLayout.Direction.TopToBottom if m.compact else QBoxLayout.Direction.LeftToRight)
+        self.pay_layout.removeWidget(self.pay_title)
+        self.pay_row.removeWidget(self.pay_title)
         if m.compact:
-            self.tariff_layout.insertWidget(self.tariff_layout.count() - 1, self.pay_panel)
+            self.pay_row.insertWidget(0, self.pay_title)
         else:
-            self.foot.insertWidget(0, self.pay_panel)
+            self.pay_layout.insertWidget(0, self.pay_title)
         for ic in (self.status_icon, self.where_icon, self.help_icon):
             ic.set_side(round(m.body * 1.3))
+        self._fit_pay_row()
+
+    def _fit_pay_row(self) -> None:
+        """800x480: "Who pays" beside the choice when the row has room for it in this
+        language, else the choice alone (the line under it says who pays)."""
+        m = self.metrics
+        if m is None or not m.compact:
+            self.pay_title.show()
+            return
+        buttons = [b for b in (self.pay_venue, self.pay_room) if not b.isHidden()]
+        title = self.pay_title.fontMetrics().horizontalAdvance(self.pay_title.text())
+        need = title + sum(b.minimumSizeHint().width() for b in buttons) + self.pay_row.spacing() * len(buttons)
+        self.pay_title.setVisible(need <= m.width - 2 * 12)      # (the compact margins)
 
     # -- state ---------------------------------------------------------------------------
     def _clear(self) -> None:
@@ -257,6 +269,7 @@ class ChargerScreen(Screen):
         self.pay_venue.setText(_("The venue"))
         self.pay_room.setText(_("My room number"))
         self.pay_room.setVisible(bool(getattr(self.ctx.settings, "room_payment", False)))
+        self._fit_pay_row()
         self.plug.setText(_("First plug the cable into your car, then tap Start charging."))
         d = self.details
         if d is None:

@@ -203,8 +203,6 @@ class HomeScreen(Screen):
         if not portrait:
             self.body.setStretch(0, 2 if m.compact else 4)
             self.body.setStretch(1, 3 if m.compact else 7)
-        self.contrast.setText("" if m.compact else _("High contrast"))
-        self.my_session.setText(_("My session") if m.compact else _("My session: see or stop my charging"))
         self.lang_icon.setVisible(not m.compact)
         if m.compact:
             self.scan_panel.layout().addWidget(self.bar)
@@ -215,6 +213,7 @@ class HomeScreen(Screen):
         else:
             self.foot_row.insertWidget(0, self.bar, 1)
             self.foot_row.addWidget(self.my_session)
+        self._fit_bar()
         self.logo.set_side(round(m.title * 1.8))
         self.lang_icon.set_side(round(m.body * 1.4))
         for w in (self.status_icon, self.banner_icon):
@@ -238,14 +237,35 @@ class HomeScreen(Screen):
     def _venue(self) -> str:
         return self.ctx.settings.venue_name or self.ctx.venue.display_name() or _("EV charging")
 
+    def _fit_bar(self) -> None:
+        """The bar's texts in the language on screen: in full where they fit the window's
+        width; else the contrast button shows its icon alone (its accessible name says it),
+        then "My session" gets short (a long language, e.g. German at 1280x800)."""
+        short, full = _("My session"), _("My session: see or stop my charging")
+        m = self.metrics
+        if m is None or m.compact:
+            choices = [("", short)]
+        else:
+            choices = [(_("High contrast"), full), ("", full), ("", short)]
+        room = (m.width if m is not None else self.width()) - 2 * 24    # the inner margins
+        for contrast, session in choices:
+            self.contrast.setText(contrast)
+            self.my_session.setText(session)
+            parts = [w for w in (self.lang_icon, *self.lang_buttons.values(), self.contrast) if not w.isHidden()]
+            bar = sum(max(w.minimumSizeHint().width(), w.minimumWidth()) for w in parts) \
+                + self.bar.layout().spacing() * len(parts) + 12        # (and the gap before contrast)
+            need = max(bar, self.my_session.minimumSizeHint().width()) if m is not None and m.portrait \
+                else bar + self.foot_row.spacing() + self.my_session.minimumSizeHint().width()
+            if need <= room:
+                break
+        describe(self.my_session, self.my_session.text(), _("See or stop my charging, with the code I noted."))
+
     def retranslate(self) -> None:
         self.venue_name.setText(self._venue())
         describe(self.logo, _("Logo of {venue}", venue=self._venue()))
         self.scan_title.setText(_("Scan the QR code on the charger"))
         self.board_title.setText(_("Or choose a charger"))
-        self.my_session.setText(_("My session") if self.compact else _("My session: see or stop my charging"))
-        describe(self.my_session, self.my_session.text(), _("See or stop my charging, with the code I noted."))
-        self.contrast.setText("" if self.compact else _("High contrast"))
+        self._fit_bar()
         self.contrast.setAccessibleName(_("High contrast: easier to read"))
         self.lang_icon.setAccessibleName(_("Language"))
         self.status_icon.setAccessibleName(_("Offline"))

@@ -1,0 +1,70 @@
+"""What a guest must see is never cut off or scrolled away: a checked button (drawn bold, in
+a thicker border) keeps its whole text, in every language and both themes; and on the
+Pi's 800x480 the payer choice stays in sight beside Start, not below the fold of the
+scrolling price card."""
+
+from __future__ import annotations
+
+import asyncio
+
+from kiosk.i18n import LANGUAGES
+from kiosk.ui.autopilot import cut_off_texts, outside_window
+from tests.plugins.ui import click, poll_until
+
+
+def _in_scroll_area(w, root) -> bool:
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    p = w.parentWidget()
+    while p is not None and p is not root:
+        if isinstance(p, QAbstractScrollArea):
+            return True
+        p = p.parentWidget()
+    return False
+
+
+def test_checked_buttons_keep_their_text_in_every_language_and_theme(kiosk_factory, sim, ui_loop):
+    """The high-contrast switch, once on, read "High contras" at 1280x800 (and "Hoher Kontr"):
+    Qt sized it for its normal text, the theme paints it bold."""
+    async def scenario():
+        ctx = await kiosk_factory(sim).start()
+        sh = ctx.shell
+        home = sh.screen("home")
+        await poll_until(lambda: home.bay_buttons, what="board")
+        problems = []
+        for size in ((1280, 800), (1920, 1080), (1080, 1920)):
+            sh.resize(*size)
+            for lang in LANGUAGES:
+                ctx.flow.set_language(lang)
+                for on in (True, False):
+                    if home.contrast.isChecked() != on:
+                        click(home.contrast)
+                    await asyncio.sleep(0.03)
+                    where = f"{size} {lang} high contrast {'on' if on else 'off'}"
+                    assert sh.high_contrast == on
+                    problems += [f"{where}: {p}" for p in cut_off_texts(home) + outside_window(sh, home)]
+        assert not problems, problems[:10]
+
+    ui_loop.run_until_complete(scenario())
+
+
+def test_at_800x480_the_payer_choice_is_in_sight_beside_start(kiosk_factory, sim, ui_loop):
+    async def scenario():
+        ctx = await kiosk_factory(sim, room_payment=True).start()
+        sh = ctx.shell
+        sh.resize(800, 480)
+        await poll_until(lambda: sh.screen("home").bay_buttons, what="board")
+        avail = [b for b in ctx.venue.bays if b.status == "AVAILABLE"]
+        sh.screen("home").open_bay(avail[0])
+        ch = sh.screen("charger")
+        await poll_until(lambda: ch.details is not None, what="details")
+        for lang in LANGUAGES:
+            ctx.flow.set_language(lang)
+            await asyncio.sleep(0.03)
+            for w in (ch.pay_venue, ch.pay_room, ch.room_text, ch.start):
+                assert w.isVisible() and not _in_scroll_area(w, ch), (lang, w.objectName())
+            assert not outside_window(sh, ch), (lang, outside_window(sh, ch))
+            assert not cut_off_texts(ch), (lang, cut_off_texts(ch))
+            assert "venue pays" in ch.room_text.text() or lang != "en"
+
+    ui_loop.run_until_complete(scenario())

@@ -179,6 +179,7 @@ class KioskApp:
         ctx.flow = GuestFlow(ctx.venue, timings=Timings(idle_s=float(rt("idle_timeout_s")),
                                                         warn_s=float(self.options.idle_prompt_s)),
                              default_language=default_lang, room_payment=s.room_payment, classify_scan=_own_code)
+        ctx.flow.expect_sessions()      # services() brings it after the board: early taps wait for it
         ctx.ops = Ops(notify=lambda text, error: shell.notify(text, error=error))
         ctx.flow_view = FlowView(ctx.flow, shell, ctx.ops)
         shell.add_screen("home", HomeScreen(ctx))
@@ -285,10 +286,12 @@ class KioskApp:
 
                 sh.add_screen("out_of_order", OutOfOrderScreen())
             sh.screen("out_of_order").set_reason(exc.reason, str(exc))
+            sh.home_override = "out_of_order"
             if sh.current_name() != "out_of_order":
                 sh.show_screen("out_of_order")
             return False
         self._out_of_order = None
+        self.ctx.shell.home_override = None
         if self.ctx.shell.current_name() == "out_of_order":
             self.ctx.shell.go_home()
         return True
@@ -394,7 +397,30 @@ class KioskApp:
     async def start(self, show: bool = True) -> Any:
         """Show the window first, then talk to the service: the first frame never waits
         on the network (the board says "Loading the chargers…" until it is filled).
-        systemd gets READY=1 right after that first frame."""
+        systemd gets READY=1 right after that first frame. Closed (:meth:`aclose`) while
+        it runs, it stops at its next step; failing, it leaves the collector on."""
+        try:
+            return await self._start(show)
+        finally:
+            gcpause.end()
+
+    def _closed(self, ctx: Any) -> bool:
+        """:meth:`aclose` ran (or runs) while start() waited."""
+        return self.ctx is not ctx or ctx.closing
+
+    async def _close_unused_client(self) -> None:
+        """The client made on a worker while aclose() ran (it closed the others)."""
+        client, self._client = self._client, None
+        if client is not None and hasattr(client, "aclose"):
+            await client.aclose()
+
+    async def _close_unused_journal(self) -> None:
+        """The journal opened on a worker while aclose() ran."""
+        journal, self._journal = self._journal, None
+        if journal is not None:
+            await asyncio.to_thread(journal.close)
+
+    async def _start(self, show: bool) -> Any:
         ctx = self.ctx or self.build()
         from PySide6.QtWidgets import QApplication
 
@@ -442,21 +468,34 @@ class KioskApp:
         tls = loop.run_in_executor(None, _tls_context) if self._client is None else None
         await warm
         await asyncio.to_thread(self._make_client, await tls if tls is not None else None)
+        if self._closed(ctx):
+            await self._close_unused_client()
+            return ctx
         # the board's requests go out now; the session service's modules load meanwhile (a
-        # tap on a bay before the service exists opens the charger; its Start waits for it)
+        # bay tapped before the service exists shows the charger loading until it is there)
         ctx.client = ctx.venue.client = self._client
         connecting = ctx.spawn(self.connect())
         await asyncio.to_thread(self._import_sessions)
+        if self._closed(ctx):
+            return ctx
         await asyncio.to_thread(self._open_journal)
+        if self._closed(ctx):
+            await self._close_unused_journal()
+            return ctx
         while not self._services_or_out_of_order():
             gcpause.end()      # a wait of unknown length: not without the collector
             # a full disk or a data folder that cannot be written: "out of order" for guests,
             # the reason for staff (also from `kiosk doctor`); tried again every minute
-            await asyncio.sleep(self.UNREACHABLE_RETRY_S if self._out_of_order == "unreachable"
-                                else self.OUT_OF_ORDER_RETRY_S)
-            if ctx.closing:
+            deadline = loop.time() + (self.UNREACHABLE_RETRY_S if self._out_of_order == "unreachable"
+                                      else self.OUT_OF_ORDER_RETRY_S)
+            while loop.time() < deadline and not self._closed(ctx):
+                await asyncio.sleep(0.5)
+            if self._closed(ctx):
                 return ctx
-        await connecting
+        await asyncio.wait([connecting])      # (cancelled by aclose(): then it ends here)
+        if self._closed(ctx) or connecting.cancelled():
+            return ctx
+        connecting.result()
         # a timer's wait, not sleep(0): Qt paints the board and runs its own timers (the
         # location's colour) before the next piece; sleep(0) chained them into one long turn
         await asyncio.sleep(0.02)
@@ -466,10 +505,16 @@ class KioskApp:
         for module in _LATE_IMPORTS:
             importlib.import_module(module)
             await asyncio.sleep(0.01)
+        if self._closed(ctx):
+            return ctx
         # The attendant desk registers itself here and is built on first use (the PIN corner).
         self._install_attendant(ctx.shell, ctx)
         await asyncio.sleep(0)
+        if self._closed(ctx):
+            return ctx
         await ctx.shell.build_pending()
+        if self._closed(ctx):
+            return ctx
         if ctx.scan is not None and self.options.start_camera:
             ctx.scan.start()
         # Everything built so far lives as long as the app: move it out of the cyclic
@@ -503,11 +548,30 @@ class KioskApp:
                 await home.refresh()
         await asyncio.wait([registered])  # registered (or failed) when connect returns: a start needs it
 
+    #: the token's registration, failed (the service away at boot), is tried again this often:
+    #: a token the service has never seen has no wallet, and no guest could start
+    REGISTER_RETRY_S = 10.0
+
     async def _register(self) -> None:
+        """The first attempt (connect() waits for it); on failure the next ones in the
+        background until one succeeds."""
+        if not await self._register_once():
+            self.ctx.spawn(self._register_until_done())
+
+    async def _register_once(self) -> bool:
         try:
             await self.ctx.client.register_token()
-        except Exception as exc:  # noqa: BLE001 - offline at boot: the board says so, we retry later
+            return True
+        except Exception as exc:  # noqa: BLE001 - offline at boot: the board says so, we retry
             log.warning("token registration failed: %s", type(exc).__name__)
+            return False
+
+    async def _register_until_done(self) -> None:
+        ctx = self.ctx
+        while not ctx.closing:
+            await asyncio.sleep(self.REGISTER_RETRY_S)
+            if ctx.closing or await self._register_once():
+                return
 
     async def _resume(self, after: Any = None) -> None:
         if after is not None:
@@ -551,9 +615,7 @@ class KioskApp:
         try:
             if ctx.sessions is not None:
                 await ctx.sessions.aclose()
-            if self._journal is not None:     # opened, but closed down before the service took it
-                journal, self._journal = self._journal, None
-                await asyncio.to_thread(journal.close)
+            await self._close_unused_journal()     # opened, but closed down before the service took it
         except Exception:  # noqa: BLE001
             log.exception("closing sessions failed")
         await ctx.cancel_tasks()      # anything an update spawned while the sessions closed

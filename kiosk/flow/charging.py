@@ -88,6 +88,16 @@ class ChargerSteps:
         self.busy = "loading"
         self._go(Step.CHARGER)
         self._changed()
+        # right after start-up the session service (and hotel billing, which sets the guest's
+        # price) may still be on its way: the charger is shown once they are
+        if not await self._sessions_ready():
+            if gen == self._gen:
+                self.busy = None
+                v.charger_error = "offline"
+                self._changed()
+            return
+        if gen != self._gen:
+            return
         try:
             details = await self.venue.charger(location_id, evse_uid, connector_id)
         except Exception as exc:  # noqa: BLE001

@@ -41,6 +41,8 @@ class FlowCore:
         self._entered = now()
         self._background: set[asyncio.Future[Any]] = set()
         self._unsubscribe: Callable[[], None] | None = None
+        self._sessions_coming = False           # expect_sessions(): a tap before it waits for it
+        self._sessions_here: asyncio.Event | None = None
         if sessions is not None:
             self.attach_sessions(sessions)
 
@@ -51,6 +53,33 @@ class FlowCore:
             self._unsubscribe()
         self.sessions = sessions
         self._unsubscribe = sessions.subscribe(self.on_update)
+        if self._sessions_here is not None:
+            self._sessions_here.set()
+
+    #: how long a guest's tap waits for a session service that is still coming (the kiosk
+    #: starts it right after the board; a venue database at the far end of a slow network)
+    SESSIONS_WAIT_S = 20.0
+
+    def expect_sessions(self) -> None:
+        """The session service comes later (the kiosk fills its board first): a charger
+        opened or a code typed before it waits for it, showing that it is busy, instead of
+        being dropped (and a charger's price waits for hotel billing, wired in with it)."""
+        self._sessions_coming = True
+
+    async def _sessions_ready(self) -> bool:
+        """True once the session service is there: at once when it is, after a wait when it
+        is coming, False when none comes (in time)."""
+        if self.sessions is not None:
+            return True
+        if not self._sessions_coming:
+            return False
+        if self._sessions_here is None:
+            self._sessions_here = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._sessions_here.wait(), self.SESSIONS_WAIT_S)
+        except TimeoutError:
+            log.warning("a guest's tap waited %.0f s for the session service in vain", self.SESSIONS_WAIT_S)
+        return self.sessions is not None
 
     def subscribe(self, callback: Callable[[], Any]) -> Callable[[], None]:
         self._listeners.append(callback)

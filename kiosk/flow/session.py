@@ -12,6 +12,7 @@ from kiosk.core.session import has_ended
 
 from .charging import notice_of
 from .steps import Action, Step
+from .visit import Notice
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class SessionSteps:
         session"), or at the one its QR names (scanned at Home)."""
         from kiosk.services.sessions import SessionError
 
-        if self.sessions is None or self.busy is not None:
+        if self.busy is not None:
             return
         if self.step != (Step.HOME if scanned else Step.CODE_ENTRY):
             return
@@ -36,6 +37,16 @@ class SessionSteps:
         self.busy = "checking"
         self.visit.notice = None
         self._changed()
+        if not await self._sessions_ready():     # right after start-up: it may be on its way
+            if gen == self._gen:
+                self.busy = None
+                if scanned:
+                    self.visit.scan_reason = "offline"
+                self.visit.notice = Notice(key="offline")
+                self._changed()
+            return
+        if gen != self._gen:
+            return
         try:
             view = await self.sessions.attach(code, evse_uid)
         except SessionError as exc:

@@ -128,6 +128,9 @@ class Shell(QWidget):
         self.languages = list(languages or i18n.LANGUAGES)
         self._pin_verifier = pin_verifier
         self._allow_close = False
+        #: the screen "home" means while the kiosk is out of order (its journal cannot be
+        #: used): a PIN screen left, or a timeout, must not show guests a board they cannot use
+        self.home_override: str | None = None
         self._screens: dict[str, QWidget] = {}
         self.flow_screens: set[str] = set()
         self._factories: dict[str, Callable[[], QWidget]] = {}
@@ -264,7 +267,7 @@ class Shell(QWidget):
             self.show_screen(name, **params)
 
     def go_home(self) -> None:
-        self.show_screen(self.HOME)
+        self.show_screen(self.home_override or self.HOME)
 
     # -- guests, language ------------------------------------------------------------------
     def set_language(self, lang: str) -> None:
@@ -314,10 +317,12 @@ class Shell(QWidget):
 
     # -- theme -----------------------------------------------------------------------------
     def apply_theme(self, venue_color: str | None = None, high_contrast: bool | None = None) -> None:
-        """``high_contrast`` here is the staff setting (the default for every guest)."""
+        """``high_contrast`` here is the staff setting (the default for every guest); when it
+        changes, a guest's own choice gives way to it (the same setting again, e.g. applied
+        when the attendant desk is installed, leaves the guest's choice alone)."""
         if venue_color is not None:
             self.venue_color = venue_color
-        if high_contrast is not None:
+        if high_contrast is not None and high_contrast != self.default_high_contrast:
             self.default_high_contrast = high_contrast
             self.guest_high_contrast = None
         self._apply_theme()
@@ -422,10 +427,14 @@ class Shell(QWidget):
             res = await res
         return bool(res)
 
-    def open_attendant(self) -> None:
-        if self.has_screen("attendant"):
-            self.show_screen("attendant")
+    def open_attendant(self) -> bool:
+        """After a good PIN: the attendant desk, or False while it is not there (it is
+        installed once the kiosk is up, and needs the session journal)."""
+        if not self.has_screen("attendant"):
+            return False
+        self.show_screen("attendant")
         self.attendant_opened.emit()
+        return True
 
     def request_exit(self) -> None:
         self._allow_close = True

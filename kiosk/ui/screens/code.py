@@ -13,7 +13,7 @@ from kiosk.flow import Progress
 from kiosk.i18n import N_, Translator
 from kiosk.ui import theme_apply
 from kiosk.ui.base import Screen, TouchButton, describe, label, restyle
-from kiosk.ui.texts import bay_title
+from kiosk.ui.texts import RESOLVE, bay_title
 from kiosk.ui.widgets.keypad import Keypad, KeypadScreen, keypad_screen
 from kiosk.ui.widgets.qr import QrView
 
@@ -278,7 +278,8 @@ class CodeEntryScreen(KeypadScreen):
         else:
             self.hint.setText(_("Charger {name}: enter the code you got when your charging started.", name=name))
         self.other.setText(_("Another charger"))
-        self.error.setText(self._notice.text() if self._notice is not None else "")
+        n = self._notice
+        self.error.setText("" if n is None else _(RESOLVE["offline"]) if n.key == "offline" else n.text())
         self.show_btn.setText(_("Hide the code") if self.show_btn.isChecked() else _("Show the code as I type"))
         self.back.setText(_("Back"))
         self.keypad.retranslate()

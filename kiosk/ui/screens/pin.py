@@ -41,7 +41,8 @@ class PinScreen(KeypadScreen):
     async def _submit(self, pin: str) -> None:
         self.keypad.clear()
         ok = await self.shell.verify_pin(pin)
-        if ok:
-            self.shell.open_attendant()
-        else:
+        if not ok:
             self.error.setText(_("That PIN is not right. Try again or go back."))
+        elif not self.shell.open_attendant():
+            self.error.setText(_("The attendant desk is not ready yet: the kiosk is still starting, or out of "
+                                 "order (the reason is on its screen). Try again in a minute."))

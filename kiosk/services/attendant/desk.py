@@ -28,7 +28,6 @@ class DeskRow:
     charge_session_id: str | None
     bay: str
     state: str
-    state_text: str
     is_final: bool
     power_kw: Decimal | None
     energy_kwh: Decimal | None
@@ -43,6 +42,11 @@ class DeskRow:
     location_id: str | None = None
     payment_method_id: str | None = None
     can_stop: bool = False          # running and not asked to stop yet
+
+    @property
+    def state_text(self) -> str:
+        """The state's title in the language on screen now (a row outlives a language switch)."""
+        return _state_title(self.state)
     origin: str | None = None       # which screen started it (a shared venue journal says; else None)
 
     @property
@@ -103,7 +107,7 @@ class SessionsDesk:
                 failure = " ".join(parts)
             rows.append(DeskRow(
                 key=e.key, charge_session_id=csid, bay=e.evse_label, state=e.state,
-                state_text=describe_state(e.state).title, is_final=e.is_final, power_kw=e.power_kw, energy_kwh=e.energy_kwh, elapsed_s=e.elapsed_s,
+                is_final=e.is_final, power_kw=e.power_kw, energy_kwh=e.energy_kwh, elapsed_s=e.elapsed_s,
                 estimate_incl_vat=est.incl_vat if est else None, currency=est.currency if est else None,
                 estimate_final=bool(est and est.final),
                 # a session the service runs that no start here owns (journal lost or rebuilt)
@@ -133,7 +137,7 @@ class SessionsDesk:
             rows.append(DeskRow(
                 key=None, charge_session_id=csid, bay=bay_label(getattr(it, "location", None),
                                                                 getattr(it, "evse_uid", None)),
-                state=status, state_text=_state_title(status), is_final=False, power_kw=None,
+                state=status, is_final=False, power_kw=None,
                 energy_kwh=_decimal(getattr(it, "energy_in_kwh", None)), elapsed_s=max(elapsed, 0),
                 estimate_incl_vat=None, currency=getattr(it, "currency", None), estimate_final=False,
                 tag=(jrow.tag or "") if jrow is not None else "", failure="", source="service",

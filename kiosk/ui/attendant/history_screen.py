@@ -114,6 +114,8 @@ class HistoryScreen(QWidget):
         self.table.setHorizontalHeaderLabels([_("Date"), _("Bay"), _("Room/plate"), _("Energy"), _("Duration"),
                                               _("Total incl. VAT"), _("VAT"), _("Receipt"), _("State"),
                                               _("Guest pays"), _("Difference")])
+        if self.result is not None:       # the rows' numbers and dates in the new language
+            self._fill(self.result)
         self._show_totals()
 
     def choose_period(self, p: Period) -> None:

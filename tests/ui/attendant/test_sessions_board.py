@@ -150,3 +150,31 @@ def test_failed_start_shows_why(qtbot, ui_loop, sim, desk_factory):
         assert "car" in cell(board.table, r, 7).lower()
 
     run_scenario(ui_loop, scenario())
+
+
+def test_the_board_says_states_in_the_language_switched_to(qtbot, ui_loop, sim, desk_factory):
+    """A row made in English (its state) reads German after the switch, without waiting for
+    the next refresh (it used to keep 'Charging' until then)."""
+    from kiosk.i18n import set_language
+
+    async def scenario():
+        env = desk_factory(sim)
+        pm = await wallet_with_card(env.client, sim)
+        (a,) = venue_evses(sim, 1)
+        await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 21")
+        env.login("desk-anna")
+        board = env.area.sessions_screen
+        t = board.table
+        await wait_until(lambda: row_of(t, "Room 21") >= 0 and board.rows[0].state == "CHARGING", timeout=15,
+                         what="charging row")
+        await board.refresh()
+        assert cell(t, row_of(t, "Room 21"), 1) == "Charging"
+        board.timer.stop()                      # no refresh in between: the switch alone
+        try:
+            set_language("de")
+            board.retranslate()
+            assert cell(t, row_of(t, "Room 21"), 1) == "Lädt"
+        finally:
+            set_language("en")
+
+    run_scenario(ui_loop, scenario())

@@ -20,3 +20,21 @@ def test_ring_is_not_cut_off(qtbot):
         img = g.grab().toImage()
         edge = _edge_colours(img)
         assert g.color.name() not in edge and g.track.name() not in edge, (w, h, edge)
+
+
+def test_scale_numbers_are_written_as_the_language_on_screen_writes_them(qtbot):
+    """A German guest read "7.5" on the scale beside a reading of "11,0"."""
+    from kiosk.i18n import set_language
+    from kiosk.ui.widgets.scale import label
+
+    g = PowerGauge()
+    qtbot.addWidget(g)
+    g.set_value(3.0, 11.0, "3,0")
+    try:
+        for lang, sep in (("de", ","), ("fr", ","), ("nl", ","), ("en", ".")):
+            set_language(lang)
+            texts = [label(v) for v in g.scale_ticks()]
+            fractional = [t for t in texts if not t.isdigit()]
+            assert fractional and all(sep in t for t in fractional), (lang, texts)
+    finally:
+        set_language("en")

@@ -122,6 +122,8 @@ def test_live_session_gauge_chart_estimate_and_stop_with_receipt(kiosk_factory, 
         await poll_until(lambda: live.gauge.value > 0, 30, what="power on the gauge")
         await poll_until(lambda: len(live.chart.points) >= 2, 60, what="power chart")
         assert live.stop.isVisible() and not live.receipt.isVisible()
+        # the way out beside Stop says the charging goes on (a plain "Done" read as a stop)
+        assert live.done.text() == "Leave it charging"
         click(live.stop)
         assert sh.current_name() == "stop_confirm"
         click(sh.screen("stop_confirm").no)          # changed their mind

@@ -190,7 +190,8 @@ class LiveScreen(Screen):
     def retranslate(self) -> None:
         self.stop.setText(_("Stop charging"))
         self.receipt.setText(_("Show receipt"))
-        self.done.setText(_("Done"))
+        # beside "Stop charging", a plain "Done" read as another way to stop
+        self.done.setText(_("Leave it charging") if Action.STOP in self._exits else _("Done"))
         self.chart.empty_text = _("The power chart appears after a few minutes.")
         self.chart_title.setText(_("Power over time"))
         caps = {"energy": _("Energy"), "elapsed": _("Time"), "cost": _("Estimated cost so far"),

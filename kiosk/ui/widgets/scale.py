@@ -36,4 +36,10 @@ def ticks(maximum: float, count: int = 5) -> list[float]:
 
 
 def label(v: float) -> str:
-    return f"{v:.1f}".rstrip("0").rstrip(".") if v % 1 else f"{v:.0f}"
+    """A scale's number as the language on screen writes it ("7.5", "7,5"; "10", not "10.0"):
+    the reading beside it already does."""
+    from babel.numbers import format_decimal
+
+    from kiosk.i18n import babel_locale
+
+    return format_decimal(round(v, 1), format="#,##0.#", locale=babel_locale())

@@ -38,13 +38,12 @@ from kiosk.ui import icons, theme_apply
 from kiosk.ui.base import TouchButton
 from kiosk.ui.input_watch import InputWatch
 from kiosk.ui.lockdown import KioskLockdown, install_lockdown
-from kiosk.ui.metrics import COMPACT_BELOW, DEFAULT_CAP_RATIO, Metrics, metrics, plausible_diagonal  # noqa: I001
+from kiosk.ui.metrics import DEFAULT_CAP_RATIO, Metrics, metrics, plausible_diagonal  # noqa: I001
 from kiosk.ui.overlays import IdlePrompt, Toast
 from kiosk.ui.page_stack import PageStack
 from kiosk.ui.theme import palette, stylesheet
 
-__all__ = ["Shell", "KioskLockdown", "install_lockdown", "IdlePrompt", "Toast", "DEFAULT_SIZE",
-           "is_compact"]
+__all__ = ["Shell", "KioskLockdown", "install_lockdown", "IdlePrompt", "Toast", "DEFAULT_SIZE"]
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +51,6 @@ PinVerifier = Callable[[str], "bool | Awaitable[bool]"]
 
 #: Default window size (also the screenshot size): a common 10" kiosk panel.
 DEFAULT_SIZE = (1280, 800)
-
-
-def is_compact(width: int, height: int) -> bool:
-    return width <= height or width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
 
 
 def _cap_ratio() -> float:
@@ -128,9 +123,7 @@ class Shell(QWidget):
         self.languages = list(languages or i18n.LANGUAGES)
         self._pin_verifier = pin_verifier
         self._allow_close = False
-        #: the screen "home" means while the kiosk is out of order (its journal cannot be
-        #: used): a PIN screen left, or a timeout, must not show guests a board they cannot use
-        self.home_override: str | None = None
+        self.home_override: str | None = None    # "out_of_order": go_home() keeps guests off the board
         self._screens: dict[str, QWidget] = {}
         self.flow_screens: set[str] = set()
         self._factories: dict[str, Callable[[], QWidget]] = {}
@@ -317,9 +310,8 @@ class Shell(QWidget):
 
     # -- theme -----------------------------------------------------------------------------
     def apply_theme(self, venue_color: str | None = None, high_contrast: bool | None = None) -> None:
-        """``high_contrast`` here is the staff setting (the default for every guest); when it
-        changes, a guest's own choice gives way to it (the same setting again, e.g. applied
-        when the attendant desk is installed, leaves the guest's choice alone)."""
+        """``high_contrast`` here is the staff setting (every guest's default); a change of it
+        (not the same value again) overrides a guest's own choice."""
         if venue_color is not None:
             self.venue_color = venue_color
         if high_contrast is not None and high_contrast != self.default_high_contrast:
@@ -428,13 +420,11 @@ class Shell(QWidget):
         return bool(res)
 
     def open_attendant(self) -> bool:
-        """After a good PIN: the attendant desk, or False while it is not there (it is
-        installed once the kiosk is up, and needs the session journal)."""
-        if not self.has_screen("attendant"):
-            return False
-        self.show_screen("attendant")
-        self.attendant_opened.emit()
-        return True
+        """After a good PIN: the desk, or False before it is installed (start-up, out of order)."""
+        if self.has_screen("attendant"):
+            self.show_screen("attendant")
+            self.attendant_opened.emit()
+        return self.has_screen("attendant")
 
     def request_exit(self) -> None:
         self._allow_close = True

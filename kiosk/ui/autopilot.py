@@ -102,25 +102,18 @@ def cut_off_texts(root: Any) -> list[str]:
 
 
 def _button_cut_off(w: Any) -> list[str]:
-    """A push button's text and icon against the room inside its border and padding (the
-    style sheet's box), in the font it is painted in: the theme draws a checked button bold,
-    so a checkable one is measured bold (it may be checked at any time)."""
-    from PySide6.QtGui import QFont, QFontMetrics
+    """A push button's text and icon (kiosk.ui.base.button_text_size: bold when checkable)
+    against the room inside its border and padding (the style sheet's box) as it is now."""
     from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
+    from kiosk.ui.base import button_text_size
 
     opt = QStyleOptionButton()
     w.initStyleOption(opt)
     room = w.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, w)
-    font = QFont(w.font())
-    if w.isCheckable():
-        font.setBold(True)
-    fm = QFontMetrics(font)
-    lines = w.text().split("\n")
-    width = max(fm.horizontalAdvance(line) for line in lines)
-    if not w.icon().isNull():
-        width += w.iconSize().width() + 4      # the icon and Qt's gap beside it
-    if width > room.width() + 1 or fm.height() * len(lines) > room.height() + 2:
-        return [f"{w.objectName() or 'button'}: {w.text()!r} needs {width}px, has {room.width()}"]
+    need = button_text_size(w)
+    if need.width() > room.width() + 1 or need.height() > room.height() + 2:
+        return [f"{w.objectName() or 'button'}: {w.text()!r} needs {need.width()}px, has {room.width()}"]
     return []
 
 

@@ -116,7 +116,7 @@ class TouchButton(QPushButton):
     def sizeHint(self):  # noqa: N802 - Qt API
         from kiosk.ui.theme_apply import touch_px
 
-        hint = room_for_checked_text(self, super().sizeHint())
+        hint = fit_text_hint(self, super().sizeHint())
         if hint.width() < touch_px():      # at least a finger wide (e.g. "EN")
             hint.setWidth(touch_px())
         return hint
@@ -135,35 +135,41 @@ class TouchButton(QPushButton):
             button_icon(self)
 
 
-def room_for_checked_text(button: QPushButton, hint: Any) -> Any:
-    """``hint`` widened, where needed, to the room the button's text and icon take in the
-    font it is painted in: the theme paints a checked button bold (state never by colour
-    alone) while Qt sizes it from its normal font (and may keep a hint from an earlier
-    font), so checking a button sized to its text cut the text off ("High contras"). A
-    checkable button is measured bold and in its checked box, as it may be checked at any
-    time (Qt does not ask again). The same measure as ``kiosk.ui.autopilot.cut_off_texts``."""
-    text = button.text()
-    if not text:
-        return hint
+def button_text_size(button: QPushButton) -> Any:
+    """The room (QSize) a button's text and icon take in the font it is painted in: the
+    theme paints a checked button bold (state never by colour alone), so a checkable one
+    is measured bold, as it may be checked at any time. Its size hint and the cut-off
+    check (``kiosk.ui.autopilot.cut_off_texts``) both use this measure."""
     from PySide6.QtCore import QSize
     from PySide6.QtGui import QFont, QFontMetrics
-    from PySide6.QtWidgets import QStyle, QStyleOptionButton
 
     font = QFont(button.font())
     if button.isCheckable():
         font.setBold(True)
     fm = QFontMetrics(font)
-    lines = text.split("\n")
+    lines = button.text().split("\n")
     width = max(fm.horizontalAdvance(line) for line in lines)
     height = fm.height() * len(lines)
     if not button.icon().isNull():
         width += button.iconSize().width() + 4      # the icon and Qt's gap beside it
         height = max(height, button.iconSize().height())
+    return QSize(width, height)
+
+
+def fit_text_hint(button: QPushButton, hint: Any) -> Any:
+    """``hint`` widened, where needed, to :func:`button_text_size` in the button's box. Qt
+    sizes a button from its normal font and unchecked box and does not ask again when it is
+    checked, so checking a button sized to its text cut the text off ("High contras"); a
+    checkable button is sized in its checked box (a thicker border)."""
+    if not button.text():
+        return hint
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton
+
     opt = QStyleOptionButton()
     button.initStyleOption(opt)
-    if button.isCheckable():          # and in its checked box (a thicker border)
+    if button.isCheckable():
         opt.state |= QStyle.StateFlag.State_On
-    need = button.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, opt, QSize(width, height), button)
+    need = button.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, opt, button_text_size(button), button)
     if need.width() > hint.width():
         hint.setWidth(need.width())
     return hint

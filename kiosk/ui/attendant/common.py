@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 import shiboken6
 
 from kiosk.i18n import Translator, babel_locale, current_language
-from kiosk.ui.base import room_for_checked_text
+from kiosk.ui.base import fit_text_hint
 
 _ = Translator("attendant")
 
@@ -41,7 +41,7 @@ class TouchButton(QPushButton):
             self.setObjectName(name)
 
     def sizeHint(self):  # noqa: N802 - Qt API
-        return room_for_checked_text(self, super().sizeHint())
+        return fit_text_hint(self, super().sizeHint())
 
     def minimumSizeHint(self):  # noqa: N802 - a layout never squeezes a button's text
         hint = self.sizeHint() if self.text() else super().minimumSizeHint()

@@ -246,7 +246,7 @@ def _report_child(args: list[str], timeout: float, root: Path = ROOT) -> dict:
     raise RuntimeError(f"child {args} failed: {proc.stderr[-3000:]}")
 
 
-def _time_command(args: list[str], env: dict, timeout: float = 60) -> float:
+def _time_command(args: list[str], env: dict, timeout: float = 60, root: Path = ROOT) -> float:
     """Milliseconds from spawning ``args`` to the READY=1 it sends to $NOTIFY_SOCKET (the
     process is then stopped with SIGTERM, as systemd would)."""
     import signal
@@ -259,7 +259,7 @@ def _time_command(args: list[str], env: dict, timeout: float = 60) -> float:
     try:
         t = time.perf_counter()
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env=dict(env, NOTIFY_SOCKET=str(path)), cwd=ROOT)
+                                env=dict(env, NOTIFY_SOCKET=str(path)), cwd=root)
         try:
             while True:
                 msg = sock.recv(4096).decode()
@@ -276,16 +276,24 @@ def _time_command(args: list[str], env: dict, timeout: float = 60) -> float:
         path.unlink(missing_ok=True)
 
 
+def _command_env(sim, root: Path = ROOT) -> dict:
+    """The environment of `python -m kiosk run --windowed` (of the tree ``root``) against ``sim``:
+    no configuration file, a fresh data folder per run."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-cold-"))
+    (tmp / "none.toml").write_text("")            # no configuration file: the environment only
+    return dict(_env(), PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                KIOSK_BASE_URL=sim.base_url, KIOSK_API_KEY="demo-key", KIOSK_APP_TOKEN="bench-cold",
+                KIOSK_DATA_DIR=str(tmp / "data"), KIOSK_LOG_DIR=str(tmp / "logs"),
+                KIOSK_VENUE_LOCATION_IDS=",".join(sim.venue.location_ids), KIOSK_PAYMENT_EXTERNAL_REF="venue-demo",
+                KIOSK_CAMERA="none", KIOSK_CONFIG=str(tmp / "none.toml"))
+
+
 def cold_start(n: int) -> dict:
     from kiosk.sim import SimServer
 
     sim = SimServer(host="127.0.0.1", port=0, speed=1.0, api_key="demo-key").start()
-    tmp = Path(tempfile.mkdtemp(prefix="bench-cold-"))
-    (tmp / "none.toml").write_text("")            # no configuration file: the environment only
     ids = ",".join(sim.venue.location_ids)
-    env = dict(_env(), KIOSK_BASE_URL=sim.base_url, KIOSK_API_KEY="demo-key", KIOSK_APP_TOKEN="bench-cold",
-               KIOSK_DATA_DIR=str(tmp / "data"), KIOSK_LOG_DIR=str(tmp / "logs"), KIOSK_VENUE_LOCATION_IDS=ids,
-               KIOSK_PAYMENT_EXTERNAL_REF="venue-demo", KIOSK_CAMERA="none", KIOSK_CONFIG=str(tmp / "none.toml"))
+    env = _command_env(sim)
     bare_cmd = [sys.executable, str(ROOT / "bench" / "bare_window.py")]
     kiosk_cmd = [sys.executable, "-m", "kiosk", "run", "--windowed"]
     # as installed: pip and the .deb compile the bytecode; a source tree whose modules were
@@ -333,9 +341,10 @@ def _board_figure(marks: dict, bare_ms: float) -> dict | None:
 
 
 def against_start(base: Path, rounds: int) -> dict:
-    """Launch to a filled board (the in-process child, its first frame and its longest stall
-    on the way) of this tree and of ``base``, alternated ``rounds`` times against one
-    simulator; medians and this/base ratios."""
+    """The cold start of the real command (to its READY=1) and the launch to a filled board
+    (the in-process child, its first frame and its longest stall on the way) of this tree and
+    of ``base``, alternated ``rounds`` times against one simulator; medians and this/base
+    ratios."""
     from kiosk.sim import SimServer
 
     sim = SimServer(host="127.0.0.1", port=0, speed=1.0, api_key="demo-key").start()
@@ -348,6 +357,9 @@ def against_start(base: Path, rounds: int) -> dict:
         for _ in range(rounds):
             for name, root in (("base", base), ("this", ROOT)):
                 m = marks[name]
+                m.setdefault("command_ready_ms", []).append(
+                    _time_command([sys.executable, "-m", "kiosk", "run", "--windowed"], _command_env(sim, root),
+                                  root=root))
                 m.setdefault("first_frame_ms", []).append(
                     _time_child(["--child", "kiosk", "--base-url", sim.base_url, "--locations", ids], marks=m,
                                 root=root))
@@ -355,7 +367,7 @@ def against_start(base: Path, rounds: int) -> dict:
         sim.stop()
     out: dict = {"benchmark": "ui-against-start", "base": str(base), "rounds": rounds,
                  "load_average": os.getloadavg()}
-    for key, name in (("first_frame_ms", "first_frame_ms"), ("BOARD", "launch_to_board_ms"),
+    for key, name in (("command_ready_ms", "cold_start_command_ms"), ("first_frame_ms", "first_frame_ms"), ("BOARD", "launch_to_board_ms"),
                       ("STALL", "max_stall_first_frame_to_board_ms")):
         this, base_ = statistics.median(marks["this"][key]), statistics.median(marks["base"][key])
         out[name] = {"this_median": round(this, 1), "base_median": round(base_, 1), "ratio": round(this / base_, 2),

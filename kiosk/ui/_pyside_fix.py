@@ -1,4 +1,9 @@
-"""Work around a reference-count bug of PySide6 6.12 (shiboken6) on CPython < 3.12: every
+"""Two PySide6 workarounds, applied when :mod:`kiosk.ui` is imported.
+
+1. :func:`skip_feature_scan`: PySide6's import hook reads the source of every module.
+2. :func:`pin_none`: a reference-count bug of 6.12 on CPython < 3.12.
+
+Work around a reference-count bug of PySide6 6.12 (shiboken6) on CPython < 3.12: every
 call of a Qt method returning ``void`` drops one reference to ``None`` that it never took
 (measured: 1000 ``QWidget.update()`` calls lower ``sys.getrefcount(None)`` by 1000). On
 3.12+ ``None`` is immortal (PEP 683) and nothing happens; on 3.11 the count reaches zero
@@ -50,4 +55,37 @@ def pin_none() -> bool:
     for obj in (None, True, False, Ellipsis, NotImplemented, *range(-5, 257)):
         ctypes.c_ssize_t.from_address(id(obj)).value += EXTRA
     _PINNED = True
+    return True
+
+
+def skip_feature_scan() -> bool:
+    """Stop PySide6 reading the source of every module imported after it.
+
+    PySide6 replaces ``__import__`` so that a module may write ``from __feature__ import
+    snake_case, true_property``; to tell modules that might do so from the others, its hook
+    ``shibokensupport.feature.feature_imported`` reads each newly imported module's whole
+    source (``inspect.getsource``) and looks for the word "PySide6". The kiosk selects no
+    feature (tests/ui/test_pyside_fix.py checks its sources), so this is pure cost: ~20 ms
+    before the first frame, ~30 ms more until the board (httpx, pydantic and the services
+    load after PySide6), and the sources of ~250 modules (~5 MB of text) kept in
+    ``linecache``. The hook becomes a no-op: a module then has no entry in PySide6's feature
+    table, which to PySide6 means the default, no features. ``from __feature__ import`` goes
+    through another function (``feature_import``) and still works. Returns True when the hook
+    was replaced (PySide6 6.4 and later on CPython have it)."""
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is None or not callable(getattr(feature, "feature_imported", None)):
+        return False
+    if getattr(feature.feature_imported, "_kiosk_skip", False):
+        return False
+
+    def feature_imported(module: object) -> None:
+        return None
+
+    feature_imported._kiosk_skip = True  # type: ignore[attr-defined]
+    feature.feature_imported = feature_imported
+    # the C side calls the loader's name, which binds itself to the feature module's function
+    # at its first call: an import between PySide6's and this one has made that call already
+    loader = sys.modules.get("shibokensupport.signature.loader")
+    if loader is not None and callable(getattr(loader, "feature_imported", None)):
+        loader.feature_imported = feature_imported
     return True

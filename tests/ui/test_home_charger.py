@@ -233,3 +233,27 @@ def test_a_guest_types_the_room_and_any_surname_initial_on_the_keypad(kiosk_fact
         assert "214" in ch.room_text.text()
 
     ui_loop.run_until_complete(scenario())
+
+
+def test_the_connector_is_named_in_the_guests_language(kiosk_factory, sim, ui_loop):
+    """"Type 2" is "Typ 2" to a German driver (CCS and CHAdeMO are names, said alike)."""
+    async def scenario():
+        ctx = await kiosk_factory(sim).start()
+        sh = ctx.shell
+        await poll_until(lambda: sh.screen("home").bay_buttons, what="board")
+        evse = next(e for e in sim.venue.venue_evses()
+                    if e.power_type == "AC" and not sim.scenario.is_blocked(e.evse_uid))
+        sh.screen("home").on_code(evse.qr_url)
+        ch = sh.screen("charger")
+        await poll_until(lambda: ch.details is not None, what="charger details")
+
+        def shown() -> list[str]:
+            ws = [ch.conn_layout.itemAt(i).widget() for i in range(ch.conn_layout.count())]
+            return [w.text() if hasattr(w, "text") else w.accessibleName() for w in ws if w is not None]
+
+        assert any(t.startswith("Type 2 · ") for t in shown()) and "Type 2" in shown()
+        sh.set_language("de")
+        await poll_until(lambda: any(t.startswith("Typ 2 · ") for t in shown()), what="German connector")
+        assert "Typ 2" in shown() and not any("Type 2" in t for t in shown())    # the icon's name too
+
+    ui_loop.run_until_complete(scenario())

@@ -6,16 +6,24 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-#: standard -> short display name (proper names, not translated)
+from kiosk.i18n import N_, Translator
+
+_ = Translator("ui")
+
+#: standard -> short display name: proper names stay as they are, the "Type" of Type 1 and
+#: Type 2 is said in the guest's language (German drivers know the plug as "Typ 2")
 STANDARD_NAMES = {
-    "IEC_62196_T2": "Type 2", "IEC_62196_T2_COMBO": "CCS", "CHADEMO": "CHAdeMO",
-    "IEC_62196_T1": "Type 1", "IEC_62196_T1_COMBO": "CCS 1", "DOMESTIC_F": "Schuko",
+    "IEC_62196_T2": N_("Type 2"), "IEC_62196_T2_COMBO": "CCS", "CHADEMO": "CHAdeMO",
+    "IEC_62196_T1": N_("Type 1"), "IEC_62196_T1_COMBO": "CCS 1", "DOMESTIC_F": "Schuko",
     "TESLA_S": "Tesla", "TESLA_R": "Tesla",
 }
+_TRANSLATED = {"IEC_62196_T2", "IEC_62196_T1"}
 
 
 def standard_name(std: str | None) -> str:
     s = str(getattr(std, "value", std) or "")
+    if s in _TRANSLATED:
+        return _(STANDARD_NAMES[s])
     return STANDARD_NAMES.get(s, s.replace("_", " ").title() if s else "?")
 
 

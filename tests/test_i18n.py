@@ -78,3 +78,19 @@ def test_translator_switches_language(tmp_path, monkeypatch):
     finally:
         set_language(before)
         i18n.reload_catalogues()
+
+
+def test_staff_and_guests_call_a_bay_by_the_same_word():
+    """A guest reads "Platz 3" on the kiosk and asks reception about it: the desk says "Platz 3"
+    too (it said "Stellplatz"; in French "Emplacement", which is also the kiosk's "Location")."""
+    def catalog(lang, domain):
+        return read_po((LOCALE_DIR / lang / f"{domain}.po").open("rb"), locale=lang)
+
+    for lang in ("nl", "de", "fr"):
+        ui, staff = catalog(lang, "ui"), catalog(lang, "attendant")
+        word = ui.get("Bay {n}").string.split("{")[0].strip()
+        assert staff.get("Bay").string == word, lang
+        assert staff.get("Bay {bay}").string.split("{")[0].strip() == word, lang
+        assert ui.get("Level {level}, bay {n}").string.lower().split(",")[1].split("{")[0].strip() == word.lower()
+        if ui.get("Location") is not None:
+            assert ui.get("Location").string != word, lang

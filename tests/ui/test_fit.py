@@ -68,3 +68,53 @@ def test_at_800x480_the_payer_choice_is_in_sight_beside_start(kiosk_factory, sim
             assert ch.room_text.text()                  # what the guest pays, said in sight
 
     ui_loop.run_until_complete(scenario())
+
+
+SIZES = ((800, 480), (1280, 800), (1920, 1080), (1080, 1920))
+
+
+def test_the_idle_prompt_and_out_of_order_fit_every_size_language_and_theme(kiosk_factory, sim, ui_loop):
+    """Two screens the screenshot run does not reach (a guest who walks away mid-flow, a kiosk
+    whose journal cannot be written): their texts whole and inside the window everywhere."""
+    from kiosk.i18n import set_language
+    from kiosk.ui.screens.out_of_order import REASONS, OutOfOrderScreen
+
+    async def scenario():
+        ctx = await kiosk_factory(sim, idle_prompt_s=60).start()
+        sh = ctx.shell
+        await poll_until(lambda: sh.screen("home").bay_buttons, what="board")
+        click(sh.screen("home").my_session)          # a guest types a code, then walks away
+        ctx.flow.choose_code_charger(sim.venue.venue_evses()[0].evse_uid)
+        sh.set_idle_timeout(61)
+        await poll_until(lambda: sh.idle_prompt.isVisible() and ctx.flow.warning() is not None, 5,
+                         what="still-there prompt")
+        problems = []
+        for size in SIZES:
+            sh.resize(*size)
+            for high in (False, True):
+                sh.apply_theme(high_contrast=high)
+                for lang in LANGUAGES:
+                    set_language(lang)
+                    await asyncio.sleep(0.03)
+                    assert sh.idle_prompt.isVisible() and sh.idle_prompt.title.text()
+                    where = f"idle prompt {size} {'high' if high else 'normal'} {lang}"
+                    problems += [f"{where}: {p}" for p in cut_off_texts(sh.idle_prompt)
+                                 + outside_window(sh, sh.idle_prompt.card)]
+        click(sh.idle_prompt.keep)
+        if not sh.has_screen("out_of_order"):
+            sh.add_screen("out_of_order", OutOfOrderScreen())
+        ooo = sh.screen("out_of_order")
+        sh.show_screen("out_of_order")
+        for reason in REASONS:
+            ooo.set_reason(reason, "")
+            for size in SIZES:
+                sh.resize(*size)
+                for lang in LANGUAGES:
+                    set_language(lang)
+                    await asyncio.sleep(0.03)
+                    assert ooo.isVisible() and ooo.staff.text()
+                    where = f"out of order ({reason}) {size} {lang}"
+                    problems += [f"{where}: {p}" for p in cut_off_texts(ooo) + outside_window(sh, ooo)]
+        assert not problems, problems[:10]
+
+    ui_loop.run_until_complete(scenario())

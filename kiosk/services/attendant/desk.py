@@ -46,7 +46,7 @@ class DeskRow:
     @property
     def state_text(self) -> str:
         """The state's title in the language on screen now (a row outlives a language switch)."""
-        return _state_title(self.state)
+        return state_title(self.state)
     origin: str | None = None       # which screen started it (a shared venue journal says; else None)
 
     @property
@@ -183,7 +183,8 @@ def _stoppable(state: str, row: Any) -> bool:
             and getattr(row, "charge_session_id", None) is not None and getattr(row, "stop_requested_at", None) is None)
 
 
-def _state_title(status: str) -> str:
+def state_title(status: str) -> str:
+    """A service status as staff read it ("CHARGING" -> "Charging"), in the language on screen."""
     from kiosk.core.session import describe_state, parse_state
 
     st = parse_state(status)

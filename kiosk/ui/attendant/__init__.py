@@ -67,12 +67,13 @@ class AttendantServices:
     scan_factory: ScanFactory | None = None
     export_dir: Path | None = None
     billing: Any = None                # kiosk.services.billing.BillingService (hotel billing)
+    venue: Any = None                  # kiosk.services.venue.VenueService: bays as guests read them
 
     @classmethod
     def create(cls, *, sessions: Any, client: Any, data_dir: Path | str, runtime: RuntimeSettings | None = None,
                settings: Any = None, tz: str = "Europe/Amsterdam", checks: Any = None,
                scan_factory: ScanFactory | None = None, export_dir: Path | str | None = None,
-               journal_path: Path | str | None = None, billing: Any = None) -> AttendantServices:
+               journal_path: Path | str | None = None, billing: Any = None, venue: Any = None) -> AttendantServices:
         data_dir = Path(data_dir)
         if runtime is None:
             runtime = (RuntimeSettings.from_settings(settings) if settings is not None
@@ -89,7 +90,7 @@ class AttendantServices:
         return cls(sessions=sessions, client=client, runtime=runtime, history=history, wallet=wallet,
                    data_dir=data_dir, journal_path=Path(journal_path) if journal_path else None, checks=checks,
                    scan_factory=scan_factory, export_dir=Path(export_dir) if export_dir else data_dir / "exports",
-                   billing=billing)
+                   billing=billing, venue=venue)
 
 
 def _guest_lookup(journal: Any) -> Any:
@@ -118,9 +119,9 @@ class AttendantArea(QWidget):
         self.attendant: Any = None
         self.desk = SessionsDesk(services.sessions, services.client, None)
         audit_record = getattr(services.sessions, "audit", None)
-        self.sessions_screen = SessionsScreen(self.desk)
+        self.sessions_screen = SessionsScreen(self.desk, venue=services.venue)
         self.history_screen = HistoryScreen(services.history, services.export_dir or services.data_dir / "exports",
-                                            audit=audit_record)
+                                            audit=audit_record, venue=services.venue)
         self.wallet_screen = WalletScreen(services.wallet)
         self.diagnostics_screen = DiagnosticsScreen(
             services.checks, data_dir=services.data_dir, journal_path=services.journal_path,
@@ -342,7 +343,7 @@ def install(shell: Any, ctx: Any) -> AttendantServices:
     services = AttendantServices.create(
         sessions=ctx.sessions, client=ctx.client, data_dir=settings.data_dir, runtime=runtime, settings=settings,
         checks=_doctor_checks(settings, ctx.client), scan_factory=_scan_factory(settings, _demo_payloads(ctx)),
-        journal_path=settings.journal_path(), billing=getattr(ctx, "billing", None))
+        journal_path=settings.journal_path(), billing=getattr(ctx, "billing", None), venue=getattr(ctx, "venue", None))
 
     def build() -> AttendantArea:
         area = AttendantArea(services)

@@ -12,6 +12,7 @@ from qasync import asyncSlot
 
 from kiosk.core.session import ACTIVE, API_STATES, FAILURES
 from kiosk.i18n import Translator
+from kiosk.services.attendant.desk import state_title
 from kiosk.services.history import (
     ALL_STATUSES,
     HistoryFilter,
@@ -21,7 +22,7 @@ from kiosk.services.history import (
     format_duration,
 )
 
-from .common import TOUCH, MessageLine, TouchButton, combo, fill_row, kwh, money, table, touch
+from .common import TOUCH, MessageLine, TouchButton, bay_text, combo, fill_row, kwh, money, table, touch
 
 _ = Translator("attendant")
 
@@ -30,10 +31,11 @@ class HistoryScreen(QWidget):
     loaded = Signal()
 
     def __init__(self, history: HistoryService, export_dir: Path | str, audit=None, actor: str = "attendant",
-                 parent: QWidget | None = None) -> None:
+                 venue=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("attendant-history")
         self.history = history
+        self.venue = venue            # the guest side's venue: bays named as guests read them
         self.export_dir = Path(export_dir)
         self.audit = audit
         self.actor = actor
@@ -98,7 +100,7 @@ class HistoryScreen(QWidget):
         self.status.addItem(_("Running"), "ACTIVE")
         self.status.addItem(_("Failed starts"), "FAILED")
         for s in ALL_STATUSES:
-            self.status.addItem(s, s)
+            self.status.addItem(state_title(s), s)
         self.status.setCurrentIndex(max(0, self.status.findData(keep_status)))
         if self.payment.count() == 0:
             self.payment.addItem(_("All payment methods"), None)
@@ -149,14 +151,15 @@ class HistoryScreen(QWidget):
         tz = self.history.tz
         self.table.setRowCount(len(res.rows))
         for i, r in enumerate(res.rows):
+            bay = bay_text(self.venue, r.evse_uid, r.bay)
             fill_row(self.table, i, [
                 r.start_time.astimezone(tz).strftime("%Y-%m-%d %H:%M") if r.start_time else "",
-                r.bay, r.tag, kwh(r.energy_kwh), _duration(r.duration),
+                bay, r.tag, kwh(r.energy_kwh), _duration(r.duration),
                 money(r.total_incl_vat, r.currency), money(r.vat, r.currency),
-                " ".join(x for x in (r.kiosk_receipt_number, r.receipt_number) if x), r.status,
+                " ".join(x for x in (r.kiosk_receipt_number, r.receipt_number) if x), state_title(r.status),
                 money(r.guest_incl_vat, r.currency) if r.guest_incl_vat is not None else "",
                 money(r.difference, r.currency) if r.difference is not None else "",
-            ], key=r.charge_session_id)
+            ], key=r.charge_session_id, tips={1: r.bay} if r.bay != bay else None)
         keep = self.payment.currentData()
         known = {self.payment.itemData(i) for i in range(1, self.payment.count())}
         for pm_id, label in sorted(res.payment_methods.items(), key=lambda kv: kv[1]):

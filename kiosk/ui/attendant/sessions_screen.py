@@ -5,6 +5,7 @@ guest code for a guest who lost theirs (audited; the old code stops working)."""
 
 from __future__ import annotations
 
+from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
@@ -13,7 +14,8 @@ from qasync import asyncSlot
 from kiosk.i18n import Translator
 from kiosk.services.attendant import DeskError, DeskRow, SessionsDesk
 
-from .common import MessageLine, alive, TouchButton, combo, fill_row, kw, kwh, money, select_key, selected_key, table
+from .common import (MessageLine, TouchButton, alive, bay_text, combo, fill_row, kw, kwh, money, select_key,
+                     selected_key, table)
 
 _ = Translator("attendant")
 
@@ -32,10 +34,12 @@ def elapsed_text(seconds: int) -> str:
 class SessionsScreen(QWidget):
     loaded = Signal()
 
-    def __init__(self, desk: SessionsDesk, *, refresh_ms: int = 5000, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: SessionsDesk, *, refresh_ms: int = 5000, venue: Any = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("attendant-sessions")
         self.desk = desk
+        self.venue = venue            # the guest side's venue: bays named as guests read them
         self.rows: list[DeskRow] = []
         self.title = QLabel()
         self.table = table("sessions-table", 9)
@@ -113,6 +117,9 @@ class SessionsScreen(QWidget):
         self.code_timer.stop()
         self.code.clear()
 
+    def bay(self, row: DeskRow) -> str:
+        return bay_text(self.venue, row.evse_uid, row.bay)
+
     def selected(self) -> DeskRow | None:
         key = selected_key(self.table)
         return next((r for r in self.rows if r.id == key), None)
@@ -146,10 +153,11 @@ class SessionsScreen(QWidget):
             est = money(r.estimate_incl_vat, r.currency) if r.estimate_incl_vat is not None else "–"
             if r.estimate_incl_vat is not None and not r.estimate_final:
                 est = _("about {amount}", amount=est)
+            bay = self.bay(r)
             fill_row(self.table, i, [
-                r.bay, r.state_text, kw(r.power_kw), kwh(r.energy_kwh), elapsed_text(r.elapsed_s), est, r.tag,
+                bay, r.state_text, kw(r.power_kw), kwh(r.energy_kwh), elapsed_text(r.elapsed_s), est, r.tag,
                 r.failure, r.origin or (_("this kiosk") if r.source == "kiosk" else _("service only")),
-            ], key=r.id)
+            ], key=r.id, tips={0: r.bay} if r.bay != bay else None)   # the EVSE id, for the operator
         if keep:
             select_key(self.table, keep)
 
@@ -171,8 +179,8 @@ class SessionsScreen(QWidget):
         except Exception as exc:  # noqa: BLE001 - SessionError subclasses carry a translated message
             self.message.error(str(exc) or type(exc).__name__)
             return
-        self.message.info(_("Stop sent for bay {bay} ({state}). The guest can unplug once it has stopped.",
-                            bay=row.bay, state=state))
+        self.message.info(_("Stop sent for {bay} ({state}). The guest can unplug once it has stopped.",
+                            bay=self.bay(row), state=state))
         self._busy = False
         await self._reload()
 
@@ -195,7 +203,7 @@ class SessionsScreen(QWidget):
         except Exception as exc:  # noqa: BLE001
             self.message.error(str(exc) or type(exc).__name__)
             return
-        lines = [_("Receipt {number}", number=r.receipt_number or "–"), _("Bay {bay}", bay=row.bay)]
+        lines = [_("Receipt {number}", number=r.receipt_number or "–"), self.bay(row)]
         if r.started_at:
             lines.append(_("Started {time}", time=r.started_at.astimezone().strftime("%Y-%m-%d %H:%M")))
         if r.ended_at:
@@ -222,7 +230,7 @@ class SessionsScreen(QWidget):
         except Exception as exc:  # noqa: BLE001
             self.message.error(str(exc) or type(exc).__name__)
             return
-        self.code.setText(_("New code for bay {bay}: {code} (tell the guest; the old code no longer works)",
-                            bay=row.bay, code=code))
+        self.code.setText(_("New code for {bay}: {code} (tell the guest; the old code no longer works)",
+                            bay=self.bay(row), code=code))
         self.code_timer.start()
         self.message.info("")

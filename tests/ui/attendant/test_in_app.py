@@ -4,6 +4,7 @@ started through the app is stopped from the desk; runtime settings apply live.
 ("Quit kiosk" is tested on a bare shell in test_pin_access: in the app it stops the loop.)"""
 
 from kiosk.ui.attendant import AttendantArea
+from kiosk.ui.texts import evse_title
 from tests.plugins.attendant import run_scenario, wait_until
 
 
@@ -36,10 +37,24 @@ def test_desk_in_the_real_app(qtbot, ui_loop, sim, kiosk_factory):
         board = area.sessions_screen
         await wait_until(lambda: any(r.tag == "Room 808" for r in board.rows), timeout=15, what="guest row")
         row = next(i for i, r in enumerate(board.rows) if r.tag == "Room 808")
+        # the bay as the guest reads it on the kiosk (bay and car park), the EVSE id on hover
+        title = evse_title(ctx.venue, evse.evse_uid, "", sep=" \u00b7 ")
+        assert " \u00b7 " in title and board.table.item(row, 0).text() == title
+        assert board.table.item(row, 0).toolTip() == board.rows[row].bay != title
         board.table.selectRow(row)
         board.reason.setCurrentText("Guest asked at the desk")
         board.stop_btn.click()
         await wait_until(lambda: "Stop sent" in board.message.text(), timeout=15, what="stopped")
+        assert f"Stop sent for {title} (" in board.message.text()
+        # the history: the same bay name, states in words (not the service's CHARGING)
+        hist = area.history_screen
+        area.tabs.setCurrentWidget(hist)
+        await wait_until(lambda: hist.table.rowCount() >= 1, timeout=15, what="history rows")
+        shown = [(hist.table.item(r, 1).text(), hist.table.item(r, 8).text()) for r in range(hist.table.rowCount())]
+        assert title in [bay for bay, _state in shown], shown
+        assert all(state and not state.isupper() for _bay, state in shown), shown
+        assert all(not hist.status.itemText(i).isupper() for i in range(hist.status.count()))
+        area.tabs.setCurrentWidget(board)
         entry = ctx.sessions.journal.audit_entries(5)
         assert any(e.action == "session.stop" and e.session_key == started.session.key
                    and "Guest asked at the desk" in e.detail for e in entry)

@@ -14,10 +14,19 @@ _ = Translator("attendant")
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One line of the diagnostics: ``key`` is the check's stable id (``kiosk doctor``'s, or
+    "journal" and "disk" for the desk's own), which the screen shows by :attr:`title` in the
+    language on screen; ``name`` is the title the check came with (a check without a key)."""
+
     name: str
     ok: bool
     detail: str
     severity: str = "error"       # "error" or "warning" when not ok
+    key: str = ""
+
+    @property
+    def title(self) -> str:
+        return _(CHECK_TITLES[self.key]) if self.key in CHECK_TITLES else self.name
 
 
 #: Titles of the ``kiosk doctor`` checks by their stable key, translated on the screen.
@@ -30,6 +39,8 @@ CHECK_TITLES = {
     "wallet": N_("Venue payment method in wallet"),
     "data_dir": N_("Data folder"),
     "journal": N_("Session journal"),
+    "disk": N_("Disk space"),
+    "checks": N_("Checks"),
 }
 
 
@@ -42,44 +53,46 @@ def normalise_check(c: Any) -> CheckResult:
         name, ok, *rest = c
         return CheckResult(str(name), bool(ok), str(rest[0]) if rest else "")
     get = c.get if isinstance(c, dict) else (lambda k, d=None: getattr(c, k, d))
-    key = get("key")
-    title = _(CHECK_TITLES[key]) if key in CHECK_TITLES else (get("title") or get("name") or key or "?")
+    key = get("key") or ""
+    title = get("title") or get("name") or key or "?"
     level = get("level") or get("status")
     level = str(getattr(level, "value", level) or "").upper()
     ok = get("ok")
     if ok is None:
         ok = level in ("OK", "PASS", "WARN", "WARNING", "SKIP")
     severity = {"WARN": "warning", "WARNING": "warning", "SKIP": "skipped"}.get(level, "error" if not ok else "")
-    return CheckResult(str(title), bool(ok), str(get("detail") or get("message") or ""), severity or "error")
+    return CheckResult(str(title), bool(ok), str(get("detail") or get("message") or ""), severity or "error",
+                       str(key))
 
 
 def disk_check(path: Path, min_free_mb: int = 200) -> CheckResult:
     import shutil
 
-    name = _("Disk space")
+    name, key = "Disk space", "disk"
     try:
         p = Path(path)
         while not p.exists() and p != p.parent:
             p = p.parent
         usage = shutil.disk_usage(p)
     except OSError as exc:
-        return CheckResult(name, False, _("Cannot read the disk: {error}", error=str(exc)))
+        return CheckResult(name, False, _("Cannot read the disk: {error}", error=str(exc)), key=key)
     free_mb = usage.free // (1024 * 1024)
     if free_mb < min_free_mb:
-        return CheckResult(name, False, _("Only {mb} MB free in the data folder. Free some space.", mb=free_mb))
-    return CheckResult(name, True, _("{mb} MB free", mb=free_mb))
+        return CheckResult(name, False, _("Only {mb} MB free in the data folder. Free some space.", mb=free_mb),
+                           key=key)
+    return CheckResult(name, True, _("{mb} MB free", mb=free_mb), key=key)
 
 
 def journal_check(path: Path) -> CheckResult:
     """The session journal opens read-only and answers a query."""
     import sqlite3
 
-    name = _("Session journal")
+    name, key = "Session journal", "journal"
     p = Path(path)
     if not p.exists():
         writable = os.access(p.parent if p.parent.exists() else p.parent.parent, os.W_OK)
         return CheckResult(name, writable, _("No journal yet; it is created with the first session.") if writable
-                           else _("The data folder is not writable. Check its permissions."))
+                           else _("The data folder is not writable. Check its permissions."), key=key)
     try:
         con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=2)
         try:
@@ -88,9 +101,9 @@ def journal_check(path: Path) -> CheckResult:
         finally:
             con.close()
     except sqlite3.Error as exc:
-        return CheckResult(name, False, _("The journal cannot be read: {error}", error=str(exc)))
+        return CheckResult(name, False, _("The journal cannot be read: {error}", error=str(exc)), key=key)
     size_kb = p.stat().st_size // 1024
-    return CheckResult(name, True, _("{kb} KB, {n} tables", kb=size_kb, n=len(tables)))
+    return CheckResult(name, True, _("{kb} KB, {n} tables", kb=size_kb, n=len(tables)), key=key)
 
 
 def uptime_text(started: float, now: float | None = None) -> str:

@@ -115,6 +115,16 @@ class DiagnosticsScreen(QWidget):
         self.logs.setAccessibleName(_("Latest log lines"))
         self.scan_list.setAccessibleName(_("Codes read by the test scan"))
         self.show_version()
+        if self.results:
+            self._fill()
+
+    def _fill(self) -> None:
+        """The checks' rows, titles and verdicts in the language on screen."""
+        self.table.setRowCount(len(self.results))
+        for i, r in enumerate(self.results):
+            verdict = {"warning": _("Warning"), "skipped": _("Skipped")}.get(r.severity, _("OK")) if r.ok \
+                else _("Problem")
+            fill_row(self.table, i, [r.title, verdict, r.detail], key=r.key or r.name)
 
     def show_version(self) -> None:
         self.version.setText(_("Version {version}, running for {uptime}", version=__version__,
@@ -135,19 +145,15 @@ class DiagnosticsScreen(QWidget):
             try:
                 results += [normalise_check(c) for c in await self.checks_fn()]
             except Exception as exc:  # noqa: BLE001 - a crashing check is itself a finding
-                results.append(CheckResult(_("Checks"), False, _("The checks failed: {error}",
-                                                                 error=type(exc).__name__)))
-        names = {r.name.lower() for r in results}
-        if self.journal_path is not None and not any("journal" in n for n in names):
+                results.append(CheckResult("Checks", False, _("The checks failed: {error}",
+                                                              error=type(exc).__name__), key="checks"))
+        keys = {r.key for r in results}       # (by key: a title is in the language on screen)
+        if self.journal_path is not None and "journal" not in keys:
             results.append(await asyncio.to_thread(journal_check, self.journal_path))
-        if self.data_dir is not None and not any("disk" in n for n in names):
+        if self.data_dir is not None and "disk" not in keys:
             results.append(await asyncio.to_thread(disk_check, self.data_dir))
         self.results = results
-        self.table.setRowCount(len(results))
-        for i, r in enumerate(results):
-            verdict = {"warning": _("Warning"), "skipped": _("Skipped")}.get(r.severity, _("OK")) if r.ok \
-                else _("Problem")
-            fill_row(self.table, i, [r.name, verdict, r.detail], key=r.name)
+        self._fill()
         bad = sum(1 for r in results if not r.ok)
         if bad:
             self.message.error(_.n("{n} check needs attention.", "{n} checks need attention.", bad))

@@ -90,3 +90,41 @@ def test_audit_view_lists_and_exports_who_did_what(qtbot, ui_loop, sim, desk_fac
         assert env.sessions.audit_log(env.area.attendant)[0].action == "audit.export"
 
     run_scenario(ui_loop, scenario())
+
+
+def test_diagnostics_list_each_check_once_in_the_language_on_screen(qtbot, ui_loop, sim, desk_factory, tmp_path):
+    """In Dutch the doctor's "Sessiejournaal" was not recognised as the journal check (it was
+    matched by the English word "journal") and the journal was listed twice; the titles stayed
+    in the language of the run after a switch."""
+    from kiosk.i18n import set_language
+
+    settings = load_settings(base_url=sim.base_url, api_key="demo-key", app_token=APP_TOKEN,
+                             data_dir=tmp_path / "data0", log_dir=tmp_path / "logs", camera="none")
+
+    async def scenario():
+        env = desk_factory(sim)
+        env.services.checks = _doctor_checks(settings, env.client)
+        d = env.area.diagnostics_screen
+        d.checks_fn = env.services.checks
+        d.journal_path = settings.journal_path()
+        d.data_dir = settings.data_dir
+        env.login()
+        try:
+            set_language("nl")
+            env.area.tabs.setCurrentWidget(d)
+            d.run_btn.click()
+
+            def names():
+                return [d.table.item(r, 0).text() for r in range(d.table.rowCount())]
+            await wait_until(lambda: "Sessiejournaal" in names() and "Schijfruimte" in names(), timeout=15,
+                             what="Dutch checks")
+            assert len(names()) == len(set(names())), names()
+            set_language("fr")
+            env.area.retranslate()              # what the shell does on a switch (no new run)
+            assert "Espace disque" in names(), names()
+            assert "Journal des sessions" in names(), names()
+            assert "Sessiejournaal" not in names() and "Schijfruimte" not in names(), names()
+        finally:
+            set_language("en")
+
+    run_scenario(ui_loop, scenario())

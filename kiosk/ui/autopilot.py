@@ -389,6 +389,10 @@ class Autopilot:
             await self.until(lambda: charger.details is not None or charger.board.isVisible(), "charger details")
             if charger.details is not None and charger.details.unusable is None:
                 break
+            # taken meanwhile: back to Home, where the next bay can be chosen (the flow chooses
+            # a charger only from Home: from here every other try used to end at once, on
+            # this one's details, and the failed start was never photographed)
+            ctx.flow.home()
             bays.pop(0)
         if not bays:
             ctx.flow.home()

@@ -23,7 +23,8 @@ def test_screenshots_sample_nothing_cut_off_nothing_outside(tmp_path):
                            "800x480,1080x1920", "--themes", "high", "--languages", ",".join(langs)],
                           capture_output=True, text=True, timeout=280, env=env)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    expected = {"home", "charger", "room", "starting", "started", "code", "live", "stop_confirm", "receipt", "pin",
+    expected = {"home", "charger", "room", "starting", "started", "code", "live", "stop_confirm", "receipt",
+                "start_failed", "pin",
                 "staff-sessions", "staff-history", "staff-wallet", "staff-diagnostics", "staff-audit",
                 "staff-settings"}
     for size in ("800x480", "1080x1920"):

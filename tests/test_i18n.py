@@ -93,3 +93,21 @@ def test_staff_and_guests_call_a_bay_by_the_same_word():
         assert ui.get("Level {level}, bay {n}").string.lower().split(",")[1].split("{")[0].strip() == word.lower()
         if ui.get("Location") is not None:
             assert ui.get("Location").string != word, lang
+
+
+#: One word for "charger" in what guests read (the kiosk's screens and the session's states):
+#: a Dutch guest read "laadpaal" on Home and "laadpunt" on the failed start; a German guest
+#: "Ladestation", "Ladesäule" and "Ladepunkt" in one start.
+CHARGER_WORD = {"nl": ("laadpaal", ("laadpunt",)), "de": ("ladestation", ("ladesäule", "ladepunkt"))}
+
+
+def test_guests_read_one_word_for_a_charger():
+    for lang, (word, others) in CHARGER_WORD.items():
+        texts = []
+        for domain in ("ui", "core"):
+            for msg in read_po((LOCALE_DIR / lang / f"{domain}.po").open("rb"), locale=lang):
+                strings = [msg.string] if isinstance(msg.string, str) else list(msg.string or ())
+                texts += [s.lower() for s in strings if s]
+        assert sum(word in t for t in texts) > 10, lang
+        stray = [t for t in texts if any(o in t for o in others)]
+        assert stray == [], (lang, stray[:5])

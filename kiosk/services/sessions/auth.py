@@ -31,7 +31,7 @@ from kiosk.core.ownership import Lockout, hash_secret, verify_secret
 from kiosk.i18n import N_, Translator
 
 from .live import Clock
-from .model import Attendant, AttendantLocked, AuditEntry, NotAllowed, SessionError, WrongPin
+from .model import SHARED_PIN, Attendant, AttendantLocked, AuditEntry, NotAllowed, SessionError, WrongPin
 
 PIN_KEY = "attendant_pin_hash"
 STAFF_KEY = "attendant_staff"
@@ -95,7 +95,7 @@ class AttendantAuth:
             self.write_errors += 1
             log.error("attendant: journal write failed (disk full or read-only?): %s", getattr(fn, "__name__", fn))
 
-    def login(self, pin: str, *, name: str | None = "attendant") -> Attendant:
+    def login(self, pin: str, *, name: str | None = SHARED_PIN) -> Attendant:
         """Verify the PIN. Raises WrongPin or AttendantLocked (growing delay, persisted so
         a restart does not reset it). A ``name`` of a staff member is checked against that
         member's own PIN only; any other name (or None) against the shared PIN and then,
@@ -136,7 +136,7 @@ class AttendantAuth:
         if name is not None and name in self._staff:
             return name if verify_secret(pin or "", self._staff[name]) else None
         if self._pin_hash is not None and verify_secret(pin or "", self._pin_hash):
-            return name or "attendant"
+            return name or SHARED_PIN
         for staff_name, stored in self._staff.items():
             if verify_secret(pin or "", stored):
                 return staff_name
@@ -161,7 +161,7 @@ class AttendantAuth:
             return Attendant(name=name, verified_at=now, token=token)
         secs = lo.failure(now)
         self._write(self.journal.kv_set, LOCKOUT_KEY, lo.state())
-        self._write(self.journal.audit, name or "attendant", "attendant.pin_failed", None, f"failures: {lo.failures}")
+        self._write(self.journal.audit, name or SHARED_PIN, "attendant.pin_failed", None, f"failures: {lo.failures}")
         if secs > 0:
             raise AttendantLocked(LOCKED, until=lo.locked_until, wait_s=secs, seconds=int(secs))
         raise WrongPin(N_("Wrong PIN. Try again."), attempts_left=lo.attempts_left)

@@ -139,6 +139,16 @@ class Attendant:
     verified_at: datetime
     token: str = field(repr=False, default="")
 
+    @property
+    def person(self) -> str | None:
+        """The staff member's name, or None for the venue's shared PIN (its ``name`` is the
+        audit log's actor :data:`SHARED_PIN`, not anyone's name to greet)."""
+        return None if self.name == SHARED_PIN else self.name
+
+
+#: The audit actor of the venue's shared attendant PIN (named staff PINs log in by name).
+SHARED_PIN = "attendant"
+
 
 @dataclass(frozen=True)
 class AuditEntry:

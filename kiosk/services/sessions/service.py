@@ -37,7 +37,7 @@ from .auth import AttendantAuth
 from .codes import GuestCodes
 from .journal_io import JournalIO
 from .live import Callback, Clock, Live, Registry, ServerClock, utcnow
-from .model import (Attendant, AuditEntry, BoardEntry, NotAllowed, Receipt, SessionView, StartedSession,
+from .model import (SHARED_PIN, Attendant, AuditEntry, BoardEntry, NotAllowed, Receipt, SessionView, StartedSession,
                     UnknownSession)
 from .poller import Poller, Sleep
 from .start import Starter
@@ -196,7 +196,7 @@ class SessionService:
         return self.registry.subscribe(callback)
 
     # -- attendant ----------------------------------------------------------------------
-    def attendant_login(self, pin: str, *, name: str | None = "attendant") -> Attendant:
+    def attendant_login(self, pin: str, *, name: str | None = SHARED_PIN) -> Attendant:
         """The shared PIN, or a staff member's own (the name then comes from the PIN unless
         given): see :mod:`.auth`. Synchronous (scrypt): call it off the loop."""
         return self.auth.login(pin, name=name)

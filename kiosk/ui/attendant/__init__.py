@@ -189,8 +189,8 @@ class AttendantArea(QWidget):
         for line in self.findChildren(MessageLine):   # a message of the last language is not left behind
             if line.text() and getattr(line, "lang", None) not in (None, current_language()):
                 line.info("")
-        self.title.setText(_("Attendant desk – {name}", name=self.attendant.name) if self.attendant
-                           else _("Attendant desk"))
+        person = self.attendant.person if self.attendant else None    # (not the shared PIN's "attendant")
+        self.title.setText(_("Attendant desk – {name}", name=person) if person else _("Attendant desk"))
         self.exit_btn.setText(_("Exit attendant"))
         self.quit_btn.setText(_("Quit kiosk"))
         self.keyboard.retranslate()

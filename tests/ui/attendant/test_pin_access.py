@@ -108,3 +108,25 @@ def test_lockout_is_visible_and_survives_a_restart(qtbot, ui_loop, sim, desk_fac
         await wait_until(lambda: shell3.current_name() == "attendant", what="desk open after lockout")
 
     run_scenario(ui_loop, scenario())
+
+
+def test_the_desk_names_a_staff_member_but_not_the_shared_pin(qtbot, ui_loop, sim, desk_factory):
+    """The venue's shared PIN logs in as the audit actor "attendant": the title read
+    "Empfang – attendant" in German; a named staff member is still greeted by name."""
+    from kiosk.i18n import set_language
+
+    async def scenario():
+        env = desk_factory(sim)
+        env.login("attendant")
+        try:
+            set_language("de")
+            env.area.retranslate()
+            assert env.area.title.text() == "Empfang"
+            env.area.logout()
+            env.login("desk-anna")
+            env.area.retranslate()
+            assert env.area.title.text() == "Empfang – desk-anna"
+        finally:
+            set_language("en")
+
+    run_scenario(ui_loop, scenario())

@@ -124,7 +124,7 @@ class BayButton(TouchButton):
         self.state_icon = icons.STATUS_ICONS.get(status, "lightning-bolt")
         self.state_ok = ok
         describe(self, f"{name}, {where}: {state}, {power}" if where else f"{name}: {state}, {power}",
-                 _("Opens this charger: its price and Start."))
+                 _("Opens this charger: its price and Start charging."))
         restyle(self, "state", "available" if ok else "other")
         self.updateGeometry()
         self.update()

@@ -62,30 +62,33 @@ def skip_feature_scan() -> bool:
     """Stop PySide6 reading the source of every module imported after it.
 
     PySide6 replaces ``__import__`` so that a module may write ``from __feature__ import
-    snake_case, true_property``; to tell modules that might do so from the others, its hook
-    ``shibokensupport.feature.feature_imported`` reads each newly imported module's whole
-    source (``inspect.getsource``) and looks for the word "PySide6". The kiosk selects no
-    feature (tests/ui/test_pyside_fix.py checks its sources), so this is pure cost: ~20 ms
-    before the first frame, ~30 ms more until the board (httpx, pydantic and the services
-    load after PySide6), and the sources of ~250 modules (~5 MB of text) kept in
-    ``linecache``. The hook becomes a no-op: a module then has no entry in PySide6's feature
-    table, which to PySide6 means the default, no features. ``from __feature__ import`` goes
-    through another function (``feature_import``) and still works. Returns True when the hook
-    was replaced (PySide6 6.4 and later on CPython have it)."""
+    snake_case, true_property``. For the modules that do not, its hook
+    ``shibokensupport.feature.feature_imported`` enters each newly imported module in its
+    feature table: 0 ("no features") when the module's source mentions "PySide6", else -1
+    ("ignore"; a module without an entry is ignored too: it runs with whatever the last
+    module selected). To tell them apart it reads the module's whole source
+    (``inspect.getsource``). The kiosk selects no feature (tests/ui/test_pyside_fix.py checks
+    its sources), so the reading is pure cost: ~20 ms before the first frame, ~30 ms more until
+    the board (httpx, pydantic and the services load after PySide6), and the sources of ~250
+    modules (~5 MB of text) kept in ``linecache``. The replacement enters every new module
+    with 0, unread: a module that never selects a feature always gets the plain names,
+    even right after one that did (never "ignore", which would inherit that selection).
+    ``from __feature__ import`` goes through another function (``feature_import``), which
+    sets its module's entry, and still works. Returns True when the hook was replaced
+    (PySide6 6.4 and later on CPython have it)."""
     feature = sys.modules.get("shibokensupport.feature")
-    if feature is None or not callable(getattr(feature, "feature_imported", None)):
+    table = getattr(feature, "pyside_feature_dict", None)
+    if feature is None or not callable(getattr(feature, "feature_imported", None)) or not isinstance(table, dict):
         return False
     if getattr(feature.feature_imported, "_kiosk_skip", False):
         return False
 
     def feature_imported(module: object) -> None:
-        return None
+        name = getattr(module, "__name__", None)
+        if name is not None:
+            table.setdefault(name, 0)
 
+    # the C side calls the loader's wrapper, which looks this name up on every call
     feature_imported._kiosk_skip = True  # type: ignore[attr-defined]
     feature.feature_imported = feature_imported
-    # the C side calls the loader's name, which binds itself to the feature module's function
-    # at its first call: an import between PySide6's and this one has made that call already
-    loader = sys.modules.get("shibokensupport.signature.loader")
-    if loader is not None and callable(getattr(loader, "feature_imported", None)):
-        loader.feature_imported = feature_imported
     return True

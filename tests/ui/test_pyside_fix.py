@@ -76,6 +76,27 @@ def test_a_module_may_still_select_pyside_features(tmp_path):
     assert _run("import kiosk.ui, snake; print(snake.TITLE)", tmp_path) == "snake"
 
 
+def test_a_module_imported_after_one_with_features_keeps_the_plain_names(tmp_path):
+    """PySide6 switches features by the calling module's entry in its table, and a module
+    with no entry inherits the last module's selection: an unscanned module imported after
+    a snake_case one lost ``setWindowTitle``. Each module gets the plain entry (0) instead."""
+    (tmp_path / "snake2.py").write_text(textwrap.dedent("""
+        from __feature__ import snake_case
+        from PySide6.QtWidgets import QApplication, QWidget
+        app = QApplication([])
+        w = QWidget()
+        w.set_window_title("snake")
+    """))
+    (tmp_path / "plain.py").write_text(textwrap.dedent("""
+        from PySide6.QtWidgets import QWidget
+        def title():
+            w = QWidget()
+            w.setWindowTitle("plain")
+            return w.windowTitle()
+    """))
+    assert _run("import kiosk.ui, snake2, plain; print(plain.title())", tmp_path) == "plain"
+
+
 def test_no_kiosk_module_selects_a_pyside_feature():
     # skip_feature_scan relies on it: a module that did would need the scan's table entry
     users = [str(p.relative_to(ROOT)) for p in (ROOT / "kiosk").rglob("*.py")

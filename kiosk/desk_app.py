@@ -64,7 +64,7 @@ class DeskApp(KioskApp):
         self.services()            # the journal: a full disk stops here with its reason
         services = AttendantServices.create(
             sessions=ctx.sessions, client=ctx.client, data_dir=s.data_dir, runtime=ctx.runtime, settings=s,
-            checks=_doctor_checks(s, ctx.client), journal_path=s.journal_path(), billing=ctx.billing)
+            checks=_doctor_checks(s, ctx.client), journal_path=s.journal_path(), billing=ctx.billing, venue=ctx.venue)
         self._unbind = bind_venue_payment(ctx.runtime, ctx.venue, s.payment_method_id)
         self.window = DeskWindow(services, ctx.venue, client=ctx.client, time_scale=ctx.time_scale, spawn=ctx.spawn,
                                  options=DeskOptions(printer=s.desk_printer, paper_width_mm=s.desk_paper_width_mm,

@@ -225,3 +225,10 @@ def describe_state(state: State | str, lang: str | None = None) -> StateText:
     st = parse_state(state) or State.UNKNOWN
     title, expl, nxt = _TEXTS[st]
     return StateText(_(title, lang=lang), _(expl, lang=lang), _(nxt, lang=lang))
+
+
+def state_title(status: str) -> str:
+    """A status as staff and guests read it ("CHARGING" -> "Charging", in the language on
+    screen); a status this release does not know, capitalised as it came."""
+    st = parse_state(status)
+    return describe_state(st).title if st is not None else str(status).capitalize()

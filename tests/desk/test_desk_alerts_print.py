@@ -138,6 +138,11 @@ def test_parking_alert_after_the_set_time(desk_app, sim_factory, ui_loop):
         parked_min = int(w.table.rows[res.key].parked_s // 60)
         assert parked_min >= 10 and f"{parked_min} min" in w.banner.text.text()
         assert "move the car" in w.banner.text.text()
+        # which bay, with its car park (two car parks may both have a "Bay 1"), as on the board
+        bay, car_park = w.table.row_texts(res.key)["charger"].split("\n")
+        assert f"{bay} \u00b7 {car_park}" in w.banner.text.text()
+        # the shared PIN is no one's name: the status bar does not greet "attendant"
+        assert "Logged in with the staff PIN" in w.status.text() and "attendant" not in w.status.text()
         assert w.rung == rung + 1                                   # the bell, once
         await w.refresh()
         assert w.rung == rung + 1                                   # not again for the same alert

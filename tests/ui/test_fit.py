@@ -109,12 +109,14 @@ def test_the_idle_prompt_and_out_of_order_fit_every_size_language_and_theme(kios
             ooo.set_reason(reason, "")
             for size in SIZES:
                 sh.resize(*size)
-                for lang in LANGUAGES:
-                    set_language(lang)
-                    await asyncio.sleep(0.03)
-                    assert ooo.isVisible() and ooo.staff.text()
-                    where = f"out of order ({reason}) {size} {lang}"
-                    problems += [f"{where}: {p}" for p in cut_off_texts(ooo) + outside_window(sh, ooo)]
+                for high in (False, True):
+                    sh.apply_theme(high_contrast=high)
+                    for lang in LANGUAGES:
+                        set_language(lang)
+                        await asyncio.sleep(0.02)
+                        assert ooo.isVisible() and ooo.staff.text()
+                        where = f"out of order ({reason}) {size} {'high' if high else 'normal'} {lang}"
+                        problems += [f"{where}: {p}" for p in cut_off_texts(ooo) + outside_window(sh, ooo)]
         assert not problems, problems[:10]
 
     ui_loop.run_until_complete(scenario())

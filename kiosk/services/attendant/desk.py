@@ -46,6 +46,8 @@ class DeskRow:
     @property
     def state_text(self) -> str:
         """The state's title in the language on screen now (a row outlives a language switch)."""
+        from kiosk.core.session import state_title
+
         return state_title(self.state)
     origin: str | None = None       # which screen started it (a shared venue journal says; else None)
 
@@ -181,14 +183,6 @@ def _stoppable(state: str, row: Any) -> bool:
     st = parse_state(state)
     return (st is not None and can_stop(st) and not has_ended(st) and row is not None
             and getattr(row, "charge_session_id", None) is not None and getattr(row, "stop_requested_at", None) is None)
-
-
-def state_title(status: str) -> str:
-    """A service status as staff read it ("CHARGING" -> "Charging"), in the language on screen."""
-    from kiosk.core.session import describe_state, parse_state
-
-    st = parse_state(status)
-    return describe_state(st).title if st is not None else status.capitalize()
 
 
 def _decimal(v: Any) -> Decimal | None:

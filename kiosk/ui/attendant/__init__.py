@@ -36,6 +36,7 @@ from kiosk.services.attendant import (
     journal_tag_lookup,
 )
 from kiosk.services.history import HistoryService
+from kiosk.services.sessions.model import SHARED_PIN
 
 from .audit_screen import AuditScreen
 from .billing_screen import BillingScreen
@@ -196,7 +197,7 @@ class AttendantArea(QWidget):
         self.keyboard.retranslate()
 
     # -- PIN ---------------------------------------------------------------------------
-    def login(self, pin: str, name: str = "attendant") -> bool:
+    def login(self, pin: str, name: str = SHARED_PIN) -> bool:
         """Check the PIN on the calling thread (tests, scripted use). Wrong PINs and the
         lockout raise the session service's WrongPin / AttendantLocked; the message is kept
         in :attr:`last_error` and False returned."""
@@ -208,7 +209,7 @@ class AttendantArea(QWidget):
             return self._login_failed(exc)
         return self._logged_in(attendant)
 
-    async def login_async(self, pin: str, name: str = "attendant") -> bool:
+    async def login_async(self, pin: str, name: str = SHARED_PIN) -> bool:
         """The shell's PIN verifier: the same check with the PIN's key derivation (scrypt,
         ~50 ms) on a worker thread, so the event loop never stalls on it."""
         from kiosk.services.sessions import SessionError

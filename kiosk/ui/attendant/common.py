@@ -137,17 +137,6 @@ def fill_row(t: QTableWidget, row: int, values: list[Any], key: Any = None,
         t.setItem(row, col, item)
 
 
-def bay_text(venue: Any, evse_uid: str | None, fallback: str) -> str:
-    """A bay as the guest reads it on the kiosk ("Bay 1 · Hotel front car park", in the
-    language on screen), not the EVSE id of the service (staff and guest talk about the same
-    bay); without the venue's list (or for a bay no longer on it) ``fallback``."""
-    if venue is None or not evse_uid:
-        return fallback
-    from kiosk.ui.texts import evse_title
-
-    return evse_title(venue, evse_uid, fallback, sep=" \u00b7 ")
-
-
 def selected_key(t: QTableWidget) -> Any:
     rows = t.selectionModel().selectedRows() if t.selectionModel() else []
     if not rows:

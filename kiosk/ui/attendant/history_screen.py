@@ -10,9 +10,8 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QButtonGroup, QDateEdit, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
-from kiosk.core.session import ACTIVE, API_STATES, FAILURES
+from kiosk.core.session import ACTIVE, API_STATES, FAILURES, state_title
 from kiosk.i18n import Translator
-from kiosk.services.attendant.desk import state_title
 from kiosk.services.history import (
     ALL_STATUSES,
     HistoryFilter,
@@ -21,8 +20,9 @@ from kiosk.services.history import (
     Period,
     format_duration,
 )
+from kiosk.ui.texts import evse_title
 
-from .common import TOUCH, MessageLine, TouchButton, bay_text, combo, fill_row, kwh, money, table, touch
+from .common import TOUCH, MessageLine, TouchButton, combo, fill_row, kwh, money, table, touch
 
 _ = Translator("attendant")
 
@@ -99,8 +99,11 @@ class HistoryScreen(QWidget):
         self.status.addItem(_("Finished with costs"), "CDR_AVAILABLE")
         self.status.addItem(_("Running"), "ACTIVE")
         self.status.addItem(_("Failed starts"), "FAILED")
+        by_title: dict[str, list[str]] = {}       # two statuses may read alike ("Not started")
         for s in ALL_STATUSES:
-            self.status.addItem(state_title(s), s)
+            by_title.setdefault(state_title(s), []).append(s)
+        for title, statuses in by_title.items():
+            self.status.addItem(title, "|".join(statuses))
         self.status.setCurrentIndex(max(0, self.status.findData(keep_status)))
         if self.payment.count() == 0:
             self.payment.addItem(_("All payment methods"), None)
@@ -129,7 +132,7 @@ class HistoryScreen(QWidget):
         s = self.status.currentData()
         groups = {"ACTIVE": {st.value for st in ACTIVE},
                   "FAILED": {st.value for st in FAILURES if st in API_STATES}}
-        statuses = frozenset(groups.get(s, {s} if s else set()))
+        statuses = frozenset(groups.get(s, set(s.split("|")) if s else set()))
         return HistoryFilter(period=self.period, date_from=self.date_from.date().toPython(),
                              date_to=self.date_to.date().toPython(), statuses=statuses,
                              payment_method_id=self.payment.currentData())
@@ -151,7 +154,7 @@ class HistoryScreen(QWidget):
         tz = self.history.tz
         self.table.setRowCount(len(res.rows))
         for i, r in enumerate(res.rows):
-            bay = bay_text(self.venue, r.evse_uid, r.bay)
+            bay = evse_title(self.venue, r.evse_uid, r.bay, sep=" \u00b7 ")   # as guests read it
             fill_row(self.table, i, [
                 r.start_time.astimezone(tz).strftime("%Y-%m-%d %H:%M") if r.start_time else "",
                 bay, r.tag, kwh(r.energy_kwh), _duration(r.duration),

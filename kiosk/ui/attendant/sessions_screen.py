@@ -11,11 +11,13 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
+from kiosk.core.session import state_title
 from kiosk.i18n import Translator
 from kiosk.services.attendant import DeskError, DeskRow, SessionsDesk
+from kiosk.ui.texts import evse_title
 
-from .common import (MessageLine, TouchButton, alive, bay_text, combo, fill_row, kw, kwh, money, select_key,
-                     selected_key, table)
+from .common import (MessageLine, TouchButton, alive, combo, fill_row, kw, kwh, money, select_key, selected_key,
+                     table)
 
 _ = Translator("attendant")
 
@@ -118,7 +120,8 @@ class SessionsScreen(QWidget):
         self.code.clear()
 
     def bay(self, row: DeskRow) -> str:
-        return bay_text(self.venue, row.evse_uid, row.bay)
+        """The bay as guests read it ("Bay 1 · Hotel front car park"), not the EVSE id."""
+        return evse_title(self.venue, row.evse_uid, row.bay, sep=" \u00b7 ")
 
     def selected(self) -> DeskRow | None:
         key = selected_key(self.table)
@@ -180,7 +183,7 @@ class SessionsScreen(QWidget):
             self.message.error(str(exc) or type(exc).__name__)
             return
         self.message.info(_("Stop sent for {bay} ({state}). The guest can unplug once it has stopped.",
-                            bay=self.bay(row), state=state))
+                            bay=self.bay(row), state=state_title(state)))
         self._busy = False
         await self._reload()
 

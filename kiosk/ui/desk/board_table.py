@@ -63,10 +63,9 @@ class _Item(QTableWidgetItem):
 def state_text(row: Any) -> str:
     """The session's state, or the charger's status, in the current language."""
     if row.session is not None:
-        from kiosk.core.session import describe_state, parse_state
+        from kiosk.core.session import state_title
 
-        st = parse_state(row.state)
-        return describe_state(st).title if st is not None else row.state.capitalize()
+        return state_title(row.state)
     return status_text(row.state)
 
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.i18n import N_, Translator
-from kiosk.ui.texts import bay_name
+from kiosk.ui.texts import bay_name, evse_title
 
 _ = Translator("desk")
 
@@ -38,9 +38,12 @@ ALERT_TEXTS = {
 }
 
 
-def alert_text(a: Any) -> str:
+def alert_text(a: Any, venue: Any = None) -> str:
+    """What the alert is about and what to do; the bay with its car park (two car parks may
+    both have a "Bay 1") when the venue's list knows it."""
     minutes = int((a.parked_s or 0) // 60)
-    return _(ALERT_TEXTS.get(a.kind, ALERT_TEXTS["unreachable"]), bay=bay_name(a.bay) or "–", minutes=minutes)
+    bay = evse_title(venue, a.evse_uid, a.bay, sep=" \u00b7 ") if a.evse_uid else bay_name(a.bay)
+    return _(ALERT_TEXTS.get(a.kind, ALERT_TEXTS["unreachable"]), bay=bay or "–", minutes=minutes)
 
 
 class LoginPage(QWidget):
@@ -118,8 +121,9 @@ class AlertBanner(QFrame):
     show_requested = Signal(str)          # the alert's board row
     acknowledged = Signal(str)            # the alert's id
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, venue: Any = None) -> None:
         super().__init__(parent)
+        self.venue = venue                # names the bay with its car park
         self.setObjectName("desk-alert")
         self.setStyleSheet("#desk-alert { background: #ffe08a; border: 2px solid #7a5a00; }"
                            "#desk-alert QLabel { color: #1b1b1b; }")
@@ -149,7 +153,7 @@ class AlertBanner(QFrame):
     def retranslate(self) -> None:
         self.show_btn.setText(_("Show"))
         self.ack_btn.setText(_("Acknowledge"))
-        self.text.setText("\u26a0 " + alert_text(self.alert) if self.alert is not None else "")
+        self.text.setText("\u26a0 " + alert_text(self.alert, self.venue) if self.alert is not None else "")
         self.count.setText(_.n("{n} more alert", "{n} more alerts", self.others) if self.others else "")
         self.text.setAccessibleName(_("Alert"))
         self.show_btn.setEnabled(bool(self.alert is not None and self.alert.row_id))

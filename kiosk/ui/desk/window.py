@@ -140,7 +140,7 @@ class DeskWindow(QMainWindow):
             scroll.setFrameShape(QScrollArea.Shape.NoFrame)
             scroll.setWidget(w)
             self.tabs.addTab(scroll, "")
-        self.banner = AlertBanner()
+        self.banner = AlertBanner(venue=venue)
         self.confirm = ConfirmBar()
         self.message = QLabel(objectName="desk-message")
         self.message.setWordWrap(True)
@@ -322,10 +322,12 @@ class DeskWindow(QMainWindow):
         self.banner.set_alerts(self.alerts.open_alerts())
 
     def _show_status(self) -> None:
-        who = self.attendant.name if self.attendant is not None else None
-        parts = [_("Logged in: {name}", name=who) if who else _("Not logged in")]
+        a = self.attendant
+        # the venue's shared PIN logs in as the audit actor "attendant": no one's name to show
+        parts = [(_("Logged in: {name}", name=a.person) if a.person else _("Logged in with the staff PIN"))
+                 if a is not None else _("Not logged in")]
         snap = self.snapshot
-        if who and snap is not None:
+        if a is not None and snap is not None:
             parts.append(_("Charging service: reachable") if snap.service_ok else
                          _("Charging service: not reachable"))
         self.status.setText("  \u00b7  ".join(parts))

@@ -39,13 +39,18 @@ def test_desk_in_the_real_app(qtbot, ui_loop, sim, kiosk_factory):
         row = next(i for i, r in enumerate(board.rows) if r.tag == "Room 808")
         # the bay as the guest reads it on the kiosk (bay and car park), the EVSE id on hover
         title = evse_title(ctx.venue, evse.evse_uid, "", sep=" \u00b7 ")
-        assert " \u00b7 " in title and board.table.item(row, 0).text() == title
+        loc = ctx.venue.locations[evse.location_id]
+        car_park = loc.display_name or loc.name           # the car park's short name, as on the board
+        assert title.startswith("Bay ") and title.endswith(f" \u00b7 {car_park}")
+        assert board.table.item(row, 0).text() == title
         assert board.table.item(row, 0).toolTip() == board.rows[row].bay != title
         board.table.selectRow(row)
         board.reason.setCurrentText("Guest asked at the desk")
         board.stop_btn.click()
         await wait_until(lambda: "Stop sent" in board.message.text(), timeout=15, what="stopped")
         assert f"Stop sent for {title} (" in board.message.text()
+        state = board.message.text().split(f"{title} (")[1].split(")")[0]
+        assert state and not state.isupper(), state           # "Stopping", not STOPPING
         # the history: the same bay name, states in words (not the service's CHARGING)
         hist = area.history_screen
         area.tabs.setCurrentWidget(hist)
@@ -53,7 +58,8 @@ def test_desk_in_the_real_app(qtbot, ui_loop, sim, kiosk_factory):
         shown = [(hist.table.item(r, 1).text(), hist.table.item(r, 8).text()) for r in range(hist.table.rowCount())]
         assert title in [bay for bay, _state in shown], shown
         assert all(state and not state.isupper() for _bay, state in shown), shown
-        assert all(not hist.status.itemText(i).isupper() for i in range(hist.status.count()))
+        filters = [hist.status.itemText(i) for i in range(hist.status.count())]
+        assert all(not f.isupper() for f in filters) and len(filters) == len(set(filters)), filters
         area.tabs.setCurrentWidget(board)
         entry = ctx.sessions.journal.audit_entries(5)
         assert any(e.action == "session.stop" and e.session_key == started.session.key

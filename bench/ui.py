@@ -367,8 +367,8 @@ def against_start(base: Path, rounds: int) -> dict:
         sim.stop()
     out: dict = {"benchmark": "ui-against-start", "base": str(base), "rounds": rounds,
                  "load_average": os.getloadavg()}
-    for key, name in (("command_ready_ms", "cold_start_command_ms"), ("first_frame_ms", "first_frame_ms"), ("BOARD", "launch_to_board_ms"),
-                      ("STALL", "max_stall_first_frame_to_board_ms")):
+    for key, name in (("command_ready_ms", "cold_start_command_ms"), ("first_frame_ms", "first_frame_ms"),
+                      ("BOARD", "launch_to_board_ms"), ("STALL", "max_stall_first_frame_to_board_ms")):
         this, base_ = statistics.median(marks["this"][key]), statistics.median(marks["base"][key])
         out[name] = {"this_median": round(this, 1), "base_median": round(base_, 1), "ratio": round(this / base_, 2),
                      "this": [round(x, 1) for x in marks["this"][key]],
@@ -424,7 +424,7 @@ def main() -> int:
     ap.add_argument("--unpaced", action="store_true",
                     help="child: the autopilot clicks a step's taps in one loop turn (as before 2026-12-05)")
     ap.add_argument("--against", help="a checkout of an earlier version: its stall and scan figures (with "
-                                      "--only-start: its launch to the board) in the same run, alternated with "
+                                      "--only-start: its command's cold start and its launch to the board) in the same run, alternated with "
                                       "this one's (the machine is shared and noisy)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()

@@ -424,8 +424,8 @@ def main() -> int:
     ap.add_argument("--unpaced", action="store_true",
                     help="child: the autopilot clicks a step's taps in one loop turn (as before 2026-12-05)")
     ap.add_argument("--against", help="a checkout of an earlier version: its stall and scan figures (with "
-                                      "--only-start: its command's cold start and its launch to the board) in the same run, alternated with "
-                                      "this one's (the machine is shared and noisy)")
+                                      "--only-start: its command's cold start and its launch to the board) in "
+                                      "the same run, alternated with this one's (the machine is shared and noisy)")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     if args.child == "kiosk":

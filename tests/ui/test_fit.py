@@ -88,25 +88,8 @@ def test_the_idle_prompt_and_out_of_order_fit_every_size_language_and_theme(kios
         sh.set_idle_timeout(61)
         await poll_until(lambda: sh.idle_prompt.isVisible() and ctx.flow.warning() is not None, 5,
                          what="still-there prompt")
-        problems = []
-        for size in SIZES:
-            sh.resize(*size)
-            for high in (False, True):
-                sh.apply_theme(high_contrast=high)
-                for lang in LANGUAGES:
-                    set_language(lang)
-                    await asyncio.sleep(0.03)
-                    assert sh.idle_prompt.isVisible() and sh.idle_prompt.title.text()
-                    where = f"idle prompt {size} {'high' if high else 'normal'} {lang}"
-                    problems += [f"{where}: {p}" for p in cut_off_texts(sh.idle_prompt)
-                                 + outside_window(sh, sh.idle_prompt.card)]
-        click(sh.idle_prompt.keep)
-        if not sh.has_screen("out_of_order"):
-            sh.add_screen("out_of_order", OutOfOrderScreen())
-        ooo = sh.screen("out_of_order")
-        sh.show_screen("out_of_order")
-        for reason in REASONS:
-            ooo.set_reason(reason, "")
+        async def everywhere():
+            """Each size, theme and language in turn (laid out), named."""
             for size in SIZES:
                 sh.resize(*size)
                 for high in (False, True):
@@ -114,9 +97,24 @@ def test_the_idle_prompt_and_out_of_order_fit_every_size_language_and_theme(kios
                     for lang in LANGUAGES:
                         set_language(lang)
                         await asyncio.sleep(0.02)
-                        assert ooo.isVisible() and ooo.staff.text()
-                        where = f"out of order ({reason}) {size} {'high' if high else 'normal'} {lang}"
-                        problems += [f"{where}: {p}" for p in cut_off_texts(ooo) + outside_window(sh, ooo)]
+                        yield f"{size} {'high' if high else 'normal'} {lang}"
+
+        problems = []
+        async for where in everywhere():
+            assert sh.idle_prompt.isVisible() and sh.idle_prompt.title.text()
+            problems += [f"idle prompt {where}: {p}" for p in cut_off_texts(sh.idle_prompt)
+                         + outside_window(sh, sh.idle_prompt.card)]
+        click(sh.idle_prompt.keep)
+        if not sh.has_screen("out_of_order"):
+            sh.add_screen("out_of_order", OutOfOrderScreen())
+        ooo = sh.screen("out_of_order")
+        sh.show_screen("out_of_order")
+        for reason in REASONS:
+            ooo.set_reason(reason, "")
+            async for where in everywhere():
+                assert ooo.isVisible() and ooo.staff.text()
+                problems += [f"out of order ({reason}) {where}: {p}" for p in cut_off_texts(ooo)
+                             + outside_window(sh, ooo)]
         assert not problems, problems[:10]
 
     ui_loop.run_until_complete(scenario())

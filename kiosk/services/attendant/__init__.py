@@ -9,7 +9,7 @@ drive them over real HTTP against :mod:`kiosk.sim`. Design notes:
 from kiosk.services.runtime import RuntimeSettingError, RuntimeSettings
 
 from .alerts import Alert, DeskAlerts, server_time
-from .audit import AUDIT_CSV_COLUMNS, audit_to_csv
+from .audit import ACTION_TITLES, AUDIT_CSV_COLUMNS, action_title, audit_to_csv
 from .board import BoardRow, BoardSnapshot, DeskBoard
 from .common import DeskError, api_message
 from .desk import DeskRow, SessionsDesk, bind_venue_payment, journal_receipt_lookup, journal_tag_lookup
@@ -21,7 +21,7 @@ from .wallet import WalletEntry, WalletError, WalletService
 __all__ = [
     "Alert", "DeskAlerts", "server_time", "BoardRow", "BoardSnapshot", "DeskBoard", "ChargerChoice",
     "GuestStarted", "GuestStarts",
-    "RuntimeSettingError", "RuntimeSettings", "AUDIT_CSV_COLUMNS", "audit_to_csv", "DeskError", "api_message",
+    "RuntimeSettingError", "RuntimeSettings", "ACTION_TITLES", "AUDIT_CSV_COLUMNS", "action_title", "audit_to_csv", "DeskError", "api_message",
     "DeskRow", "SessionsDesk", "bind_venue_payment", "journal_receipt_lookup", "journal_tag_lookup",
     "CHECK_TITLES", "CheckResult", "disk_check", "journal_check", "normalise_check", "uptime_text",
     "PIN_MAX_DIGITS", "PIN_MIN_DIGITS", "PinChange", "PinChangeError", "is_trivial_pin", "pin_problem",

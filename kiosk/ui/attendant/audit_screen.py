@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from qasync import asyncSlot
 
 from kiosk.i18n import Translator
-from kiosk.services.attendant import audit_to_csv
+from kiosk.services.attendant import action_title, audit_to_csv
+from kiosk.services.sessions.model import SHARED_PIN
 
 from .common import MessageLine, TouchButton, fill_row, table
 
@@ -58,6 +59,20 @@ class AuditScreen(QWidget):
         self.export_btn.setText(_("Export CSV"))
         self.table.setHorizontalHeaderLabels([_("When"), _("Who"), _("What"), _("Session")])
         self.table.setAccessibleName(_("Audit log"))
+        if self.entries:
+            self._fill()
+
+    def _fill(self) -> None:
+        """The entries in the language on screen: actions in words (the code on hover, and in
+        the CSV), the shared PIN as such."""
+        self.table.setRowCount(len(self.entries))
+        for i, e in enumerate(self.entries):
+            at = getattr(e, "at", None) or getattr(e, "time", None)
+            when = at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if isinstance(at, datetime) else str(at or "")
+            what = action_title(e.action) + (f": {e.detail}" if getattr(e, "detail", "") else "")
+            session = getattr(e, "session_key", None) or getattr(e, "session_id", None) or ""
+            who = _("Staff PIN") if e.actor == SHARED_PIN else e.actor     # the shared PIN is no one's name
+            fill_row(self.table, i, [when, who, what, session], key=i, tips={2: e.action})
 
     @asyncSlot()
     async def refresh(self) -> None:
@@ -66,13 +81,7 @@ class AuditScreen(QWidget):
         except Exception as exc:  # noqa: BLE001
             self.message.error(_("The audit log could not be read: {error}", error=type(exc).__name__))
             return
-        self.table.setRowCount(len(self.entries))
-        for i, e in enumerate(self.entries):
-            at = getattr(e, "at", None) or getattr(e, "time", None)
-            when = at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if isinstance(at, datetime) else str(at or "")
-            what = e.action + (f": {e.detail}" if getattr(e, "detail", "") else "")
-            session = getattr(e, "session_key", None) or getattr(e, "session_id", None) or ""
-            fill_row(self.table, i, [when, e.actor, what, session], key=i)
+        self._fill()
         self.message.info(_.n("{n} entry.", "{n} entries.", len(self.entries)))
         self.loaded.emit()
 

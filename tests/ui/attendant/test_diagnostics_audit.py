@@ -78,12 +78,29 @@ def test_audit_view_lists_and_exports_who_did_what(qtbot, ui_loop, sim, desk_fac
         env.area.tabs.setCurrentWidget(a)
         await wait_until(lambda: a.table.rowCount() >= 2, what="audit rows")
         rows = [[a.table.item(r, c).text() for c in range(4)] for r in range(a.table.rowCount())]
-        assert ["desk-frank", "session.stop: reason: Charger fault", "k-123"] == rows[0][1:]
-        assert any(r[2] == "attendant.login" for r in rows)
+        # actions in words (the code on hover and in the CSV), in the language on screen
+        assert ["desk-frank", "Session stopped: reason: Charger fault", "k-123"] == rows[0][1:]
+        assert a.table.item(0, 2).toolTip() == "session.stop"
+        assert any(r[2] == "Staff logged in" for r in rows)
+        env.sessions.audit("attendant", "settings.change", None, "idle_timeout_s: 60 -> 90")   # the shared PIN
+        await a.refresh()
+        assert [a.table.item(0, c).text() for c in (1, 2)] == ["Staff PIN",
+                                                                "Settings changed: idle_timeout_s: 60 -> 90"]
+        from kiosk.i18n import set_language
+
+        try:
+            set_language("de")
+            env.area.retranslate()
+            assert [a.table.item(0, c).text() for c in (1, 2)] == ["Personal-PIN",
+                                                                    "Einstellungen geändert: idle_timeout_s: 60 -> 90"]
+        finally:
+            set_language("en")
+            env.area.retranslate()
         a.export_btn.click()
         await wait_until(lambda: a.last_export is not None, what="export")
         data = list(csv.DictReader(io.StringIO(a.last_export.read_text(encoding="utf-8-sig"))))
         assert {"time_utc", "actor", "action", "session", "detail"} == set(data[0])
+        assert "attendant" in {r["actor"] for r in data}          # the CSV keeps the codes
         stop = next(r for r in data if r["action"] == "session.stop")
         assert (stop["actor"], stop["session"], stop["detail"]) == ("desk-frank", "k-123", "reason: Charger fault")
         # the export itself is audited

@@ -57,7 +57,7 @@ def test_attendant_stops_another_guests_session_with_an_audit_entry(qtbot, ui_lo
         # ... and the audit screen shows it
         env.area.tabs.setCurrentWidget(env.area.audit_screen)
         at = env.area.audit_screen.table
-        await wait_until(lambda: any("session.stop" in cell(at, r, 2) and "Car must be moved" in cell(at, r, 2)
+        await wait_until(lambda: any("Session stopped" in cell(at, r, 2) and "Car must be moved" in cell(at, r, 2)
                                      and cell(at, r, 1) == "desk-anna" for r in range(at.rowCount())),
                          what="audit row")
         # the service confirms the session of B ended

@@ -23,10 +23,24 @@ class CheckResult:
     detail: str
     severity: str = "error"       # "error" or "warning" when not ok
     key: str = ""
+    detail_msg: str = ""          # the desk's own checks: the detail's message and its values,
+    detail_kw: tuple[tuple[str, Any], ...] = ()     # so that it follows a language switch
 
     @property
     def title(self) -> str:
         return _(CHECK_TITLES[self.key]) if self.key in CHECK_TITLES else self.name
+
+    @property
+    def text(self) -> str:
+        """The detail in the language on screen (the doctor's own details are English)."""
+        return _(self.detail_msg, **dict(self.detail_kw)) if self.detail_msg else self.detail
+
+
+def own_check(key: str, ok: bool, msg: str, **kw: Any) -> CheckResult:
+    """A check of the desk's own (``msg`` marked with N_): titled by ``key``, detail ``msg``
+    with ``kw``, both translated when shown."""
+    return CheckResult(CHECK_TITLES.get(key, key), ok, _(msg, **kw), key=key, detail_msg=msg,
+                       detail_kw=tuple(kw.items()))
 
 
 #: Titles of the ``kiosk doctor`` checks by their stable key, translated on the screen.
@@ -68,31 +82,28 @@ def normalise_check(c: Any) -> CheckResult:
 def disk_check(path: Path, min_free_mb: int = 200) -> CheckResult:
     import shutil
 
-    name, key = "Disk space", "disk"
     try:
         p = Path(path)
         while not p.exists() and p != p.parent:
             p = p.parent
         usage = shutil.disk_usage(p)
     except OSError as exc:
-        return CheckResult(name, False, _("Cannot read the disk: {error}", error=str(exc)), key=key)
+        return own_check("disk", False, N_("Cannot read the disk: {error}"), error=str(exc))
     free_mb = usage.free // (1024 * 1024)
     if free_mb < min_free_mb:
-        return CheckResult(name, False, _("Only {mb} MB free in the data folder. Free some space.", mb=free_mb),
-                           key=key)
-    return CheckResult(name, True, _("{mb} MB free", mb=free_mb), key=key)
+        return own_check("disk", False, N_("Only {mb} MB free in the data folder. Free some space."), mb=free_mb)
+    return own_check("disk", True, N_("{mb} MB free"), mb=free_mb)
 
 
 def journal_check(path: Path) -> CheckResult:
     """The session journal opens read-only and answers a query."""
     import sqlite3
 
-    name, key = "Session journal", "journal"
     p = Path(path)
     if not p.exists():
         writable = os.access(p.parent if p.parent.exists() else p.parent.parent, os.W_OK)
-        return CheckResult(name, writable, _("No journal yet; it is created with the first session.") if writable
-                           else _("The data folder is not writable. Check its permissions."), key=key)
+        return own_check("journal", writable, N_("No journal yet; it is created with the first session.") if writable
+                         else N_("The data folder is not writable. Check its permissions."))
     try:
         con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=2)
         try:
@@ -101,9 +112,9 @@ def journal_check(path: Path) -> CheckResult:
         finally:
             con.close()
     except sqlite3.Error as exc:
-        return CheckResult(name, False, _("The journal cannot be read: {error}", error=str(exc)), key=key)
+        return own_check("journal", False, N_("The journal cannot be read: {error}"), error=str(exc))
     size_kb = p.stat().st_size // 1024
-    return CheckResult(name, True, _("{kb} KB, {n} tables", kb=size_kb, n=len(tables)), key=key)
+    return own_check("journal", True, N_("{kb} KB, {n} tables"), kb=size_kb, n=len(tables))
 
 
 def uptime_text(started: float, now: float | None = None) -> str:

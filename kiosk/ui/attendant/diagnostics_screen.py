@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, 
 from qasync import asyncSlot
 
 from kiosk import __version__
-from kiosk.i18n import Translator
+from kiosk.i18n import N_, Translator
 from kiosk.services.attendant import CheckResult, disk_check, journal_check, normalise_check, uptime_text
+from kiosk.services.attendant.diagnostics import own_check
 
 from .common import TOUCH, MessageLine, TouchButton, fill_row, table
 
@@ -124,7 +125,7 @@ class DiagnosticsScreen(QWidget):
         for i, r in enumerate(self.results):
             verdict = {"warning": _("Warning"), "skipped": _("Skipped")}.get(r.severity, _("OK")) if r.ok \
                 else _("Problem")
-            fill_row(self.table, i, [r.title, verdict, r.detail], key=r.key or r.name)
+            fill_row(self.table, i, [r.title, verdict, r.text], key=r.key or r.name)
 
     def show_version(self) -> None:
         self.version.setText(_("Version {version}, running for {uptime}", version=__version__,
@@ -145,8 +146,7 @@ class DiagnosticsScreen(QWidget):
             try:
                 results += [normalise_check(c) for c in await self.checks_fn()]
             except Exception as exc:  # noqa: BLE001 - a crashing check is itself a finding
-                results.append(CheckResult("Checks", False, _("The checks failed: {error}",
-                                                              error=type(exc).__name__), key="checks"))
+                results.append(own_check("checks", False, N_("The checks failed: {error}"), error=type(exc).__name__))
         keys = {r.key for r in results}       # (by key: a title is in the language on screen)
         if self.journal_path is not None and "journal" not in keys:
             results.append(await asyncio.to_thread(journal_check, self.journal_path))

@@ -139,6 +139,8 @@ def test_diagnostics_list_each_check_once_in_the_language_on_screen(qtbot, ui_lo
             set_language("fr")
             env.area.retranslate()              # what the shell does on a switch (no new run)
             assert "Espace disque" in names(), names()
+            details = [d.table.item(r, 2).text() for r in range(d.table.rowCount())]
+            assert any(t.endswith(" Mo libres") for t in details), details      # the disk's detail too
             assert "Journal des sessions" in names(), names()
             assert "Sessiejournaal" not in names() and "Schijfruimte" not in names(), names()
         finally:

@@ -14,7 +14,8 @@ from .board import BoardRow, BoardSnapshot, DeskBoard
 from .common import DeskError, api_message
 from .desk import DeskRow, SessionsDesk, bind_venue_payment, journal_receipt_lookup, journal_tag_lookup
 from .guest_start import ChargerChoice, GuestStarted, GuestStarts
-from .diagnostics import CHECK_TITLES, CheckResult, disk_check, journal_check, normalise_check, uptime_text
+from .diagnostics import (CHECK_TITLES, CheckResult, disk_check, journal_check, normalise_check, own_check,
+                          uptime_text)
 from .pins import PIN_MAX_DIGITS, PIN_MIN_DIGITS, PinChange, PinChangeError, is_trivial_pin, pin_problem
 from .wallet import WalletEntry, WalletError, WalletService
 
@@ -23,7 +24,7 @@ __all__ = [
     "GuestStarted", "GuestStarts",
     "RuntimeSettingError", "RuntimeSettings", "ACTION_TITLES", "AUDIT_CSV_COLUMNS", "action_title", "audit_to_csv", "DeskError", "api_message",
     "DeskRow", "SessionsDesk", "bind_venue_payment", "journal_receipt_lookup", "journal_tag_lookup",
-    "CHECK_TITLES", "CheckResult", "disk_check", "journal_check", "normalise_check", "uptime_text",
+    "CHECK_TITLES", "CheckResult", "disk_check", "journal_check", "normalise_check", "own_check", "uptime_text",
     "PIN_MAX_DIGITS", "PIN_MIN_DIGITS", "PinChange", "PinChangeError", "is_trivial_pin", "pin_problem",
     "WalletEntry", "WalletError", "WalletService",
 ]

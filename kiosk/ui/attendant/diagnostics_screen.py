@@ -16,8 +16,8 @@ from qasync import asyncSlot
 
 from kiosk import __version__
 from kiosk.i18n import N_, Translator
-from kiosk.services.attendant import CheckResult, disk_check, journal_check, normalise_check, uptime_text
-from kiosk.services.attendant.diagnostics import own_check
+from kiosk.services.attendant import (CheckResult, disk_check, journal_check, normalise_check, own_check,
+                                     uptime_text)
 
 from .common import TOUCH, MessageLine, TouchButton, fill_row, table
 

@@ -22,7 +22,8 @@ from .wallet import WalletEntry, WalletError, WalletService
 __all__ = [
     "Alert", "DeskAlerts", "server_time", "BoardRow", "BoardSnapshot", "DeskBoard", "ChargerChoice",
     "GuestStarted", "GuestStarts",
-    "RuntimeSettingError", "RuntimeSettings", "ACTION_TITLES", "AUDIT_CSV_COLUMNS", "action_title", "audit_to_csv", "DeskError", "api_message",
+    "RuntimeSettingError", "RuntimeSettings", "ACTION_TITLES", "AUDIT_CSV_COLUMNS", "action_title", "audit_to_csv",
+    "DeskError", "api_message",
     "DeskRow", "SessionsDesk", "bind_venue_payment", "journal_receipt_lookup", "journal_tag_lookup",
     "CHECK_TITLES", "CheckResult", "disk_check", "journal_check", "normalise_check", "own_check", "uptime_text",
     "PIN_MAX_DIGITS", "PIN_MIN_DIGITS", "PinChange", "PinChangeError", "is_trivial_pin", "pin_problem",

@@ -287,6 +287,7 @@ class KioskApp:
                 sh.add_screen("out_of_order", OutOfOrderScreen())
             sh.screen("out_of_order").set_reason(exc.reason, str(exc))
             sh.home_override = "out_of_order"
+            _status(f"out of order: {exc.reason}")
             if sh.current_name() != "out_of_order":
                 sh.show_screen("out_of_order")
             return False
@@ -446,7 +447,7 @@ class KioskApp:
         try:
             from kiosk.deploy import systemd
 
-            systemd.notify_ready()
+            systemd.notify_ready("loading the chargers")
         except Exception:  # noqa: BLE001 - never fail the kiosk for the service manager
             log.debug("sd_notify READY failed", exc_info=True)
         from kiosk import __version__
@@ -496,6 +497,8 @@ class KioskApp:
         if self._closed(ctx) or connecting.cancelled():
             return ctx
         connecting.result()
+        if os.environ.get("NOTIFY_SOCKET"):   # `systemctl status` (and bench/ui.py: launch to the board)
+            ctx.spawn(self._report_status(ctx))
         # a timer's wait, not sleep(0): Qt paints the board and runs its own timers (the
         # location's colour) before the next piece; sleep(0) chained them into one long turn
         await asyncio.sleep(0.02)
@@ -526,6 +529,19 @@ class KioskApp:
         gc.freeze()
         self.watchdog.reset()
         return ctx
+
+    #: how often the status line for `systemctl status` is brought up to date (when it changed)
+    STATUS_EVERY_S = 10.0
+
+    async def _report_status(self, ctx: Any) -> None:
+        """The board's state for `systemctl status` now, then whenever it changes (the
+        service away, back again)."""
+        last = None
+        while not self._closed(ctx):
+            if ctx.shell.home_override is None and (text := _board_status(ctx)) != last:
+                _status(text)
+                last = text
+            await asyncio.sleep(self.STATUS_EVERY_S)
 
     async def connect(self) -> None:
         """Register the token, resume journaled sessions, load the venue and fill the board."""
@@ -660,6 +676,24 @@ def _own_code(text: str) -> tuple[str, str] | None:
     except ImportError:   # pragma: no cover - before the own-codes module existed
         return None
     return parse(text)
+
+
+def _board_status(ctx: Any) -> str:
+    """What `systemctl status` says once the board is filled and a tap opens a charger."""
+    n = len(ctx.venue.bays)
+    if not ctx.venue.online:
+        return f"offline: {n} chargers on the board from the last answer; retrying" if n else \
+            "offline: no answer from the service yet; retrying"
+    return f"serving guests: {n} chargers on the board"
+
+
+def _status(text: str) -> None:
+    try:
+        from kiosk.deploy import systemd
+
+        systemd.notify_status(text)
+    except Exception:  # noqa: BLE001 - never fail the kiosk for the service manager
+        log.debug("sd_notify STATUS failed", exc_info=True)
 
 
 def _tls_context() -> Any:

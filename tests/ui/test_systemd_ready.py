@@ -35,6 +35,8 @@ def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kio
         start = asyncio.ensure_future(app.start())
         await poll_until(lambda: received("READY=1"), 5, what="READY=1")
         assert not start.done(), "READY=1 should not wait for the API"
+        assert received("STATUS=loading the chargers")      # what `systemctl status` says meanwhile
+        assert not received("STATUS=serving guests: 16 chargers on the board")
         sh = app.ctx.shell
         assert sh.isVisible() and sh.current_name() == "home"
         sim.faults.clear()
@@ -44,6 +46,48 @@ def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kio
         assert sum(m.splitlines().count("READY=1") for m in got) == 1
         received("READY=1")
         assert sum(m.splitlines().count("READY=1") for m in got) == 1   # once, not again after connect
+        # the board filled from the service (16 bays of the demo venue) and a tap opens a charger
+        assert received(f"STATUS=serving guests: {len(app.ctx.venue.bays)} chargers on the board")
+        assert len(app.ctx.venue.bays) == len(sh.screen("home").bay_buttons) == 16
+
+    try:
+        ui_loop.run_until_complete(scenario())
+    finally:
+        sock.close()
+
+
+def test_the_status_says_offline_while_the_service_is_away_and_serving_once_it_is_back(kiosk_factory, sim, ui_loop,
+                                                                                       tmp_path, monkeypatch):
+    """Staff reading `systemctl status` see whether the kiosk serves guests or waits for the service."""
+    from kiosk.app import KioskApp
+
+    path = tmp_path / "notify"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.setblocking(False)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+    monkeypatch.setattr(KioskApp, "STATUS_EVERY_S", 0.1)
+    got: list[str] = []
+
+    def status() -> list[str]:
+        while True:
+            try:
+                got.extend(m for m in sock.recv(4096).decode().splitlines() if m.startswith("STATUS="))
+            except BlockingIOError:
+                return got
+
+    async def scenario():
+        sim.faults.set("*", error_rate=1.0, error_status=503)     # the service answers nothing useful
+        app = kiosk_factory(sim)
+        await app.start()
+        await poll_until(lambda: len(status()) >= 2, 5, what="a second status")
+        assert got[:2] == ["STATUS=loading the chargers", "STATUS=offline: no answer from the service yet; retrying"]
+        sim.faults.clear()
+        app.ctx.shell.screen("home").refresh_soon()               # (the board's own timer, sooner)
+        await poll_until(lambda: status()[-1].startswith("STATUS=serving"), 10, what="serving guests")
+        assert got[-1] == "STATUS=serving guests: 16 chargers on the board"
+        assert len(got) == 3                                      # said once each, not every 0.1 s
 
     try:
         ui_loop.run_until_complete(scenario())

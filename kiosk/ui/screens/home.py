@@ -104,10 +104,9 @@ class HomeScreen(Screen):
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.board_box)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # touch scrolling right after the first frame: the first QScroller (and the first
-        # Python look at a scroll area's viewport) creates ~170 Python enums of PySide6,
-        # ~45 ms that held the kiosk's first frame back
-        QTimer.singleShot(0, self, lambda: kinetic(self.scroll))
+        # touch scrolling: touch_scrolling(), once the board is up (the first QScroller creates
+        # ~170 Python enums of PySide6, ~45 ms that held the first frame back, and ~9 ms still
+        # on the way to the board right after it)
         bp.addWidget(self.scroll, 1)
         self.board_empty = label("", "body")
         bp.addWidget(self.board_empty)
@@ -356,6 +355,13 @@ class HomeScreen(Screen):
         finally:
             self._refreshing = False
         self._rebuild_board()
+
+    def touch_scrolling(self) -> None:
+        """A finger drags the board (kinetic scrolling); called once the board is up."""
+        from PySide6.QtWidgets import QScroller
+
+        if not QScroller.hasScroller(self.scroll.viewport()):
+            kinetic(self.scroll)
 
     def _clear_board(self) -> None:
         while self.board_grid.count():

@@ -502,6 +502,7 @@ class KioskApp:
         # a timer's wait, not sleep(0): Qt paints the board and runs its own timers (the
         # location's colour) before the next piece; sleep(0) chained them into one long turn
         await asyncio.sleep(0.02)
+        ctx.shell.screen("home").touch_scrolling()
         if getattr(ctx, "billing", None) is not None:
             ctx.billing.start()
         await asyncio.to_thread(self._after_board)

@@ -28,7 +28,7 @@ def test_board_shows_availability_and_bays_in_use_here(kiosk_factory, sim, ui_lo
         taken = {e.evse_uid for e in sim.venue.venue_evses() if sim.state.evse_status(e, now)[0] == "CHARGING"}
         assert {uid for uid, t in texts.items() if "In use" in t} == taken
         assert not home.status.isVisible() and not home.banner.isVisible()
-        # a finger drags the board (touch scrolling, set up right after the first frame)
+        # a finger drags the board (touch scrolling, set up once the board is up)
         from PySide6.QtWidgets import QScroller, QScrollerProperties
 
         assert QScroller.hasScroller(home.scroll.viewport())

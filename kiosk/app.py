@@ -131,7 +131,7 @@ class KioskApp:
         gcpause.begin()       # until start() has the board up (kiosk/gcpause.py)
         from kiosk.i18n import set_language
         from kiosk.logsetup import register_secret
-        from kiosk.services.venue import VenueService
+        from kiosk.services.venue import BRAND_FILE, VenueService
         from kiosk.flow import GuestFlow, Timings
         from kiosk.ui.context import AppContext
         from kiosk.ui.errors import ErrorNotifier
@@ -166,8 +166,11 @@ class KioskApp:
             payment_method_id=rt("payment_method_id"),
             payment_card=s.payment_card.get_secret_value() if s.payment_card else None,
             payment_external_ref=s.payment_external_ref, room_payment=s.room_payment,
-            in_use=ctx.in_use, lang=_current_language)
-        shell = Shell(venue_color=s.venue_color, high_contrast=bool(rt("high_contrast")),
+            in_use=ctx.in_use, lang=_current_language, brand_file=Path(s.data_dir) / BRAND_FILE)
+        # the location's colour of the last start (unless the venue set its own): the first
+        # frame is painted in it, and the board re-themes only when the answer differs
+        brand = None if "venue_color" in getattr(s, "explicit", ()) else ctx.venue.remembered_color
+        shell = Shell(venue_color=brand or s.venue_color, high_contrast=bool(rt("high_contrast")),
                       default_language=default_lang, languages=list(s.languages),
                       idle_timeout_s=int(rt("idle_timeout_s")), idle_prompt_s=self.options.idle_prompt_s,
                       panel_diagonal_in=getattr(s, "panel_diagonal_in", None),

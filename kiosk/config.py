@@ -112,7 +112,8 @@ class Settings:
 
     # --- venue -------------------------------------------------------------------------
     venue_name: str = setting("", "Name shown on the home screen (else the location's branding)")
-    venue_color: str = setting("#0b7a53", "Primary colour", pattern=r"^#[0-9a-fA-F]{6}$")
+    venue_color: str = setting("#0b7a53", "Primary colour; unset, the location's branding colour (remembered in "
+                               "data_dir/venue-brand.json, so a restart starts in it)", pattern=r"^#[0-9a-fA-F]{6}$")
     venue_logo: Path | None = setting(None, "Logo image file")
     venue_location_ids: list[str] = setting(factory=list, description="Locations on the chargers board")
     payment_card: Secret | None = setting(None, "Visual number of the venue's charge card")

@@ -28,17 +28,37 @@ codes (:class:`Unusable`) the UI translates.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from kiosk.services.payments import VenuePayments
 
 log = logging.getLogger(__name__)
+
+#: the location's branding colour as the kiosk last saw it (``venue-brand.json`` in the data
+#: folder): a restart paints its first frame in it, and the board does not re-theme the window
+#: when the answer brings the same colour (~35 ms; and no colour flash on every restart)
+BRAND_FILE = "venue-brand.json"
+_HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+def _read_brand(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        color = json.loads(path.read_text(encoding="utf-8")).get("primary_color_hex")
+    except (OSError, ValueError, AttributeError):
+        return None          # none yet, or unreadable: the configured colour until the answer
+    return color if isinstance(color, str) and _HEX_COLOR.fullmatch(color) else None
 
 
 class Unusable(StrEnum):
@@ -141,8 +161,11 @@ class VenueService(VenuePayments):
                  payment_method_id: str | None = None, payment_card: str | None = None,
                  payment_external_ref: str | None = None, room_payment: bool = False,
                  in_use: Callable[[], set[str]] | None = None, lang: Callable[[], str] | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, brand_file: Path | None = None) -> None:
         self.client = client
+        self._brand_file = brand_file
+        #: the branding colour of the last answer, remembered in ``brand_file`` (None: none known)
+        self.remembered_color: str | None = _read_brand(brand_file)
         self.location_ids = list(location_ids)
         self.qr_hosts = list(qr_hosts or [])
         self.qr_other_hosts = qr_other_hosts
@@ -177,6 +200,26 @@ class VenueService(VenuePayments):
             if b is not None:
                 return b
         return None
+
+    def _remember_brand(self) -> None:
+        """Keep the loaded locations' branding colour for the next start (only when it changed)."""
+        if self._brand_file is None or not self.locations:
+            return
+        color = getattr(self.branding, "primary_color_hex", None)
+        color = color if isinstance(color, str) and _HEX_COLOR.fullmatch(color) else None
+        if color == self.remembered_color:
+            return
+        try:
+            if color is None:
+                self._brand_file.unlink(missing_ok=True)
+            else:
+                self._brand_file.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self._brand_file.with_suffix(".tmp")
+                tmp.write_text(json.dumps({"primary_color_hex": color}), encoding="utf-8")
+                os.replace(tmp, self._brand_file)
+            self.remembered_color = color
+        except OSError as exc:      # a full disk: only the next start's first colour is lost
+            log.warning("branding colour not remembered: %s", exc)
 
     def display_name(self) -> str:
         b = self.branding
@@ -213,6 +256,7 @@ class VenueService(VenuePayments):
                 self.locations[lid] = res
                 self._mark(True)
         self._rebuild()
+        self._remember_brand()
         return self.bays
 
     def _rebuild(self, statuses: dict[tuple[str, str], str] | None = None) -> None:

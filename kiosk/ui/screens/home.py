@@ -169,7 +169,8 @@ class HomeScreen(Screen):
         self._refresh_timer = QTimer(self, interval=self.BOARD_REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh_soon)
         self._refreshing = False
-        self._brand_color: str | None = None
+        # the location's colour applied (the app starts in the one remembered from the last start)
+        self._brand_color: str | None = None if self._own_color() else ctx.venue.remembered_color
         self.scan_started: float | None = None   # monotonic time a code was read (latency)
         if ctx.scan is not None:
             ctx.scan.frame.connect(self.camera.set_frame)
@@ -299,13 +300,20 @@ class HomeScreen(Screen):
         shell = self.ctx.shell
         self.contrast.setChecked(bool(shell.high_contrast) if shell is not None else False)
 
+    def _own_color(self) -> bool:
+        """The venue set its own colour (``venue_color``): the location's is not used."""
+        return "venue_color" in getattr(self.ctx.settings, "explicit", ())
+
     def _branding_changed(self) -> str | None:
         """The location's branding colour when it is not the one applied, unless the venue
-        set its own (``venue_color``)."""
-        if "venue_color" in getattr(self.ctx.settings, "explicit", ()):
+        set its own (``venue_color``). A location without one (any more) brings back the
+        configured colour."""
+        if self._own_color() or self.ctx.shell is None:
             return None
         color = getattr(self.ctx.venue.branding, "primary_color_hex", None)
-        return color if color and color != self._brand_color and self.ctx.shell is not None else None
+        if not color and self._brand_color and self.ctx.venue.locations:
+            color = self.ctx.settings.venue_color
+        return color if color and color != self._brand_color else None
 
     def _apply_branding(self) -> None:
         color = self._branding_changed()

@@ -541,6 +541,9 @@ class KioskApp:
         """The board's state for `systemctl status` now, then whenever it changes (the
         service away, back again)."""
         last = None
+        home = ctx.shell.screen("home")
+        while home.revealing() and not self._closed(ctx):   # "serving" once every card is shown
+            await asyncio.sleep(0.002)
         while not self._closed(ctx):
             if ctx.shell.home_override is None and (text := _board_status(ctx)) != last:
                 _status(text)

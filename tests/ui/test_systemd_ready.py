@@ -47,7 +47,9 @@ def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kio
         received("READY=1")
         assert sum(m.splitlines().count("READY=1") for m in got) == 1   # once, not again after connect
         # the board filled from the service (16 bays of the demo venue) and a tap opens a charger
-        assert received(f"STATUS=serving guests: {len(app.ctx.venue.bays)} chargers on the board")
+        await poll_until(lambda: received(f"STATUS=serving guests: {len(app.ctx.venue.bays)} chargers on the board"),
+                         5, what="serving guests")
+        assert not sh.screen("home").revealing()                   # said once every card is shown
         assert len(app.ctx.venue.bays) == len(sh.screen("home").bay_buttons) == 16
 
     try:

@@ -438,6 +438,10 @@ class HomeScreen(Screen):
 
     REVEAL_BATCH = 5
 
+    def revealing(self) -> bool:
+        """A new board's cards are still being shown, a batch per loop turn."""
+        return any(b.isHidden() for b in self.bay_buttons)
+
     def _reveal(self, widgets: list[QWidget], gen: int | None = None) -> None:
         """Show the board's new cards in batches, one batch per loop turn (a timer, so Qt
         paints in between); the first batch at once. A board rebuilt meanwhile stops it."""

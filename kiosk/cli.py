@@ -32,12 +32,25 @@ COMMAND_MODULES = (
     "kiosk.core.cli",
 )
 
+#: which module registers each command (the table above): `kiosk run` builds only its own
+#: module's parsers; the other areas' modules and their dozens of parsers cost ~15 ms before
+#: the kiosk's first frame (tests/test_startup_imports.py checks this map against the modules)
+COMMANDS = {
+    "run": "kiosk.ui.cli", "desk": "kiosk.ui.cli", "demo": "kiosk.ui.cli", "screenshots": "kiosk.ui.cli",
+    "sim": "kiosk.sim.cli",
+    "api": "kiosk.api.cli", "doctor": "kiosk.api.cli",
+    "qr": "kiosk.scan.cli",
+    "tariff": "kiosk.core.cli",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``command`` (a name of :data:`COMMANDS`) only the parsers of
+    the module that registers it (``kiosk --help`` and an unknown command get all)."""
     parser = argparse.ArgumentParser(prog="kiosk", description="EV charging kiosk for Charge Assist")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in (COMMANDS[command],) if command in COMMANDS else COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -53,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     # tens of thousands of objects); the kiosk ends the pause once its board is up, anything
     # else gets the collector back after at most 30 s (kiosk/gcpause.py)
     gcpause.begin()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_in = sys.argv[1:] if argv is None else argv
+    parser = build_parser(args_in[0] if args_in else None)
+    args = parser.parse_args(args_in)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -37,3 +37,28 @@ def test_scan_command_offers_the_decoders_that_exist():
     from kiosk.scan.decoders import DECODER_NAMES
 
     assert offered == DECODER_NAMES
+
+
+def test_each_command_is_built_from_the_module_that_registers_it():
+    """`kiosk run` builds only its own module's parsers (COMMANDS): the map names every
+    command of every module, and `kiosk --help` still lists them all."""
+    from kiosk.cli import COMMAND_MODULES, COMMANDS, build_parser
+
+    def commands(parser):
+        return set(next(a for a in parser._actions if a.dest == "command").choices)
+
+    assert commands(build_parser()) == set(COMMANDS)
+    for module in COMMAND_MODULES:
+        own = {c for c, m in COMMANDS.items() if m == module}
+        for command in own:
+            assert commands(build_parser(command)) == own
+    assert commands(build_parser("no-such-command")) == set(COMMANDS)     # argparse then says what exists
+
+
+def test_the_kiosk_command_line_imports_no_other_area():
+    others = ("kiosk.api.cli", "kiosk.sim.cli", "kiosk.scan.cli", "kiosk.core.cli")
+    probe = ("from kiosk.cli import build_parser; build_parser('run').parse_args(['run', '--windowed']); "
+             "import sys; print(' '.join(m for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}).stdout.split()
+    assert [m for m in others if m in out] == []

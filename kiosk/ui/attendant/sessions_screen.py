@@ -79,8 +79,11 @@ class SessionsScreen(QWidget):
         self.timer.timeout.connect(self.refresh)
         # a new code is on screen only briefly
         self.code_timer = QTimer(self, singleShot=True, interval=60_000)
-        self.code_timer.timeout.connect(self.code.clear)
+        self.code_timer.timeout.connect(self._clear_code)
         self._busy = False
+        # what the detail and code lines show, written again in a language switched to
+        self._receipt: tuple[DeskRow, Any] | None = None
+        self._new_code: tuple[DeskRow, str] | None = None
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -105,6 +108,12 @@ class SessionsScreen(QWidget):
         self.table.setAccessibleName(_("Sessions of this kiosk"))
         if self.rows:
             self._fill()
+            if self.timer.isActive():
+                self.refresh()          # a row's problem and "Owner unknown" come from the desk service
+        if self._receipt is not None:
+            self.detail.setText(self._receipt_text(*self._receipt))
+        if self._new_code is not None:
+            self.code.setText(self._code_text(*self._new_code))
 
     # (no showEvent/hideEvent overrides: Qt calls them while a widget is being destroyed,
     # and a Python override running then can crash PySide; the area calls these instead)
@@ -117,6 +126,10 @@ class SessionsScreen(QWidget):
         """The tab is left (or the attendant logged out): stop refreshing, hide the code."""
         self.timer.stop()
         self.code_timer.stop()
+        self._clear_code()
+
+    def _clear_code(self) -> None:
+        self._new_code = None
         self.code.clear()
 
     def bay(self, row: DeskRow) -> str:
@@ -206,6 +219,11 @@ class SessionsScreen(QWidget):
         except Exception as exc:  # noqa: BLE001
             self.message.error(str(exc) or type(exc).__name__)
             return
+        self._receipt = (row, r)
+        self.detail.setText(self._receipt_text(row, r))
+        self.message.info("")
+
+    def _receipt_text(self, row: DeskRow, r: Any) -> str:
         lines = [_("Receipt {number}", number=r.receipt_number or "–"), self.bay(row)]
         if r.started_at:
             lines.append(_("Started {time}", time=r.started_at.astimezone().strftime("%Y-%m-%d %H:%M")))
@@ -220,8 +238,7 @@ class SessionsScreen(QWidget):
                                                                                        r.currency)))
         if not r.final:
             lines.append(_("Not final yet: show it again later for the final costs."))
-        self.detail.setText("\n".join(lines))
-        self.message.info("")
+        return "\n".join(lines)
 
     def on_new_code(self) -> None:
         row = self.selected()
@@ -233,7 +250,11 @@ class SessionsScreen(QWidget):
         except Exception as exc:  # noqa: BLE001
             self.message.error(str(exc) or type(exc).__name__)
             return
-        self.code.setText(_("New code for {bay}: {code} (tell the guest; the old code no longer works)",
-                            bay=self.bay(row), code=code))
+        self._new_code = (row, code)
+        self.code.setText(self._code_text(row, code))
         self.code_timer.start()
         self.message.info("")
+
+    def _code_text(self, row: DeskRow, code: str) -> str:
+        return _("New code for {bay}: {code} (tell the guest; the old code no longer works)", bay=self.bay(row),
+                 code=code)

@@ -147,7 +147,20 @@ def test_failed_start_shows_why(qtbot, ui_loop, sim, desk_factory):
                          timeout=15, what="timeout row")
         await board.refresh()
         r = row_of(board.table, "Room 7")
-        assert "car" in cell(board.table, r, 7).lower()
+        why = cell(board.table, r, 7)
+        assert "car" in why.lower()
+        # staff switch the language: the row's problem follows at once (the desk writes it again),
+        # not at the next refresh
+        from kiosk.i18n import set_language
+
+        try:
+            set_language("de")
+            board.retranslate()
+            await wait_until(lambda: cell(board.table, row_of(board.table, "Room 7"), 7) != why, timeout=3,
+                             what="the problem in German")
+            assert cell(board.table, row_of(board.table, "Room 7"), 7) == board.rows[0].failure != why
+        finally:
+            set_language("en")
 
     run_scenario(ui_loop, scenario())
 
@@ -174,6 +187,43 @@ def test_the_board_says_states_in_the_language_switched_to(qtbot, ui_loop, sim, 
             set_language("de")
             board.retranslate()
             assert cell(t, row_of(t, "Room 21"), 1) == "Lädt"
+        finally:
+            set_language("en")
+
+    run_scenario(ui_loop, scenario())
+
+
+def test_a_shown_code_and_receipt_follow_a_language_switch(qtbot, ui_loop, sim, desk_factory):
+    """The new guest code and the receipt on screen are written again in the language the
+    attendant switches to (the code itself stays); the code still leaves with the tab."""
+    from kiosk.i18n import set_language
+
+    async def scenario():
+        env = desk_factory(sim)
+        pm = await wallet_with_card(env.client, sim)
+        (a,) = venue_evses(sim, 1)
+        await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 5")
+        env.login("desk-anna")
+        board = env.area.sessions_screen
+        await wait_until(lambda: row_of(board.table, "Room 5") >= 0, what="row")
+        board.table.selectRow(row_of(board.table, "Room 5"))
+        board.code_btn.click()
+        await wait_until(lambda: board.code.text().startswith("New code for"), what="new code shown")
+        code = board.code.text().split(": ", 1)[1].split(" ")[0]
+        board.receipt_btn.click()
+        assert board.detail.text().startswith("Receipt ")
+        try:
+            set_language("de")
+            board.retranslate()
+            assert board.code.text().startswith("Neuer Code für") and f": {code} (" in board.code.text()
+            assert board.detail.text().startswith("Beleg ")
+            set_language("fr")
+            board.retranslate()
+            assert board.code.text().startswith("Nouveau code pour") and f" : {code} (" in board.code.text()
+            assert board.detail.text().startswith("Reçu ")
+            env.area.tabs.setCurrentWidget(env.area.history_screen)    # the code leaves the screen...
+            board.retranslate()
+            assert board.code.text() == ""                             # ...and does not come back
         finally:
             set_language("en")
 

@@ -127,3 +127,11 @@ def test_guests_read_one_word_for_each_thing():
             texts = guest + staff if word in STAFF_TOO else guest
             stray = [t for t in texts if any(re.search(o, t) for o in others)]
             assert stray == [], (lang, word, stray[:5])
+
+
+def test_french_writes_one_apostrophe():
+    """French texts used the typographic apostrophe in one sentence and the straight one in
+    the next ("Impossible d’afficher" above "L'établissement"); all are typographic now."""
+    for domain in ("ui", "core", "billing", "payload", "tariff", "attendant", "desk", "deploy"):
+        straight = [t for t in _texts("fr", (domain,)) if re.search(r"\w'\w", t)]
+        assert straight == [], (domain, straight[:3])

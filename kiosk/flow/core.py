@@ -76,7 +76,8 @@ class FlowCore:
         if self._sessions_here is None:
             self._sessions_here = asyncio.Event()
         try:
-            await asyncio.wait_for(self._sessions_here.wait(), self.SESSIONS_WAIT_S)
+            async with asyncio.timeout(self.SESSIONS_WAIT_S):     # (not wait_for: see billing's outbox)
+                await self._sessions_here.wait()
         except TimeoutError:
             log.warning("a guest's tap waited %.0f s for the session service in vain", self.SESSIONS_WAIT_S)
         return self.sessions is not None

@@ -112,7 +112,10 @@ class Outbox:
             wait = 30.0 if nxt is None else max(0.0, min(30.0, (nxt - self.clock()).total_seconds()))
             self._wake.clear()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                # (a timeout around the wait, not wait_for: wait_for runs it as a task of its
+                # own, which a close-down could leave unstarted: "coroutine never awaited")
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
 

@@ -99,15 +99,16 @@ def test_staff_and_guests_call_a_bay_by_the_same_word():
 #: a Dutch guest read "laadpaal" on Home and "laadpunt" on the failed start, and "zuil" (a
 #: charging column to a Dutch driver) for the kiosk; a German guest "Ladestation",
 #: "Ladesäule" and "Ladepunkt" in one start, and "Sitzung" beside the "Mein Ladevorgang"
-#: button; a French guest "réception" beside "accueil", "kiosque" beside "borne d'accueil".
+#: button; a French guest "réception" beside "accueil", "kiosque" beside "borne d'accueil",
+#: "code QR" beside "QR code".
 GLOSSARY = {
     "nl": {"laadpaal": (r"laadpunt", r"\bzuil"), "kiosk": ()},
     "de": {"ladestation": (r"ladesäule", r"ladepunkt"), "ladevorgang": (r"\bsitzung\b", r"ladesitzung")},
-    "fr": {"borne": (r"kiosque", r"chargeur"), "accueil": (r"réception",)},
+    "fr": {"borne": (r"kiosque", r"chargeur"), "accueil": (r"réception",), "qr code": (r"codes? qr",)},
 }
 #: ... of which staff and guests share the words for the charger and the kiosk (staff speak
 #: of "Sitzungen", a session being their unit of work)
-STAFF_TOO = {"laadpaal", "kiosk", "ladestation", "borne"}
+STAFF_TOO = {"laadpaal", "kiosk", "ladestation", "borne", "qr code"}
 
 
 def _texts(lang: str, domains: tuple[str, ...]) -> list[str]:

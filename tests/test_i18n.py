@@ -104,18 +104,20 @@ def test_staff_and_guests_call_a_bay_by_the_same_word():
 GLOSSARY = {
     "nl": {"laadpaal": (r"laadpunt", r"\bzuil"), "kiosk": ()},
     "de": {"ladestation": (r"ladesäule", r"ladepunkt"), "ladevorgang": (r"\bsitzung\b", r"ladesitzung"),
-           "stecker": (r"\banschluss",)},
+           "stecker": (r"\banschluss",), "terminal": (r"\bkiosks?\b(?! doctor)",)},
     "fr": {"borne": (r"kiosque", r"chargeur"), "accueil": (r"réception",), "qr code": (r"codes? qr",)},
 }
 #: ... of which staff and guests share the words for the charger and the kiosk (staff speak
 #: of "Sitzungen", a session being their unit of work)
-STAFF_TOO = {"laadpaal", "kiosk", "ladestation", "borne", "qr code"}
+STAFF_TOO = {"laadpaal", "kiosk", "ladestation", "borne", "qr code", "terminal"}
 
 
 def _texts(lang: str, domains: tuple[str, ...]) -> list[str]:
     texts = []
     for domain in domains:
         for msg in read_po((LOCALE_DIR / lang / f"{domain}.po").open("rb"), locale=lang):
+            if not msg.id:
+                continue          # the catalogue's header
             strings = [msg.string] if isinstance(msg.string, str) else list(msg.string or ())
             texts += [s.lower() for s in strings if s]
     return texts

@@ -193,6 +193,7 @@ def stylesheet(p: Palette, m: Metrics | int = 20) -> str:
     QTabBar::tab:selected {{ background: {p.primary}; color: {p.on_primary}; border: {thick}px solid {p.text};
                              font-weight: bold; text-decoration: underline; }}
     QTabBar QToolButton {{ min-width: {m.touch}px; background: {p.surface}; border: {thin}px solid {p.border}; }}
+    QTabBar::scroller {{ width: {2 * (m.touch + 2 * thick)}px; }}
     QTabBar::tab:disabled {{ color: {p.disabled}; border-style: dashed; }}
     QTableWidget, QTableView, QListWidget, QPlainTextEdit {{ background: {p.surface}; color: {p.text};
         border: {thin}px solid {p.border}; gridline-color: {p.track}; selection-background-color: {p.primary};

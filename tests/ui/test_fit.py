@@ -118,3 +118,37 @@ def test_the_idle_prompt_and_out_of_order_fit_every_size_language_and_theme(kios
         assert not problems, problems[:10]
 
     ui_loop.run_until_complete(scenario())
+
+
+def test_at_800x480_the_staff_tabs_that_do_not_fit_are_reached_by_touch_sized_arrows(kiosk_factory, sim, ui_loop):
+    """German tab labels overflow the Pi's 7" screen: the tab bar's scroll arrows were 13 px
+    wide, too narrow for a finger. They are a touch target wide each (``QTabBar::scroller``)."""
+    from PySide6.QtWidgets import QTabBar, QToolButton
+
+    from kiosk.i18n import set_language
+
+    async def scenario():
+        app = kiosk_factory(sim, attendant_pin="1357")
+        ctx = await app.start()
+        sh = ctx.shell
+        sh.resize(800, 480)
+        area = sh.screen("attendant")
+        assert await area.login_async("1357")
+        sh.show_screen("attendant")
+        try:
+            set_language("de")
+            await asyncio.sleep(0.05)
+            bar = area.tabs.findChild(QTabBar)
+            arrows = [b for b in bar.findChildren(QToolButton) if b.isVisible()]
+            assert len(arrows) == 2, "the German tabs should not fit at 800 px (else this checks nothing)"
+            # what a finger can hit: the part of each arrow inside the tab bar (before, a 55 px
+            # button in a 13 px slot, the rest under its neighbour or outside the bar)
+            shown = [bar.rect().intersected(b.geometry()) for b in arrows]
+            assert shown[0].intersected(shown[1]).width() <= 4 * 2       # (Qt lets them share their borders)
+            assert all(r.width() >= sh.metrics.touch - 1 and r.height() >= sh.metrics.touch // 2 for r in shown), \
+                [(r.x(), r.width(), r.height()) for r in shown]
+        finally:
+            set_language("en")
+            area.on_exit()
+
+    ui_loop.run_until_complete(scenario())

@@ -357,7 +357,8 @@ def _board_figure(command: list[float], marks: dict, bare_ms: float) -> dict | N
     board = statistics.median(command)
     stall = max(marks.get("STALL") or [0.0])
     child = marks.get("BOARD") or []
-    return {"board_ms": {"median": round(board, 1), "all": [round(x) for x in command]},
+    return {"board_ms": {"median": round(board, 1), "all": [round(x) for x in command],
+                         "runs": len(command)},     # (a run that never said "serving guests" is not in it)
             "ratio_to_bare_window": round(board / bare_ms, 2), "goal_ratio_max": 4.0,
             "max_stall_first_frame_to_board_ms": {"max": round(stall, 1),
                                                   "all": [round(x, 1) for x in marks.get("STALL", [])]},

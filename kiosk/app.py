@@ -479,6 +479,10 @@ class KioskApp:
         # bay tapped before the service exists shows the charger loading until it is there)
         ctx.client = ctx.venue.client = self._client
         connecting = ctx.spawn(self.connect())
+        # a finger drags the board once it is filled (not before: see HomeScreen.touch_scrolling),
+        # also while a venue database far away still opens the journal
+        connecting.add_done_callback(lambda _t: None if self._closed(ctx) else
+                                     ctx.shell.screen("home").touch_scrolling())
         await asyncio.to_thread(self._import_sessions)
         if self._closed(ctx):
             return ctx
@@ -505,7 +509,6 @@ class KioskApp:
         # a timer's wait, not sleep(0): Qt paints the board and runs its own timers (the
         # location's colour) before the next piece; sleep(0) chained them into one long turn
         await asyncio.sleep(0.02)
-        ctx.shell.screen("home").touch_scrolling()
         if getattr(ctx, "billing", None) is not None:
             ctx.billing.start()
         await asyncio.to_thread(self._after_board)
@@ -687,10 +690,13 @@ def _own_code(text: str) -> tuple[str, str] | None:
 
 def _board_status(ctx: Any) -> str:
     """What `systemctl status` says once the board is filled and a tap opens a charger."""
-    n = len(ctx.venue.bays)
-    if not ctx.venue.online:
+    v = ctx.venue
+    n = len(v.bays)
+    if not v.online:
         return f"offline: {n} chargers on the board from the last answer; retrying" if n else \
             "offline: no answer from the service yet; retrying"
+    if not n:      # a refused key or token, unknown location ids: up, but no guest can charge
+        return f"no chargers on the board ({v.last_error or 'none configured'}); retrying"
     return f"serving guests: {n} chargers on the board"
 
 

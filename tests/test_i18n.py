@@ -109,6 +109,8 @@ GLOSSARY = {
 }
 #: ... of which staff and guests share the words for the charger and the kiosk (staff speak
 #: of "Sitzungen", a session being their unit of work)
+#: ... of which these are rarer in what guests read (the connector: its label and one error)
+MIN_USES = {"stecker": 2}
 STAFF_TOO = {"laadpaal", "kiosk", "ladestation", "borne", "qr code", "terminal"}
 
 
@@ -127,7 +129,7 @@ def test_guests_read_one_word_for_each_thing():
     for lang, words in GLOSSARY.items():
         guest, staff = _texts(lang, ("ui", "core", "billing", "payload")), _texts(lang, ("attendant", "desk"))
         for word, others in words.items():
-            assert sum(word in t for t in guest) >= 2, (lang, word)      # the word guests do read
+            assert sum(word in t for t in guest) >= MIN_USES.get(word, 5), (lang, word)   # the word guests read
             texts = guest + staff if word in STAFF_TOO else guest
             stray = [t for t in texts if any(re.search(o, t) for o in others)]
             assert stray == [], (lang, word, stray[:5])

@@ -203,8 +203,8 @@ class VenueService(VenuePayments):
 
     def _remember_brand(self) -> None:
         """Keep the loaded locations' branding colour for the next start (only when it changed)."""
-        if self._brand_file is None or not self.locations:
-            return
+        if self._brand_file is None or not self.loaded_all():
+            return          # (a partial answer may lack the location that carries the colour)
         color = getattr(self.branding, "primary_color_hex", None)
         color = color if isinstance(color, str) and _HEX_COLOR.fullmatch(color) else None
         if color == self.remembered_color:
@@ -219,7 +219,12 @@ class VenueService(VenuePayments):
                 os.replace(tmp, self._brand_file)
             self.remembered_color = color
         except OSError as exc:      # a full disk: only the next start's first colour is lost
+            self._brand_file.with_suffix(".tmp").unlink(missing_ok=True)
             log.warning("branding colour not remembered: %s", exc)
+
+    def loaded_all(self) -> bool:
+        """Every location of the venue is known (its last answer had them all)."""
+        return bool(self.location_ids) and set(self.location_ids) <= set(self.locations)
 
     def display_name(self) -> str:
         b = self.branding

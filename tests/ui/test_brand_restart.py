@@ -103,3 +103,21 @@ def test_a_location_without_a_colour_any_more_brings_back_the_configured_one(kio
         assert not (data / BRAND_FILE).exists()
 
     ui_loop.run_until_complete(scenario())
+
+
+def test_a_partial_answer_keeps_the_remembered_colour(kiosk_factory, sim, ui_loop, tmp_path):
+    """One of the venue's locations did not load (it may be the one with the colour): the
+    kiosk keeps the remembered colour and its file, it does not fall back to the configured one."""
+    data = tmp_path / "kiosk-data"
+    data.mkdir()
+    (data / BRAND_FILE).write_text(json.dumps({"primary_color_hex": "#7A1F3D"}))
+    _rebrand(sim, None)
+
+    async def scenario():
+        ids = list(sim.venue.location_ids) + ["NL-GFX-NO-SUCH-LOCATION"]
+        app, first, retheme = await _start(kiosk_factory, sim, data, venue_location_ids=ids)
+        assert not app.ctx.venue.loaded_all()
+        assert app.ctx.shell.venue_color == "#7A1F3D" and retheme == []
+        assert json.loads((data / BRAND_FILE).read_text()) == {"primary_color_hex": "#7A1F3D"}
+
+    ui_loop.run_until_complete(scenario())

@@ -36,7 +36,6 @@ def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kio
         await poll_until(lambda: received("READY=1"), 5, what="READY=1")
         assert not start.done(), "READY=1 should not wait for the API"
         assert received("STATUS=loading the chargers")      # what `systemctl status` says meanwhile
-        assert not received("STATUS=serving guests: 16 chargers on the board")
         sh = app.ctx.shell
         assert sh.isVisible() and sh.current_name() == "home"
         sim.faults.clear()
@@ -90,6 +89,39 @@ def test_the_status_says_offline_while_the_service_is_away_and_serving_once_it_i
         await poll_until(lambda: status()[-1].startswith("STATUS=serving"), 10, what="serving guests")
         assert got[-1] == "STATUS=serving guests: 16 chargers on the board"
         assert len(got) == 3                                      # said once each, not every 0.1 s
+
+    try:
+        ui_loop.run_until_complete(scenario())
+    finally:
+        sock.close()
+
+
+def test_the_status_says_when_the_board_stays_empty_with_the_service_up(kiosk_factory, sim, ui_loop, tmp_path,
+                                                                        monkeypatch):
+    """A location id the service does not know (or a refused key): up, but no guest can
+    charge; the status does not say "serving guests"."""
+    path = tmp_path / "notify"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.setblocking(False)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+
+    async def scenario():
+        app = kiosk_factory(sim, venue_location_ids=["NL-GFX-NO-SUCH-LOCATION"])
+        await app.start()
+        got: list[str] = []
+
+        def status() -> list[str]:
+            while True:
+                try:
+                    got.extend(m for m in sock.recv(4096).decode().splitlines() if m.startswith("STATUS="))
+                except BlockingIOError:
+                    return got
+
+        await poll_until(lambda: len(status()) >= 2, 5, what="a second status")
+        assert got[1].startswith("STATUS=no chargers on the board (") and got[1].endswith("); retrying"), got
+        assert app.ctx.venue.online and not app.ctx.venue.bays
 
     try:
         ui_loop.run_until_complete(scenario())

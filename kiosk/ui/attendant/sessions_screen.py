@@ -127,6 +127,8 @@ class SessionsScreen(QWidget):
         self.timer.stop()
         self.code_timer.stop()
         self._clear_code()
+        self._receipt = None          # the next attendant does not find the last one's receipt
+        self.detail.clear()
 
     def _clear_code(self) -> None:
         self._new_code = None

@@ -311,7 +311,7 @@ class HomeScreen(Screen):
         if self._own_color() or self.ctx.shell is None:
             return None
         color = getattr(self.ctx.venue.branding, "primary_color_hex", None)
-        if not color and self._brand_color and self.ctx.venue.locations:
+        if not color and self._brand_color and self.ctx.venue.loaded_all():
             color = self.ctx.settings.venue_color
         return color if color and color != self._brand_color else None
 

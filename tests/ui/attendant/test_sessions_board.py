@@ -153,6 +153,7 @@ def test_failed_start_shows_why(qtbot, ui_loop, sim, desk_factory):
         # not at the next refresh
         from kiosk.i18n import set_language
 
+        board.timer.setInterval(600_000)          # (still active) no timer refresh within the wait below
         try:
             set_language("de")
             board.retranslate()

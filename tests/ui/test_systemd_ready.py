@@ -7,27 +7,47 @@ import asyncio
 import gc
 import socket
 
+import pytest
+
 from kiosk import gcpause
 from tests.plugins.ui import poll_until
 
 
-def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kiosk_factory, sim, ui_loop,
-                                                                              tmp_path, monkeypatch):
+class Notify:
+    """systemd's side of $NOTIFY_SOCKET: what the kiosk has sent so far, line by line."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.lines = sock, []
+
+    def read(self) -> list[str]:
+        while True:
+            try:
+                self.lines += self.sock.recv(4096).decode().splitlines()
+            except BlockingIOError:
+                return self.lines
+
+    def received(self, line: str) -> bool:
+        return line in self.read()
+
+    def status(self) -> list[str]:
+        return [m for m in self.read() if m.startswith("STATUS=")]
+
+
+@pytest.fixture
+def notify(tmp_path, monkeypatch):
     path = tmp_path / "notify"
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(path))
     sock.setblocking(False)
     monkeypatch.setenv("NOTIFY_SOCKET", str(path))
     monkeypatch.delenv("WATCHDOG_PID", raising=False)
-    got: list[str] = []
+    yield Notify(sock)
+    sock.close()
 
-    def received(text: str) -> bool:
-        while True:
-            try:
-                got.append(sock.recv(4096).decode())
-            except BlockingIOError:
-                break
-        return any(text in m.splitlines() for m in got)
+
+def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kiosk_factory, sim, ui_loop,
+                                                                              notify):
+    received = notify.received
 
     async def scenario():
         sim.faults.set("*", latency_s=3.0)          # every API call hangs: a slow or dead network
@@ -42,91 +62,53 @@ def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kio
         await start
         # the collector, paused while the kiosk started (kiosk/gcpause.py), is back on
         assert gc.isenabled() and not gcpause.paused()
-        assert sum(m.splitlines().count("READY=1") for m in got) == 1
-        received("READY=1")
-        assert sum(m.splitlines().count("READY=1") for m in got) == 1   # once, not again after connect
         # the board filled from the service (16 bays of the demo venue) and a tap opens a charger
         await poll_until(lambda: received(f"STATUS=serving guests: {len(app.ctx.venue.bays)} chargers on the board"),
                          5, what="serving guests")
         assert not sh.screen("home").revealing()                   # said once every card is shown
+        assert notify.read().count("READY=1") == 1                  # once, not again after connect
         assert len(app.ctx.venue.bays) == len(sh.screen("home").bay_buttons) == 16
 
-    try:
-        ui_loop.run_until_complete(scenario())
-    finally:
-        sock.close()
+    ui_loop.run_until_complete(scenario())
 
 
 def test_the_status_says_offline_while_the_service_is_away_and_serving_once_it_is_back(kiosk_factory, sim, ui_loop,
-                                                                                       tmp_path, monkeypatch):
+                                                                                       notify, monkeypatch):
     """Staff reading `systemctl status` see whether the kiosk serves guests or waits for the service."""
     from kiosk.app import KioskApp
 
-    path = tmp_path / "notify"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(path))
-    sock.setblocking(False)
-    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
-    monkeypatch.delenv("WATCHDOG_PID", raising=False)
     monkeypatch.setattr(KioskApp, "STATUS_EVERY_S", 0.1)
-    got: list[str] = []
-
-    def status() -> list[str]:
-        while True:
-            try:
-                got.extend(m for m in sock.recv(4096).decode().splitlines() if m.startswith("STATUS="))
-            except BlockingIOError:
-                return got
+    status = notify.status
 
     async def scenario():
         sim.faults.set("*", error_rate=1.0, error_status=503)     # the service answers nothing useful
         app = kiosk_factory(sim)
         await app.start()
         await poll_until(lambda: len(status()) >= 2, 5, what="a second status")
-        assert got[:2] == ["STATUS=loading the chargers", "STATUS=offline: no answer from the service yet; retrying"]
+        assert status()[:2] == ["STATUS=loading the chargers",
+                                "STATUS=offline: no answer from the service yet; retrying"]
         sim.faults.clear()
         app.ctx.shell.screen("home").refresh_soon()               # (the board's own timer, sooner)
         await poll_until(lambda: status()[-1].startswith("STATUS=serving"), 10, what="serving guests")
-        assert got[-1] == "STATUS=serving guests: 16 chargers on the board"
-        assert len(got) == 3                                      # said once each, not every 0.1 s
+        assert status()[-1] == "STATUS=serving guests: 16 chargers on the board"
+        assert len(status()) == 3                                 # said once each, not every 0.1 s
 
-    try:
-        ui_loop.run_until_complete(scenario())
-    finally:
-        sock.close()
+    ui_loop.run_until_complete(scenario())
 
 
-def test_the_status_says_when_the_board_stays_empty_with_the_service_up(kiosk_factory, sim, ui_loop, tmp_path,
-                                                                        monkeypatch):
+def test_the_status_says_when_the_board_stays_empty_with_the_service_up(kiosk_factory, sim, ui_loop, notify):
     """A location id the service does not know (or a refused key): up, but no guest can
     charge; the status does not say "serving guests"."""
-    path = tmp_path / "notify"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(path))
-    sock.setblocking(False)
-    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
-    monkeypatch.delenv("WATCHDOG_PID", raising=False)
 
     async def scenario():
         app = kiosk_factory(sim, venue_location_ids=["NL-GFX-NO-SUCH-LOCATION"])
         await app.start()
-        got: list[str] = []
-
-        def status() -> list[str]:
-            while True:
-                try:
-                    got.extend(m for m in sock.recv(4096).decode().splitlines() if m.startswith("STATUS="))
-                except BlockingIOError:
-                    return got
-
-        await poll_until(lambda: len(status()) >= 2, 5, what="a second status")
-        assert got[1].startswith("STATUS=no chargers on the board (") and got[1].endswith("); retrying"), got
+        await poll_until(lambda: len(notify.status()) >= 2, 5, what="a second status")
+        second = notify.status()[1]
+        assert second.startswith("STATUS=no chargers on the board (") and second.endswith("); retrying"), second
         assert app.ctx.venue.online and not app.ctx.venue.bays
 
-    try:
-        ui_loop.run_until_complete(scenario())
-    finally:
-        sock.close()
+    ui_loop.run_until_complete(scenario())
 
 
 def test_a_stop_while_the_kiosk_is_still_starting_closes_it_down_in_order(tmp_path):

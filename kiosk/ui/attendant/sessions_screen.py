@@ -81,6 +81,7 @@ class SessionsScreen(QWidget):
         self.code_timer = QTimer(self, singleShot=True, interval=60_000)
         self.code_timer.timeout.connect(self._clear_code)
         self._busy = False
+        self._again = False
         # what the detail and code lines show, written again in a language switched to
         self._receipt: tuple[DeskRow, Any] | None = None
         self._new_code: tuple[DeskRow, str] | None = None
@@ -108,8 +109,11 @@ class SessionsScreen(QWidget):
         self.table.setAccessibleName(_("Sessions of this kiosk"))
         if self.rows:
             self._fill()
-            if self.timer.isActive():
-                self.refresh()          # a row's problem and "Owner unknown" come from the desk service
+            if self.timer.isActive():   # a row's problem and "Owner unknown" come from the desk service
+                if self._busy:
+                    self._again = True  # rows asked for before the switch are on their way: ask again after
+                else:
+                    self.refresh()
         if self._receipt is not None:
             self.detail.setText(self._receipt_text(*self._receipt))
         if self._new_code is not None:
@@ -163,6 +167,9 @@ class SessionsScreen(QWidget):
         if self.desk.api_error:
             self.message.error(self.desk.api_error)
         self.loaded.emit()
+        if self._again:
+            self._again = False
+            self.refresh()
 
     def _fill(self) -> None:
         keep = selected_key(self.table)

@@ -229,3 +229,46 @@ def test_a_shown_code_and_receipt_follow_a_language_switch(qtbot, ui_loop, sim, 
             set_language("en")
 
     run_scenario(ui_loop, scenario())
+
+
+def test_a_language_switch_during_a_refresh_is_not_lost(qtbot, ui_loop, sim, desk_factory):
+    """Rows asked for before the switch arrive after it: the tab asks again, so the row's
+    problem reads German without waiting for the next timer refresh."""
+    import asyncio
+
+    from kiosk.i18n import set_language
+
+    async def scenario():
+        env = desk_factory(sim)
+        pm = await wallet_with_card(env.client, sim)
+        (a,) = venue_evses(sim, 1)
+        sim.scenario.no_car(a.evse_uid)
+        await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 8")
+        sim.clock.advance(40)
+        env.login()
+        board = env.area.sessions_screen
+        await wait_until(lambda: row_of(board.table, "Room 8") >= 0 and board.rows[0].state == "TIMEOUT",
+                         timeout=15, what="timeout row")
+        board.timer.setInterval(600_000)          # (still active) no timer refresh in this test
+        english = cell(board.table, row_of(board.table, "Room 8"), 7)
+        gate, rows = asyncio.Event(), board.desk.rows
+
+        async def slow_rows():
+            made = await rows()               # made in English, delivered after the switch
+            await gate.wait()
+            return made
+
+        board.desk.rows = slow_rows
+        board.refresh()
+        await wait_until(lambda: board._busy, what="a refresh under way")
+        try:
+            set_language("de")
+            board.retranslate()
+            board.desk.rows = rows
+            gate.set()
+            await wait_until(lambda: cell(board.table, row_of(board.table, "Room 8"), 7) not in ("", english),
+                             timeout=3, what="the problem in German")
+        finally:
+            set_language("en")
+
+    run_scenario(ui_loop, scenario())

@@ -367,11 +367,12 @@ def _board_figure(command: list[float], marks: dict, bare_ms: float) -> dict | N
             "goal_stall_max_ms": 50, "ok": board / bare_ms <= 4.0 and stall < 50}
 
 
-def against_start(base: Path, rounds: int) -> dict:
+def against_start(base: Path, rounds: int, keep_data: bool = False) -> dict:
     """The cold start of the real command (to its READY=1) and the launch to a filled board
     (the in-process child, its first frame and its longest stall on the way) of this tree and
     of ``base``, alternated ``rounds`` times against one simulator; medians and this/base
-    ratios."""
+    ratios. ``keep_data``: each tree's command keeps one data folder across its runs, after a
+    first start (a restarted kiosk: its journal, PIN and remembered colour are there)."""
     from kiosk.sim import SimServer
 
     sim = SimServer(host="127.0.0.1", port=0, speed=1.0, api_key="demo-key").start()
@@ -381,18 +382,23 @@ def against_start(base: Path, rounds: int) -> dict:
         for root in (base, ROOT):     # as installed: compiled bytecode in both trees
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "kiosk")], check=True,
                            stdout=subprocess.DEVNULL)
+        kept = {name: _command_env(sim, root) for name, root in (("base", base), ("this", ROOT))} \
+            if keep_data else {}
+        for name, root in (("base", base), ("this", ROOT)) if keep_data else ():
+            _time_command([sys.executable, "-m", "kiosk", "run", "--windowed"], kept[name], root=root, board=[])
         for _ in range(rounds):
             for name, root in (("base", base), ("this", ROOT)):
                 m = marks[name]
                 m.setdefault("command_ready_ms", []).append(
-                    _time_command([sys.executable, "-m", "kiosk", "run", "--windowed"], _command_env(sim, root),
-                                  root=root, board=m.setdefault("command_board_ms", [])))
+                    _time_command([sys.executable, "-m", "kiosk", "run", "--windowed"],
+                                  kept.get(name) or _command_env(sim, root), root=root,
+                                  board=m.setdefault("command_board_ms", [])))
                 m.setdefault("first_frame_ms", []).append(
                     _time_child(["--child", "kiosk", "--base-url", sim.base_url, "--locations", ids], marks=m,
                                 root=root))
     finally:
         sim.stop()
-    out: dict = {"benchmark": "ui-against-start", "base": str(base), "rounds": rounds,
+    out: dict = {"benchmark": "ui-against-start", "base": str(base), "rounds": rounds, "keep_data": keep_data,
                  "load_average": os.getloadavg()}
     for key, name in (("command_ready_ms", "cold_start_command_ms"), ("command_board_ms", "command_board_ms"),
                       ("first_frame_ms", "first_frame_ms"),
@@ -457,6 +463,8 @@ def main() -> int:
                                       "--only-start: its command's cold start and its launch to the board) in "
                                       "the same run, alternated with this one's (the machine is shared and noisy)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--keep-data", action="store_true",
+                    help="--only-start --against: each tree's command keeps its data folder across its runs (restarts)")
     args = ap.parse_args()
     if args.child == "kiosk":
         child_kiosk(args.base_url, [x for x in args.locations.split(",") if x])
@@ -467,7 +475,7 @@ def main() -> int:
         return 0
 
     if args.against and args.only_start:
-        print(json.dumps(against_start(Path(args.against).resolve(), args.rounds), indent=2))
+        print(json.dumps(against_start(Path(args.against).resolve(), args.rounds, args.keep_data), indent=2))
         return 0
     if args.against:
         print(json.dumps(against(Path(args.against).resolve(), args.rounds, args.unpaced), indent=2))

@@ -133,18 +133,24 @@ def test_new_guest_code_replaces_the_lost_one_and_receipt_is_shown_again(qtbot, 
     run_scenario(ui_loop, scenario())
 
 
+async def _timed_out_row(sim, desk_factory, tag: str):
+    """The sessions tab, logged in, with one row: a start tagged ``tag`` that timed out (no car)."""
+    env = desk_factory(sim)
+    pm = await wallet_with_card(env.client, sim)
+    (a,) = venue_evses(sim, 1)
+    sim.scenario.no_car(a.evse_uid)
+    await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag=tag)
+    sim.clock.advance(40)
+    env.login()
+    board = env.area.sessions_screen
+    await wait_until(lambda: row_of(board.table, tag) >= 0 and board.rows[0].state == "TIMEOUT", timeout=15,
+                     what="timeout row")
+    return board
+
+
 def test_failed_start_shows_why(qtbot, ui_loop, sim, desk_factory):
     async def scenario():
-        env = desk_factory(sim)
-        pm = await wallet_with_card(env.client, sim)
-        (a,) = venue_evses(sim, 1)
-        sim.scenario.no_car(a.evse_uid)
-        await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 7")
-        sim.clock.advance(40)
-        env.login()
-        board = env.area.sessions_screen
-        await wait_until(lambda: row_of(board.table, "Room 7") >= 0 and board.rows[0].state == "TIMEOUT",
-                         timeout=15, what="timeout row")
+        board = await _timed_out_row(sim, desk_factory, "Room 7")
         await board.refresh()
         r = row_of(board.table, "Room 7")
         why = cell(board.table, r, 7)
@@ -239,16 +245,7 @@ def test_a_language_switch_during_a_refresh_is_not_lost(qtbot, ui_loop, sim, des
     from kiosk.i18n import set_language
 
     async def scenario():
-        env = desk_factory(sim)
-        pm = await wallet_with_card(env.client, sim)
-        (a,) = venue_evses(sim, 1)
-        sim.scenario.no_car(a.evse_uid)
-        await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 8")
-        sim.clock.advance(40)
-        env.login()
-        board = env.area.sessions_screen
-        await wait_until(lambda: row_of(board.table, "Room 8") >= 0 and board.rows[0].state == "TIMEOUT",
-                         timeout=15, what="timeout row")
+        board = await _timed_out_row(sim, desk_factory, "Room 8")
         board.timer.setInterval(600_000)          # (still active) no timer refresh in this test
         english = cell(board.table, row_of(board.table, "Room 8"), 7)
         gate, rows = asyncio.Event(), board.desk.rows

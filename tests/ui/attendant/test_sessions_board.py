@@ -133,6 +133,18 @@ def test_new_guest_code_replaces_the_lost_one_and_receipt_is_shown_again(qtbot, 
     run_scenario(ui_loop, scenario())
 
 
+async def _started_row(sim, desk_factory, tag: str):
+    """The sessions tab, logged in as desk-anna, after a start tagged ``tag`` (``board.env``: the desk)."""
+    env = desk_factory(sim)
+    pm = await wallet_with_card(env.client, sim)
+    (a,) = venue_evses(sim, 1)
+    await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag=tag)
+    env.login("desk-anna")
+    board = env.area.sessions_screen
+    board.env = env
+    return board
+
+
 async def _timed_out_row(sim, desk_factory, tag: str):
     """The sessions tab, logged in, with one row: a start tagged ``tag`` that timed out (no car)."""
     env = desk_factory(sim)
@@ -178,12 +190,7 @@ def test_the_board_says_states_in_the_language_switched_to(qtbot, ui_loop, sim, 
     from kiosk.i18n import set_language
 
     async def scenario():
-        env = desk_factory(sim)
-        pm = await wallet_with_card(env.client, sim)
-        (a,) = venue_evses(sim, 1)
-        await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 21")
-        env.login("desk-anna")
-        board = env.area.sessions_screen
+        board = await _started_row(sim, desk_factory, "Room 21")
         t = board.table
         await wait_until(lambda: row_of(t, "Room 21") >= 0 and board.rows[0].state == "CHARGING", timeout=15,
                          what="charging row")
@@ -206,12 +213,8 @@ def test_a_shown_code_and_receipt_follow_a_language_switch(qtbot, ui_loop, sim, 
     from kiosk.i18n import set_language
 
     async def scenario():
-        env = desk_factory(sim)
-        pm = await wallet_with_card(env.client, sim)
-        (a,) = venue_evses(sim, 1)
-        await env.sessions.start(a.location_id, a.evse_uid, a.connector_ids[0], pm, tag="Room 5")
-        env.login("desk-anna")
-        board = env.area.sessions_screen
+        board = await _started_row(sim, desk_factory, "Room 5")
+        env = board.env
         await wait_until(lambda: row_of(board.table, "Room 5") >= 0, what="row")
         board.table.selectRow(row_of(board.table, "Room 5"))
         board.code_btn.click()

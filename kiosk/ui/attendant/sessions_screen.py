@@ -130,6 +130,7 @@ class SessionsScreen(QWidget):
         """The tab is left (or the attendant logged out): stop refreshing, hide the code."""
         self.timer.stop()
         self.code_timer.stop()
+        self._again = False           # (a language switch's second refresh is not needed off the tab)
         self._clear_code()
         self._receipt = None          # the next attendant does not find the last one's receipt
         self.detail.clear()

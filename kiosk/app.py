@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk import gcpause
+from kiosk import dataclass_cache, gcpause
 
 log = logging.getLogger(__name__)
 
@@ -535,6 +535,8 @@ class KioskApp:
         gc.collect()
         gc.freeze()
         self.watchdog.reset()
+        # the code the start's dataclasses compiled, for the next start (when `kiosk run` cached it)
+        await asyncio.to_thread(dataclass_cache.save)
         return ctx
 
     #: how often the status line for `systemctl status` is brought up to date (when it changed)

@@ -3,6 +3,7 @@ bare PySide6 window, measured by bench/ui.py). These guard the decisions that go
 every `kiosk` command builds its command line without httpx, pydantic, OpenCV or the
 simulator, and the settings load without pydantic."""
 
+import ast
 import subprocess
 import sys
 
@@ -62,3 +63,52 @@ def test_the_kiosk_command_line_imports_no_other_area():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                          env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}).stdout.split()
     assert [m for m in others if m in out] == []
+
+
+def test_the_board_is_filled_without_the_models_a_visit_needs_later():
+    """kiosk.api.models_late (tariffs, sessions, CDRs, ...: ~15 ms of class creation) is not
+    on the way to the board: nothing before the kiosk's after-board step imports it, and
+    that step does (on its worker thread)."""
+    probe = r"""
+import asyncio, sys, tempfile
+import qasync
+from PySide6.QtWidgets import QApplication
+from kiosk.app import AppOptions, KioskApp
+from kiosk.config import load_settings
+from kiosk.sim import SimServer
+
+sim = SimServer(host="127.0.0.1", port=0, api_key="k").start()
+app = QApplication([])
+loop = qasync.QEventLoop(app)
+asyncio.set_event_loop(loop)
+tmp = tempfile.mkdtemp()
+settings = load_settings(base_url=sim.base_url, api_key="k", app_token="t", data_dir=tmp, log_dir=tmp,
+                         venue_location_ids=list(sim.venue.location_ids), payment_external_ref="venue-demo",
+                         camera="none")
+kiosk = KioskApp(settings, options=AppOptions(start_camera=False))
+seen = {}
+after_board = KioskApp._after_board
+
+def spy(self):
+    home = self.ctx.shell.screen("home")
+    seen["bays"] = len(home.bay_buttons)
+    seen["late before"] = "kiosk.api.models_late" in sys.modules
+    after_board(self)
+    seen["late after"] = "kiosk.api.models_late" in sys.modules
+
+KioskApp._after_board = spy
+
+async def main():
+    await kiosk.start()
+    await kiosk.aclose()
+
+loop.run_until_complete(main())
+sim.stop()
+print(seen, flush=True)
+import os; os._exit(0)      # (as bench/ui.py's child: no teardown of Qt by the interpreter)
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    assert seen["bays"] > 0 and seen["late before"] is False and seen["late after"] is True, seen

@@ -26,7 +26,7 @@ import os
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 # The kiosk loads no pydantic plugins: their discovery scans every installed distribution's
 # entry points (~10 ms) on the way to the first answer. Set the variable yourself to override.
@@ -37,10 +37,8 @@ from pydantic import (  # noqa: E402
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     ValidationError,
     WrapValidator,
-    field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -432,54 +430,6 @@ class MetaInfo(ApiModel):
     continuation_token: str | None = None
 
 
-class BoundingBox(ApiModel):
-    bottom_left_lat: float | None = None
-    bottom_left_lng: float | None = None
-    top_right_lat: float | None = None
-    top_right_lng: float | None = None
-
-
-class ValidationMessage(ApiModel):
-    code: str | None = None
-    message: str | None = None
-
-
-class ValidationResponse(ApiModel):
-    validation_messages: list[ValidationMessage] | None = None
-    message: str | None = None
-    developer_message: str | None = None
-
-
-class ValidationResponseV2(ApiModel):
-    message: str | None = None
-    code: str | None = None
-    context: str | None = None
-    validation_status: ValidationStatusValue | None = None
-
-
-class ProblemDetails(ApiModel):
-    type: str | None = None
-    title: str | None = None
-    status: int | None = None
-    detail: str | None = None
-    instance: str | None = None
-
-
-class BadRequestObjectResult(ApiModel):
-    """ASP.NET's result object, serialised whole instead of its ``value`` (an error shape of
-    ``POST /locations/availability``); the message is in ``value``."""
-
-    value: Any = None
-    formatters: list[Any] | None = None
-    content_types: list[str] | None = None
-    declared_type: str | None = None
-    status_code: int | None = None
-
-
-class IActionResult(ApiModel):
-    """The document's (empty) body schema of a 204."""
-
-
 # --------------------------------------------------------------------------------------
 # token
 # --------------------------------------------------------------------------------------
@@ -503,12 +453,6 @@ class TokenModel(ApiModel):
 class TokenModelListResponse(ApiModel):
     data: list[TokenModel] | None = None
     meta: MetaInfo | None = None
-
-
-class CreateAppTokenRequest(ApiModel):
-    app_token: str | None = None
-    driver_id: str | None = None
-    emsp_id: str | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -545,25 +489,6 @@ class PaymentMethodModel(ApiModel):
     display_name: str | None = None
     preferred_network: str | None = None
     is_valid: bool | None = None
-
-
-class PaymentMethodModelListResponse(ApiModel):
-    data: list[PaymentMethodModel] | None = None
-    meta: MetaInfo | None = None
-
-
-class PutChargeCardRequest(ApiModel):
-    visual_number: str | None = None
-    token_issuer: str | None = None
-    card_alias: str | None = None
-    chip_id: str | None = None
-    activate: bool | None = None
-    display_name: str | None = None
-
-
-class PutExternalPaymentMethodRequest(ApiModel):
-    external_payment_method_id: str | None = None
-    display_name: str | None = None
 
 
 # --------------------------------------------------------------------------------------
@@ -738,53 +663,6 @@ class LocationModel(ApiModel):
         return next((e for e in self.evses or [] if e.uid == evse_uid), None)
 
 
-class ConnectorSummary(ApiModel):
-    id: str | None = None
-    standard: ConnectorStandardValue | None = None
-    kw: float | None = None
-    power_in_kw: float | None = None
-    power_type: ConnectorPowerTypeValue | None = None
-
-
-class EvseSummary(ApiModel):
-    uid: str | None = None
-    charger_type: str | None = None
-    status: EvseStateValue | None = None
-    agreement: bool | None = None
-    connectors: list[ConnectorSummary] | None = None
-    evse_id: str | None = None
-    display_name: str | None = None
-
-
-class LocationSummary(ApiModel):
-    id: str | None = None
-    type: LocationTypeValue | None = None
-    name: str | None = None
-    display_name: str | None = None
-    add: str | None = None
-    city: str | None = None
-    country: str | None = None
-    lat: float | None = None
-    lng: float | None = None
-    con_avail: int | None = None
-    con_tot: int | None = None
-    dp: bool | None = None
-    rfid: bool | None = None
-    branding: OperatorBrandingModel | None = None
-    branding_id: str | None = None
-    is_home_charger: bool | None = None
-    is_private_location: bool | None = None
-    evses: list[EvseSummary] | None = None
-    time_zone: str | None = None
-    custom_properties: list[CustomPropertyModel] | None = None
-
-
-class LocationSummaryGeoListResponse(ApiModel):
-    bounding_box: BoundingBox | None = None
-    data: list[LocationSummary] | None = None
-    meta: MetaInfo | None = None
-
-
 class EvseStatus(ApiModel):
     status: EvseStateValue | None = None
     evse_id: str | None = None
@@ -808,258 +686,14 @@ class LocationAvailabilityResponse(ApiModel):
     data: list[LocationEvseAvailability] | None = None
 
 
-class QrRequest(ApiModel):
-    url: str | None = None
-
-
-class QrResponse(ApiModel):
-    valid: bool | None = None
-    id: str | None = None
-    datasource: str | None = None
-    operator: str | None = None
-    location_id: str | None = None
-    ocpi_location_id: str | None = None
-    evse_uid: str | None = None
-    connector_id: str | None = None
-    url: str | None = None
-    embedded_url: str | None = None
-    created_date: DateTime = None
-
-
 # --------------------------------------------------------------------------------------
 # tariff
 # --------------------------------------------------------------------------------------
 
 
-class TariffTypeRestrictionModel(SnakeCaseModel):
-    min: float | None = None
-    max: float | None = None
-    min_kwh: float | None = None
-    max_kwh: float | None = None
-    min_duration: float | None = None
-    max_duration: float | None = None
-    min_power: float | None = None
-    max_power: float | None = None
-    min_current: float | None = None
-    max_current: float | None = None
-
-
-class PriceComponentModel(ApiModel):
-    price: UnitPrice = None
-    price_unrounded: UnitPrice = None
-    type: TariffDimensionValue | None = None
-    step_size: int | None = None
-    vat: Percent = None
-    restrictions: TariffTypeRestrictionModel | None = None
-
-
-class TariffElementModel(ApiModel):
-    price_components: list[PriceComponentModel] | None = None
-
-
-class TariffModel(ApiModel):
-    tariff_type: TariffTypeValue | None = None
-    vat_percentage: Percent = None
-    currency: str | None = None
-    is_vat_included: bool | None = None
-    country_code: str | None = None
-    description_url: str | None = None
-    descriptions: list[DisplayTextModel] | None = None
-    elements: list[TariffElementModel] | None = None
-    valid_from: str | None = None
-    valid_to: str | None = None
-
-
-class WalletTariffItem(ApiModel):
-    tariff: TariffModel | None = None
-    tariff_whole_sale: TariffModel | None = None
-    validity: TariffValidityValue | None = None
-    payment_method: PaymentMethodModel | None = None
-    future_tariffs: list[TariffModel] | None = None
-    is_default_tariff: bool | None = None
-
-
-class WalletTariffItemListResponse(ApiModel):
-    data: list[WalletTariffItem] | None = None
-    meta: MetaInfo | None = None
-
-
-class LocationEvseTariffRequest(ApiModel):
-    location_id: str | None = None
-    evse_uid: str | None = None
-
-
-class BulkTariffsRequest(ApiModel):
-    location_evses: list[LocationEvseTariffRequest] | None = None
-
-
-class EvseTariffItem(ApiModel):
-    tariff: TariffModel | None = None
-    tariff_whole_sale: TariffModel | None = None
-    location_id: str | None = None
-    evse_uid: str | None = None
-
-
-class BulkTariffResponse(ApiModel):
-    evse_tariffs: list[EvseTariffItem] | None = None
-
-
 # --------------------------------------------------------------------------------------
 # sessions
 # --------------------------------------------------------------------------------------
-
-
-class StartRequest(ApiModel):
-    location_id: str | None = None
-    evse_uid: str | None = None
-    connector_id: str | None = None
-    payment_method_id: str | None = None
-    adhoc_payment_method_id: str | None = None
-    ignore_evse_availablity: bool | None = None  # sic: the API's spelling
-
-
-class StartResponse(ApiModel):
-    charge_session_id: str | None = None
-    next_status_call: DateTime = None
-    message_id: str | None = None
-    #: The server's clock when it answered (HTTP ``Date``); not part of the JSON.
-    server_time: datetime | None = Field(default=None, exclude=True)
-
-
-class StopRequest(ApiModel):
-    charge_session_id: str | None = None
-
-
-class SessionDataPointModel(ApiModel):
-    timestamp: DateTime = None
-    energy_in_kwh: Energy = None
-    power_in_kw: Power = None
-    status: SessionStatusValue | None = None
-    state_of_charge: Percent = None
-
-
-class SessionDataPointsSummaryModel(ApiModel):
-    max_energy_in_kwh: Energy = None
-    max_power_in_kw: Power = None
-    min_energy_in_kwh: Energy = None
-    min_power_in_kw: Power = None
-    data_points: list[SessionDataPointModel] | None = None
-
-
-class SessionPaymentMethodModel(ApiModel):
-    id: str | None = None
-    type: PaymentMethodTypeValue | None = None
-    card_hint: str | None = None
-    charge_card_visual_number: str | None = None
-    external_payment_method_id: str | None = None
-    display_name: str | None = None
-
-
-class SessionTransactionDetailsModel(ApiModel):
-    payment_method: SessionPaymentMethodModel | None = None
-    psp_transaction_id: str | None = None
-    total_costs_charged: Money = None
-    payment_confirmation_time: DateTime = None
-    payment_status: str | None = None  # Pending, Success, EmspInvoice, External, ...
-    credit_wallet_id: str | None = None
-    external_cdr_id: str | None = None
-
-
-class SessionLocationCoordinatesModel(ApiModel):
-    latitude: float | None = None
-    longitude: float | None = None
-
-
-class SessionBrandingModel(ApiModel):
-    display_name: str | None = None
-    logo_url: str | None = None
-    support_phone: str | None = None
-    support_email: str | None = None
-    support_website: str | None = None
-
-
-class SessionLocationModel(ApiModel):
-    coordinates: SessionLocationCoordinatesModel | None = None
-    name: str | None = None
-    address: str | None = None
-    city: str | None = None
-    country: str | None = None
-    time_zone: str | None = None  # a Windows zone name, like LocationModel.time_zone
-    power_type: ConnectorPowerTypeValue | None = None
-    branding: SessionBrandingModel | None = None
-
-
-class CdrLineItem(ApiModel):
-    dimension: CdrDimensionValue | None = None
-    price: UnitPrice = None
-    quantity: Quantity = None
-    unrounded_cost: Money = None
-    rounded_cost: Money = None
-    unit: CdrUnitValue | None = None
-
-
-class CdrSegment(ApiModel):
-    segment_id: int | None = None
-    from_utc: DateTime = None
-    items: list[CdrLineItem] | None = None
-
-
-class CdrCostBreakdown(ApiModel):
-    retail_segments: list[CdrSegment] | None = None
-
-
-class StatusResponse(ApiModel):
-    session_id: str | None = None
-    app_token: str | None = None
-    external_session_id: str | None = None
-    location_id: str | None = None
-    evse_uid: str | None = None
-    connector_id: str | None = None
-    auth_id: str | None = None
-    status: SessionStatusValue | None = None
-    can_rate_session: bool | None = None
-    error: SessionErrorValue | None = None
-    error_message: str | None = None
-    energy_in_kwh: Energy = None
-    current_power_in_kw: Power = None
-    total_costs: Money = None
-    total_vat: Money = None
-    vat_percentage: Percent = None
-    currency: str | None = None
-    start_time: DateTime = None
-    end_time: DateTime = None
-    next_status_call: DateTime = None
-    usage_summary: SessionDataPointsSummaryModel | None = None
-    smart_charging_enabled: bool | None = None
-    priority_session_status: PrioritySessionStatusValue | None = None
-    vid_status: VidStatusValue | None = None
-    payment_method_id: str | None = None
-    payment_method: SessionPaymentMethodModel | None = None
-    charging_not_allowed: bool | None = None
-    state_of_charge: Percent = None
-    receipt_number: str | None = None
-    coupon_status: CouponStatusValue | None = None
-    mileage: str | None = None
-    start_method: StartMethodValue | None = None
-    transaction_details: SessionTransactionDetailsModel | None = None
-    psp_pre_auth_transaction_id: str | None = None
-    is_private_charger: bool | None = None
-    location: SessionLocationModel | None = None
-    cost_breakdown: CdrCostBreakdown | None = None
-    #: The server's clock when it answered (HTTP ``Date``); not part of the JSON.
-    server_time: datetime | None = Field(default=None, exclude=True)
-
-    @field_validator("error", mode="before")
-    @classmethod
-    def _no_error(cls, value: Any) -> Any:
-        return None if value == "" else value  # the document's example: "" means no error
-
-    @property
-    def is_final(self) -> bool:
-        """True once the status will not change any more (kiosk.core.session owns the states)."""
-        from kiosk.core.session import is_final
-
-        return is_final(self.status)
 
 
 class SessionHistoryModel(ApiModel):
@@ -1088,19 +722,132 @@ class SessionHistoryModelListResponse(ApiModel):
 
 
 #: what the board's first answers are read into (built before the board, see build_schemas)
-BOARD_MODELS = ("LocationModel", "LocationAvailabilityResponse", "TokenModel", "TokenModelListResponse",
-                "SessionHistoryModelListResponse")
+BOARD_MODELS = ("LocationModel", "LocationAvailabilityRequest", "LocationAvailabilityResponse", "TokenModel",
+                "TokenModelListResponse", "SessionHistoryModelListResponse")
+
+#: the models defined in kiosk.api.models_late (after the board), served from here by name
+LATE_MODELS = frozenset({
+    "BoundingBox",
+    "ValidationMessage",
+    "ValidationResponse",
+    "ValidationResponseV2",
+    "ProblemDetails",
+    "BadRequestObjectResult",
+    "IActionResult",
+    "CreateAppTokenRequest",
+    "PaymentMethodModelListResponse",
+    "PutChargeCardRequest",
+    "PutExternalPaymentMethodRequest",
+    "ConnectorSummary",
+    "EvseSummary",
+    "LocationSummary",
+    "LocationSummaryGeoListResponse",
+    "QrRequest",
+    "QrResponse",
+    "TariffTypeRestrictionModel",
+    "PriceComponentModel",
+    "TariffElementModel",
+    "TariffModel",
+    "WalletTariffItem",
+    "WalletTariffItemListResponse",
+    "LocationEvseTariffRequest",
+    "BulkTariffsRequest",
+    "EvseTariffItem",
+    "BulkTariffResponse",
+    "StartRequest",
+    "StartResponse",
+    "StopRequest",
+    "SessionDataPointModel",
+    "SessionDataPointsSummaryModel",
+    "SessionPaymentMethodModel",
+    "SessionTransactionDetailsModel",
+    "SessionLocationCoordinatesModel",
+    "SessionBrandingModel",
+    "SessionLocationModel",
+    "CdrLineItem",
+    "CdrSegment",
+    "CdrCostBreakdown",
+    "StatusResponse",
+})
+
+
+def __getattr__(name: str) -> Any:
+    """``models.TariffModel`` and the other models of :data:`LATE_MODELS`: defined in
+    :mod:`kiosk.api.models_late`, imported on first use (PEP 562)."""
+    if name in LATE_MODELS:
+        from kiosk.api import models_late
+
+        return getattr(models_late, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def all_models() -> dict[str, type[BaseModel]]:
+    """Every API model by name (imports the late ones)."""
+    from kiosk.api import models_late
+
+    found = {}
+    for module in (globals(), vars(models_late)):
+        for name, cls in module.items():
+            if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ in (__name__, models_late.__name__):
+                found[name] = cls
+    return found
 
 
 def build_schemas(names: tuple[str, ...] | None = None) -> int:
-    """Build the validators of the named models (all when ``None``) that are not built yet;
-    returns how many were built. The kiosk calls it on a worker thread: the board's models
-    before the board, the rest after it, so no first use on the UI thread pays for one."""
+    """Build the validators of the named models (all when ``None``, which imports the late
+    ones) that are not built yet; returns how many were built. The kiosk calls it on a
+    worker thread: the board's models before the board, the rest after it, so no first use
+    on the UI thread pays for one."""
+    models = all_models() if names is None else {name: globals()[name] for name in names}
     built = 0
-    for name in names if names is not None else tuple(globals()):
-        cls = globals().get(name)
-        if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__ == __name__ \
-                and not cls.__pydantic_complete__:
+    for cls in models.values():
+        if not cls.__pydantic_complete__:
             cls.model_rebuild()
             built += 1
     return built
+
+
+if TYPE_CHECKING:     # (for type checkers; at run time __getattr__ serves them)
+    from kiosk.api.models_late import (  # noqa: F401
+        BadRequestObjectResult,
+        BoundingBox,
+        BulkTariffResponse,
+        BulkTariffsRequest,
+        CdrCostBreakdown,
+        CdrLineItem,
+        CdrSegment,
+        ConnectorSummary,
+        CreateAppTokenRequest,
+        EvseSummary,
+        EvseTariffItem,
+        IActionResult,
+        LocationEvseTariffRequest,
+        LocationSummary,
+        LocationSummaryGeoListResponse,
+        PaymentMethodModelListResponse,
+        PriceComponentModel,
+        ProblemDetails,
+        PutChargeCardRequest,
+        PutExternalPaymentMethodRequest,
+        QrRequest,
+        QrResponse,
+        SessionBrandingModel,
+        SessionDataPointModel,
+        SessionDataPointsSummaryModel,
+        SessionLocationCoordinatesModel,
+        SessionLocationModel,
+        SessionPaymentMethodModel,
+        SessionTransactionDetailsModel,
+        StartRequest,
+        StartResponse,
+        StatusResponse,
+        StopRequest,
+        TariffElementModel,
+        TariffModel,
+        TariffTypeRestrictionModel,
+        ValidationMessage,
+        ValidationResponse,
+        ValidationResponseV2,
+        WalletTariffItem,
+        WalletTariffItemListResponse,
+    )

@@ -267,9 +267,10 @@ def test_models_build_on_first_use_and_build_schemas_leaves_none_deferred():
     import sys
 
     code = (
-        "import pydantic, kiosk.api.models as m\n"
-        "ms = [v for v in vars(m).values() if isinstance(v, type) and issubclass(v, pydantic.BaseModel)"
-        " and v.__module__ == m.__name__]\n"
+        "import sys, pydantic, kiosk.api.models as m, kiosk.api.client\n"
+        "assert 'kiosk.api.models_late' not in sys.modules, 'the late models loaded with the board\\'s'\n"
+        "ms = list(m.all_models().values())\n"
+        "assert len(ms) >= 70 and m.LATE_MODELS <= set(m.all_models()), len(ms)\n"
         "assert not any(c.__pydantic_complete__ for c in ms), 'built at import'\n"
         "loc = m.LocationModel.model_validate({'id': 'L1', 'evses': [None, {'uid': 'E1', 'status': 'AVAILABLE'}]})\n"
         "assert loc.evses[0].uid == 'E1' and m.LocationModel.__pydantic_complete__\n"

@@ -200,6 +200,9 @@ class KioskApp:
         return ctx
 
     OUT_OF_ORDER_RETRY_S = 60.0
+    #: how long READY=1 waits for the window's first frame (then it goes out anyway: systemd
+    #: must not time out the start of a kiosk whose display is off or slow to show it)
+    FIRST_FRAME_WAIT_S = 5.0
     #: a venue database away (switched off at night, the network down): tried again sooner,
     #: a connection attempt is cheap and every screen of the venue waits for it
     UNREACHABLE_RETRY_S = 10.0
@@ -442,11 +445,15 @@ class KioskApp:
             else:
                 ctx.shell.show()
         self.watchdog.start()         # also pings systemd's watchdog from the event loop
-        if show:
-            ctx.shell.repaint()       # the first frame: before the heavy imports below
-        # READY=1 now, not after the network: with the network down at boot connect() can
-        # take longer than TimeoutStartSec and systemd would give up on a kiosk that works
-        # (it shows the offline banner and retries by itself).
+        if show:                      # the first frame, before the heavy imports below
+            try:
+                async with asyncio.timeout(self.FIRST_FRAME_WAIT_S):
+                    await ctx.shell.first_frame()
+            except TimeoutError:      # a display that never shows the window: READY anyway
+                log.warning("the window was not painted within %.0f s", self.FIRST_FRAME_WAIT_S)
+        # READY=1 now (the first frame is on screen), not after the network: with the network
+        # down at boot connect() can take longer than TimeoutStartSec and systemd would give up
+        # on a kiosk that works (it shows the offline banner and retries by itself).
         try:
             from kiosk.deploy import systemd
 

@@ -46,14 +46,33 @@ def notify(tmp_path, monkeypatch):
 
 
 def test_ready_is_sent_after_the_first_frame_while_the_network_is_still_down(kiosk_factory, sim, ui_loop,
-                                                                              notify):
+                                                                              notify, monkeypatch):
+    from PySide6.QtCore import QEvent, QObject
+
+    from kiosk.deploy import systemd
+
     received = notify.received
+    painted: list[bool] = []
+    at_ready: list[bool] = []
+
+    class Painted(QObject):
+        def eventFilter(self, obj, ev):  # noqa: N802 - Qt API
+            if ev.type() == QEvent.Type.Paint:
+                painted.append(True)
+            return False
+
+    ready = systemd.notify_ready
+    monkeypatch.setattr(systemd, "notify_ready", lambda *a: (at_ready.append(bool(painted)), ready(*a))[1])
 
     async def scenario():
         sim.faults.set("*", latency_s=3.0)          # every API call hangs: a slow or dead network
         app = kiosk_factory(sim)
+        app.build()
+        spy = Painted()
+        app.ctx.shell.installEventFilter(spy)        # (a repaint() before the window is exposed paints nothing)
         start = asyncio.ensure_future(app.start())
         await poll_until(lambda: received("READY=1"), 5, what="READY=1")
+        assert at_ready == [True], "READY=1 went out before the window's first frame was painted"
         assert not start.done(), "READY=1 should not wait for the API"
         assert received("STATUS=loading the chargers")      # what `systemctl status` says meanwhile
         sh = app.ctx.shell

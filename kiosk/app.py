@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hmac
 import importlib
 import json
 import logging
 import os
-import tempfile
 import signal
 import sys
 from dataclasses import dataclass
@@ -56,6 +54,8 @@ def demo_settings(settings: Any, sim: Any) -> Any:
     upd: dict[str, Any] = {"base_url": sim.base_url, "demo": True}
     if "data_dir" not in settings.explicit and not os.environ.get("KIOSK_DATA_DIR"):
         # the in-process simulator starts empty each time: so does the demo's journal
+        import tempfile  # (here, not at the top: ~4 ms before every kiosk's first frame)
+
         upd["data_dir"] = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     if not settings.venue_location_ids:
         upd["venue_location_ids"] = list(sim.venue.location_ids)
@@ -373,6 +373,8 @@ class KioskApp:
                 pass
             except Exception:  # noqa: BLE001 - WrongPin / AttendantLocked
                 return False
+            import hmac
+
             return bool(fallback) and hmac.compare_digest(pin.encode(), str(fallback).encode())
         return verify
 

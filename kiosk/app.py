@@ -442,6 +442,9 @@ class KioskApp:
         ctx.shell.go_home()
         ctx.flow_view.start()
         if show:
+            from kiosk.ui.base import first_frame
+
+            painted = first_frame(ctx.shell)
             if self.options.kiosk_mode:
                 ctx.shell.showFullScreen()
             else:
@@ -450,7 +453,7 @@ class KioskApp:
         if show:                      # the first frame, before the heavy imports below
             try:
                 async with asyncio.timeout(self.FIRST_FRAME_WAIT_S):
-                    await ctx.shell.first_frame()
+                    await painted
             except TimeoutError:      # a display that never shows the window: READY anyway
                 log.warning("the window was not painted within %.0f s", self.FIRST_FRAME_WAIT_S)
         # READY=1 now (the first frame is on screen), not after the network: with the network

@@ -221,3 +221,26 @@ def label(text: str = "", role: str = "body", *, wrap: bool = True, center: bool
     if center:
         lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return lab
+
+
+def first_frame(widget: QWidget) -> Any:
+    """An asyncio future done in the loop turn after ``widget``'s first paint (the frame is
+    on screen then). Ask before ``show()``: the platform shows (exposes) a window some time
+    after it, and only then does Qt paint; a ``repaint()`` before that paints nothing.
+    systemd's READY=1 waits for this, as ``bench/ui.py``'s bare window reports its first paint."""
+    import asyncio
+
+    from PySide6.QtCore import QEvent, QObject
+
+    fut = asyncio.get_running_loop().create_future()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj: Any, ev: Any) -> bool:  # noqa: N802 - Qt API
+            if ev.type() == QEvent.Type.Paint and not fut.done():
+                fut.get_loop().call_soon(lambda: None if fut.done() else fut.set_result(None))
+            return False
+
+    watch = FirstPaint(widget)
+    widget.installEventFilter(watch)
+    fut.add_done_callback(lambda _f: (widget.removeEventFilter(watch), watch.deleteLater()))
+    return fut

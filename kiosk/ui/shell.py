@@ -90,8 +90,6 @@ class Shell(QWidget):
         self.setObjectName("shell")
         self.setWindowTitle("Charge Assist")
         self._input = InputWatch(self, self.touch)
-        self._painted = False                                   # see first_frame()
-        self._first_frame_waiters: list[asyncio.Future[None]] = []
         # Text size and the compact layouts follow the window size (resizeEvent); start from
         # what the screen offers, so a 800x480 panel never sees the 10" layout first.
         w, h = DEFAULT_SIZE
@@ -483,27 +481,6 @@ class Shell(QWidget):
             self.idle_prompt.raise_()
         if self.toast.isVisible():
             self.toast.raise_()
-
-    def first_frame(self) -> asyncio.Future[None]:
-        """Done in the loop turn after the window's first paint (the frame is on screen then).
-        The platform shows (exposes) a window some time after ``show()``, and only then does
-        Qt paint it: a ``repaint()`` before that paints nothing. systemd's READY=1 waits for
-        this, as the bare window of ``bench/ui.py`` reports its first paint."""
-        fut = asyncio.get_running_loop().create_future()
-        if self._painted:
-            fut.set_result(None)
-        else:
-            self._first_frame_waiters.append(fut)
-        return fut
-
-    def paintEvent(self, ev: Any) -> None:  # noqa: N802
-        super().paintEvent(ev)
-        if not self._painted:
-            self._painted = True
-            for fut in self._first_frame_waiters:
-                if not fut.done():      # (resolved a turn later: after the paint, the flush)
-                    fut.get_loop().call_soon(lambda f=fut: None if f.done() else f.set_result(None))
-            self._first_frame_waiters.clear()
 
     def resizeEvent(self, ev: Any) -> None:  # noqa: N802
         super().resizeEvent(ev)

@@ -134,13 +134,16 @@ class CageService:
         env.update(read_env_file(ETC / "kiosk.env"))  # EnvironmentFile=
         self.runtime = tmp / "xdg"
         data = tmp / "data"
-        for d in (self.runtime, data, data / "log"):
+        self.cache = tmp / "cache"
+        for d in (self.runtime, data, data / "log", self.cache):
             d.mkdir()
             shutil.chown(d, "kiosk", "kiosk")
             d.chmod(0o700)
+        if unit["Service"].get("CacheDirectory"):
+            env["CACHE_DIRECTORY"] = str(self.cache)
         env.update(
             {
-                # what systemd provides: a user session (PAM), state/log directories
+                # what systemd provides: a user session (PAM), state/log/cache directories
                 "XDG_RUNTIME_DIR": str(self.runtime),
                 "KIOSK_DATA_DIR": str(data),
                 "KIOSK_LOG_DIR": str(data / "log"),
@@ -278,6 +281,10 @@ def test_service_command_under_headless_cage(package, shared_tmp, notify_listene
             "the app did not report STOPPING=1 when quitting on SIGTERM (kiosk.deploy.systemd.notify_stopping)\n"
             + text
         )
+        # the start's dataclass cache, for the next start (kiosk/dataclass_cache.py): in the
+        # unit's CacheDirectory=, the only other place besides its state and logs it may write
+        cached = svc.cache / "dataclasses-run.marshal"
+        assert cached.stat().st_size > 10_000 and cached.owner() == "kiosk", text
         print(f"ready, {pings} watchdog pings, stopped in {time.monotonic() - t_stop:.1f} s")
     finally:
         svc.close()

@@ -240,7 +240,15 @@ def first_frame(widget: QWidget) -> Any:
                 fut.get_loop().call_soon(lambda: None if fut.done() else fut.set_result(None))
             return False
 
-    watch = FirstPaint(widget)
+    watch = FirstPaint(widget)        # (a child: gone with the widget, should it close first)
     widget.installEventFilter(watch)
-    fut.add_done_callback(lambda _f: (widget.removeEventFilter(watch), watch.deleteLater()))
+
+    def done(_f: Any) -> None:
+        try:
+            widget.removeEventFilter(watch)
+            watch.deleteLater()
+        except RuntimeError:          # the widget was deleted before its first paint
+            pass
+
+    fut.add_done_callback(done)
     return fut

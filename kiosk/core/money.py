@@ -70,11 +70,18 @@ def round_money(amount: Decimal, currency: str = "EUR") -> Decimal:
     return amount.quantize(exp, rounding=ROUND_HALF_UP)
 
 
+#: what of a step counts before rounding up: a billionth. Energies and times that are sums of
+#: split readings carry Decimal residues (12.691 kWh split at 2 s of 60 adds back to
+#: 12.691000...0003): without this, 3e-24 Wh over a whole number was billed as a whole step.
+STEP_RESOLUTION = Decimal("1e-9")
+
+
 def ceil_to_step(quantity: Decimal, step: Decimal) -> Decimal:
-    """Round ``quantity`` up to a whole number of ``step``; a step <= 0 leaves it unchanged."""
+    """Round ``quantity`` up to a whole number of ``step``; a step <= 0 leaves it unchanged.
+    Less than :data:`STEP_RESOLUTION` of a step over a whole number is arithmetic, not use."""
     if step <= 0 or quantity <= 0:
         return quantity
-    blocks = (quantity / step).to_integral_value(rounding=ROUND_CEILING)
+    blocks = (quantity / step).quantize(STEP_RESOLUTION).to_integral_value(rounding=ROUND_CEILING)
     return blocks * step
 
 

@@ -315,3 +315,23 @@ def test_ocpi_211_complex_example(day, hh, mm, minutes, kwh, parking, expected):
     end = start + dt.timedelta(minutes=minutes)
     q = quote(t, ChargingProfile([Period(start, end, D(kwh)), park(end, parking)]))
     assert (q.excl_vat, q.incl_vat) == (Decimal(expected), Decimal(expected))  # 2.1.1 has no VAT
+
+
+def test_a_live_estimate_from_split_readings_adds_no_step_for_decimal_residue():
+    """12.691 kWh in one minute, read as 2 s + 58 s (a live estimate's data points): the
+    parts add back to 12.691000...0003 kWh, and the 1 Wh step round-up billed that residue
+    as a whole Wh (found by tests/core/test_tariff_properties.py)."""
+    t = ocpi([{"price_components": [{"type": "ENERGY", "price": 0.01, "step_size": 1}],
+               "restrictions": {"min_kwh": 3}}])
+    start = dt.datetime(2025, 12, 31, 23, 0, tzinfo=dt.UTC)
+    whole = ChargingProfile([charge(start, 1, "12.691")], "Europe/Amsterdam")
+    first = Decimal("12.691") * 2 / 60
+    split = ChargingProfile([Period(start, start + dt.timedelta(seconds=2), first),
+                             Period(start + dt.timedelta(seconds=2), start + dt.timedelta(minutes=1),
+                                    Decimal("12.691") - first)], "Europe/Amsterdam")
+    a, b = quote(t, whole), quote(t, split)
+    assert a.exact_excl_vat == b.exact_excl_vat == Decimal("0.09691")     # 9.691 kWh over the 3 kWh
+    assert not any("rounded up" in n for n in b.notes)
+    # a real excess still rounds up: 1 mWh over is billed as the whole 1 Wh step
+    more = ChargingProfile([charge(start, 1, "12.691001")], "Europe/Amsterdam")
+    assert quote(t, more).exact_excl_vat == Decimal("0.09692")

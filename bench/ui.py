@@ -52,7 +52,6 @@ def _scratch(prefix: str) -> Path:
 
 
 _SCRATCH: list[Path] = []
-atexit.register(lambda: _clean())
 
 
 def _clean() -> None:
@@ -61,6 +60,9 @@ def _clean() -> None:
     for path in _SCRATCH:
         shutil.rmtree(path, ignore_errors=True)
     _SCRATCH.clear()
+
+
+atexit.register(_clean)
 
 
 def _exit() -> None:

@@ -21,8 +21,9 @@ damaged entry is compiled again.
 
 Where: ``$CACHE_DIRECTORY`` (systemd's ``CacheDirectory=``, see the unit), else the XDG
 cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``), ``charge-assist-kiosk/``; one file per
-command. ``KIOSK_DATACLASS_CACHE=0`` turns it off (the first start after an upgrade of
-Python or a library runs as if it were off, and writes the new file). The file holds only
+command. ``KIOSK_DATACLASS_CACHE=0`` turns it off. After an upgrade of Python the first
+start compiles everything again (the magic number differs), after a library's only what
+that library's dataclasses write differently; either start writes the new file. The file holds only
 code compiled from ``dataclasses``' own texts and is as trusted as ``__pycache__``: it
 lives in a folder only the kiosk's user writes to.
 """

@@ -146,6 +146,9 @@ def test_turned_off_by_the_environment(cache_dir, monkeypatch):
 
 
 def test_where_the_cache_lives(monkeypatch, tmp_path):
+    from kiosk.config import APP_NAME
+
+    assert dataclass_cache.APP_NAME == APP_NAME        # (kept apart: kiosk.config makes dataclasses)
     monkeypatch.setenv("CACHE_DIRECTORY", str(tmp_path / "unit"))      # systemd's CacheDirectory=
     assert dataclass_cache.cache_dir() == tmp_path / "unit"
     monkeypatch.delenv("CACHE_DIRECTORY")
